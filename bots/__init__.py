@@ -1,0 +1,1 @@
+"""Adapters: translate platform payloads into core Commands and render core Views."""

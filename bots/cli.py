@@ -1,0 +1,108 @@
+"""The `radar` command: serve, console, ask, db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from core.config import Settings, get_settings
+from core.logsetup import configure_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="radar", description="Paper Radar: research discovery for Slack, Discord and the terminal."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="<command>")
+    sub.required = True
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="<db command>")
+    db_sub.required = True
+    db_sub.add_parser("upgrade", help="apply migrations up to the newest schema")
+    db_sub.add_parser("current", help="print the applied schema revision")
+
+    serve = sub.add_parser("serve", help="run the service")
+    serve.add_argument("--role", choices=("all", "web", "clock", "discord"), default="all",
+                       help="which process role to run (default: all that are configured)")
+    serve.add_argument("--host", help="address the web role listens on (default RADAR_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port the web role listens on (default PORT or 8000)")
+
+    ask = sub.add_parser("ask", help="run one command as the console channel and print the answer")
+    ask.add_argument("text", help='command text, e.g. "help" or "paper 1706.03762"')
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON instead of text")
+
+    sub.add_parser("console", help="an interactive prompt acting as one channel")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings, quiet=args.command in ("ask", "console"))
+    if args.command == "db":
+        return _db(settings, args.db_command)
+    if args.command == "serve":
+        from bots.serve import serve
+
+        overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+        settings = settings.model_copy(update=overrides)
+        try:
+            asyncio.run(serve(settings, args.role))
+        except KeyboardInterrupt:
+            pass
+        return 0
+    if args.command == "ask":
+        return asyncio.run(_ask(settings, args.text, args.json))
+    if args.command == "console":
+        from bots.console.repl import run_console
+
+        return run_console(settings)
+    return 2
+
+
+def _db(settings: Settings, command: str) -> int:
+    from core.storage.db import Database, upgrade
+
+    if command == "upgrade":
+        upgrade(settings.database_url)
+        print("database is up to date")
+        return 0
+
+    async def current() -> str | None:
+        db = Database.from_settings(settings)
+        try:
+            return await db.schema_revision()
+        finally:
+            await db.dispose()
+
+    print(asyncio.run(current()) or "empty (run `radar db upgrade`)")
+    return 0
+
+
+async def _ask(settings: Settings, text: str, as_json: bool) -> int:
+    from bots.console.adapter import ask, exit_code
+    from bots.console.render import render
+    from core.app import App, set_current_app
+    from core.storage.db import upgrade
+    from core.views import view_to_json
+
+    if settings.is_sqlite:
+        await asyncio.to_thread(upgrade, settings.database_url)
+    app = App.create(settings)
+    set_current_app(app)
+    try:
+        view = await ask(app, text)
+    finally:
+        await app.aclose()
+        set_current_app(None)
+    output = view_to_json(view) if as_json else render(view)
+    stream = sys.stderr if exit_code(view) == 2 else sys.stdout
+    print(output, file=stream)
+    return exit_code(view)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""Render core Views as plain terminal text (the console adapter and `radar ask`)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from core import views as v
+
+WIDTH = 88
+
+
+def _clean(text: str | None) -> str:
+    """Terminal-safe: drop control characters (escape sequences could repaint the user's screen)."""
+    if not text:
+        return ""
+    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return "\n".join(
+        textwrap.fill(line, WIDTH, initial_indent=indent, subsequent_indent=indent) if line else ""
+        for line in _clean(text).splitlines()
+    )
+
+
+def _when(value: datetime | None, tz: str = "UTC") -> str:
+    if value is None:
+        return "never"
+    try:
+        from zoneinfo import ZoneInfo
+
+        local = value.astimezone(ZoneInfo(tz))
+    except Exception:
+        local = value
+    return local.strftime("%a %d %b %Y %H:%M %Z")
+
+
+def render_notice(view: v.Notice) -> str:
+    head = f"{_clean(view.title)}\n" if view.title else ""
+    return head + _clean(view.text)
+
+
+def render_problem(view: v.Problem) -> str:
+    lines = [f"✖ {_clean(view.title)}", _wrap(view.detail)]
+    if view.hint:
+        lines.append(_wrap(view.hint))
+    return "\n".join(lines)
+
+
+def render_help(view: v.HelpView) -> str:
+    lines: list[str] = []
+    if view.intro:
+        lines += [textwrap.fill(view.intro, WIDTH), ""]
+    for entry in view.entries:
+        lock = "  (channel managers)" if entry.manage else ""
+        lines.append(f"/radar {entry.usage}{lock}")
+        lines.append(_wrap(entry.summary, "    "))
+        if view.topic and entry.examples:
+            lines.append("    Examples:")
+            lines += [f"      /radar {example}" for example in entry.examples]
+    if not view.topic:
+        lines += ["", "Type `help <command>` for examples."]
+    return "\n".join(lines)
+
+
+def render_researcher(view: v.ResearcherCard) -> str:
+    lines = [_clean(view.name)]
+    if view.institutions:
+        lines.append("  " + "; ".join(_clean(i) for i in view.institutions))
+    stats = []
+    for label, value in (("works", view.works_count), ("citations", view.cited_by_count),
+                         ("h-index", view.h_index), ("i10", view.i10_index)):
+        if value is not None:
+            stats.append(f"{label} {value:,}")
+    if stats:
+        lines.append("  " + " · ".join(stats))
+    if view.orcid_url:
+        lines.append(f"  ORCID {view.orcid_url}")
+    if view.profile_url:
+        lines.append(f"  Profile {view.profile_url}")
+    if view.topics:
+        lines.append("  Topics: " + ", ".join(_clean(t) for t in view.topics))
+    if view.works_per_year:
+        first, last = view.works_per_year[0].year, view.works_per_year[-1].year
+        lines.append(f"  Works per year {first}–{last}: {view.sparkline}")
+    if view.collaborators:
+        lines.append("  Frequent collaborators: " + ", ".join(f"{_clean(n)} ({c})" for n, c in view.collaborators))
+    if view.recent_papers:
+        lines.append("  Recent papers:")
+        for paper in view.recent_papers:
+            year = f" ({paper.year})" if paper.year else ""
+            lines.append(f"    • {_clean(paper.title)}{year}")
+            if paper.url:
+                lines.append(f"      {paper.url}")
+    if view.source:
+        lines.append(f"  Source: {view.source}")
+    return "\n".join(lines)
+
+
+def render_picklist(view: v.PickList) -> str:
+    lines = [f"Several people match “{_clean(view.query)}”. Pick one:"]
+    for c in view.candidates:
+        details = ", ".join(
+            part for part in (
+                _clean(c.institution) if c.institution else "",
+                f"{c.works_count:,} works" if c.works_count is not None else "",
+                _clean(c.main_topic) if c.main_topic else "",
+            ) if part
+        )
+        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else ""))
+    lines.append(f"Choose with `{view.action} pick <n>` or `{view.action} <id>`.")
+    return "\n".join(lines)
+
+
+def render_paper(view: v.PaperCard) -> str:
+    authors = ", ".join(_clean(a) for a in view.authors)
+    if view.more_authors:
+        authors += f" et al. (+{view.more_authors})"
+    meta = " · ".join(p for p in (
+        view.date.isoformat() if view.date else "", ", ".join(view.categories), _clean(view.venue),
+        f"{view.citation_count:,} citations" if view.citation_count is not None else "",
+    ) if p)
+    lines = [_clean(view.title), f"  {authors}" if authors else "", f"  {meta}" if meta else ""]
+    if view.abstract:
+        lines.append(_wrap(view.abstract))
+    for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), ("Code", view.code_url)):
+        if url:
+            lines.append(f"  {label}: {url}")
+    return "\n".join(line for line in lines if line)
+
+
+def render_trending(view: v.TrendingView) -> str:
+    if not view.items:
+        return f"No Hugging Face daily papers for {view.day.isoformat()}."
+    lines = [f"Trending on Hugging Face, {view.day.isoformat()}:"]
+    for item in view.items:
+        lines.append(f"  {item.rank:>2}. {_clean(item.title)}  ▲{item.upvotes}")
+        lines.append(f"      {item.url}" + (f"  code: {item.code_url}" if item.code_url else ""))
+    return "\n".join(lines)
+
+
+def render_subscriptions(view: v.SubscriptionList) -> str:
+    if not view.items:
+        return "This channel has no subscriptions yet. Try `subscribe topic <query>` or `follow <name>`."
+    lines = [f"Subscriptions ({len(view.items)}/{view.limit}):"]
+    for item in view.items:
+        label = _clean(item.label)
+        week = f"{item.matches_last_week} this week"
+        lines.append(f"  #{item.number:<3} {item.kind:<10} {label}  ({week})")
+        if item.description and item.description != label:
+            lines.append(f"        {_clean(item.description)}")
+    return "\n".join(lines)
+
+
+def render_settings(view: v.SettingsView) -> str:
+    onoff = {True: "on", False: "off"}
+    lines = [f"Changed {view.changed}." if view.changed else "Digest settings:",
+             f"  time        {view.digest_time} ({view.timezone})",
+             f"  days        {view.weekdays}",
+             f"  max         {view.max_items} papers",
+             f"  updates     {onoff[view.include_updates]} (new versions of papers already sent)",
+             f"  crosslists  {onoff[view.include_crosslists]}",
+             f"  quiet-notice {onoff[view.quiet_notice]} (say so on days with no new papers)"]
+    if view.paused:
+        lines.append(f"  PAUSED: {_clean(view.paused_reason) or 'paused by a channel manager'}")
+    elif view.next_digest:
+        lines.append(f"  next digest {_when(view.next_digest, view.timezone)}")
+    return "\n".join(lines)
+
+
+def render_status(view: v.StatusView) -> str:
+    lines = [
+        f"Last digest: {_when(view.last_run, view.timezone)}"
+        + (f" ({view.last_run_state}, {view.last_run_items} papers)" if view.last_run else ""),
+        f"Next digest: {'paused' if view.paused else _when(view.next_run, view.timezone)}",
+        f"Papers ingested today: {view.papers_today}",
+        f"Subscriptions: {view.subscriptions}",
+    ]
+    if view.paused and view.paused_reason:
+        lines.append(f"Paused: {_clean(view.paused_reason)}")
+    lines += [f"⚠ {_clean(p)}" for p in view.problems] or ["No problems."]
+    return "\n".join(lines)
+
+
+def render_digest(view: v.DigestView) -> str:
+    head = f"{_clean(view.title)} — {view.day.isoformat()}"
+    if view.preview:
+        head = "Preview (only you see this): " + head
+    lines = [head, f"{view.total_matched} new papers match {view.subscriptions} subscriptions."]
+    if view.note:
+        lines.append(f"Note: {_clean(view.note)}")
+    for i, item in enumerate(view.items, 1):
+        lines.append(f"{i:>3}. {_clean(item.title)}" + (" [updated]" if item.is_update else ""))
+        if item.authors:
+            lines.append(f"     {_clean(item.authors)}")
+        lines.append(f"     {item.url}")
+        if item.why:
+            lines.append("     why: " + "; ".join(_clean(r.text) for r in item.why))
+        if item.snippet:
+            lines.append(_wrap(item.snippet, "     "))
+    if view.more_count:
+        lines.append(f"…and {view.more_count} more. Type `digest more` to see them.")
+    return "\n".join(lines)
+
+
+def render_export(view: v.ExportView) -> str:
+    return view.payload
+
+
+def render_import(view: v.ImportReport) -> str:
+    lines = [f"Imported {len(view.added)} subscription(s)."]
+    lines += [f"  + {_clean(a)}" for a in view.added]
+    if view.skipped:
+        lines.append(f"Skipped {len(view.skipped)}:")
+        lines += [f"  - {_clean(s)}" for s in view.skipped]
+    if view.settings_changed:
+        lines.append("Settings changed: " + ", ".join(view.settings_changed))
+    return "\n".join(lines)
+
+
+_RENDERERS: dict[type[v.View], Callable[[Any], str]] = {
+    v.Notice: render_notice,
+    v.Problem: render_problem,
+    v.HelpView: render_help,
+    v.ResearcherCard: render_researcher,
+    v.PickList: render_picklist,
+    v.PaperCard: render_paper,
+    v.TrendingView: render_trending,
+    v.SubscriptionList: render_subscriptions,
+    v.SettingsView: render_settings,
+    v.StatusView: render_status,
+    v.DigestView: render_digest,
+    v.ExportView: render_export,
+    v.ImportReport: render_import,
+}
+
+
+def render(view: v.View) -> str:
+    renderer = _RENDERERS.get(type(view))
+    if renderer is None:
+        raise TypeError(f"no console renderer for {type(view).__name__}")
+    return renderer(view)

@@ -1,0 +1,54 @@
+"""`radar console`: an interactive prompt with history that acts as one channel."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from bots.console.adapter import ask
+from bots.console.render import render
+from core.app import App, set_current_app
+from core.config import Settings
+from core.storage.db import upgrade
+
+HISTORY = Path("var") / "console_history"
+BANNER = "Paper Radar console. Type `help` for commands, `quit` to leave. This terminal is one channel."
+
+
+def run_console(settings: Settings) -> int:
+    try:
+        import readline
+    except ImportError:  # not on every platform; the prompt still works without history
+        readline = None  # type: ignore[assignment]
+    if readline is not None:
+        HISTORY.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            readline.read_history_file(HISTORY)
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    loop = asyncio.new_event_loop()
+    app = App.create(settings)
+    set_current_app(app)
+    print(BANNER)
+    try:
+        while True:
+            try:
+                line = input("radar> ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                break
+            if line.strip().lower() in ("quit", "exit", ":q"):
+                break
+            if not line.strip():
+                continue
+            view = loop.run_until_complete(ask(app, line))
+            print(render(view))
+    finally:
+        loop.run_until_complete(app.aclose())
+        loop.close()
+        set_current_app(None)
+        if readline is not None:
+            with contextlib.suppress(OSError):
+                readline.write_history_file(HISTORY)
+    return 0

@@ -1,0 +1,89 @@
+"""`radar serve`: run the web, clock and discord roles, together or one per process (Procfile)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import uvicorn
+
+from bots.web import create_web_app
+from core.app import App, set_current_app
+from core.config import Settings
+from core.digest.scheduler import build_scheduler
+from core.storage.db import upgrade
+
+log = logging.getLogger("radar.serve")
+ROLES = ("all", "web", "clock", "discord")
+
+
+def describe_roles(settings: Settings, role: str) -> dict[str, str | None]:
+    """Which parts run, and for those that don't, the setting that turns them on."""
+    wanted = {"web", "clock", "discord"} if role == "all" else {role}
+    off: dict[str, str | None] = {}
+    if "web" in wanted:
+        slack = settings.slack_signing_secret and (settings.slack_bot_token or settings.slack_client_id)
+        off["slack"] = None if slack else (
+            "set SLACK_SIGNING_SECRET with SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (any workspace)"
+        )
+    if "discord" in wanted:
+        off["discord"] = None if settings.discord_bot_token else "set DISCORD_BOT_TOKEN"
+    return off
+
+
+async def serve(settings: Settings, role: str = "all") -> None:
+    if settings.is_sqlite:
+        # Nothing to install or run first on the single-machine default: bring the schema up to date here.
+        await asyncio.to_thread(upgrade, settings.database_url)
+    app = App.create(settings)
+    set_current_app(app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+    wanted = {"web", "clock", "discord"} if role == "all" else {role}
+    for part, why_off in describe_roles(settings, role).items():
+        if why_off:
+            log.info("%s: off (%s to turn it on)", part, why_off)
+        else:
+            log.info("%s: on", part)
+
+    tasks: list[asyncio.Task[None]] = []
+    server: uvicorn.Server | None = None
+    scheduler = None
+    try:
+        if "web" in wanted:
+            web = create_web_app(app)
+            config = uvicorn.Config(web, host=settings.host, port=settings.port, log_config=None, lifespan="off")
+            server = uvicorn.Server(config)
+            server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+            tasks.append(asyncio.create_task(server.serve(), name="web"))
+            log.info("web: listening on http://%s:%d (GET /healthz)", settings.host, settings.port)
+        if "clock" in wanted:
+            scheduler = build_scheduler(settings)
+            scheduler.start()
+            log.info("clock: scheduler started (%d jobs)", len(scheduler.get_jobs()))
+        if "discord" in wanted and not settings.discord_bot_token and role == "discord":
+            log.error("discord: DISCORD_BOT_TOKEN is not set; nothing to run")
+            return
+        waiter = asyncio.create_task(stop.wait(), name="stop")
+        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not waiter and task.exception():
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        log.info("shutting down")
+        if server is not None:
+            server.should_exit = True
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=10)
+        await app.aclose()
+        set_current_app(None)

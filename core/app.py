@@ -1,0 +1,67 @@
+"""The running core: settings, database and source clients, created once per process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from core.config import Settings, get_settings
+from core.sources.http import Clock, Sleep
+from core.sources.hub import SourceHub
+from core.storage.db import Database
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    """Everything a handler needs; adapters and the scheduler share one per process."""
+
+    settings: Settings
+    db: Database
+    sources: SourceHub
+    now: Callable[[], datetime] = field(default=_utcnow)
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+        now: Callable[[], datetime] = _utcnow,
+    ) -> App:
+        settings = settings or get_settings()
+        return cls(
+            settings=settings,
+            db=Database.from_settings(settings),
+            sources=SourceHub(settings, transport=transport, sleep=sleep, clock=clock),
+            now=now,
+        )
+
+    async def aclose(self) -> None:
+        await self.sources.aclose()
+        await self.db.dispose()
+
+
+_current: App | None = None
+
+
+def set_current_app(app: App | None) -> None:
+    """Make `app` the one `core.handle` uses when none is passed (set by `radar serve`, `ask`, `console`)."""
+    global _current
+    _current = app
+
+
+def current_app() -> App:
+    if _current is None:
+        raise RuntimeError("no App is configured; call core.app.set_current_app(App.create()) first")
+    return _current

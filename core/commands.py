@@ -1,0 +1,367 @@
+"""The one command language: text from Slack or the console, or Discord options, become these Commands.
+
+`parse_command(text)` returns a Command or raises `UsageError` with a message a person can act on; it never
+raises anything else (the grammar is fuzzed). Arguments are kept as given here; their meaning (is this an
+ORCID, a valid time zone, a well-formed query?) is checked where the command is handled.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+MAX_COMMAND_LENGTH = 4000  # a generous cap; `import` payloads are the longest legitimate input
+
+
+class UsageError(ValueError):
+    """The text is not a command we understand; `usage` shows the right form."""
+
+    def __init__(self, message: str, usage: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked: `can_manage` is set by the adapter from the platform's permissions."""
+
+    platform: str
+    user_id: str
+    can_manage: bool = False
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where the command came from and where answers and digests go."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """Base class; `mutates` marks commands that change the channel and need `can_manage`."""
+
+    mutates = False
+    needs_network = False  # may call an external API: adapters defer before handling
+
+
+@dataclass(frozen=True)
+class Help(Command):
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class LookupResearcher(Command):
+    query: str
+    needs_network = True
+
+
+@dataclass(frozen=True)
+class PickCandidate(Command):
+    """`researcher pick 2` / `follow pick 2`: choose from the last pick list shown in this channel."""
+
+    action: str  # researcher | follow
+    number: int
+    needs_network = True
+
+    @property
+    def mutates(self) -> bool:  # type: ignore[override]
+        return self.action == "follow"
+
+
+@dataclass(frozen=True)
+class LookupPaper(Command):
+    query: str
+    needs_network = True
+
+
+@dataclass(frozen=True)
+class Trending(Command):
+    day: date | None = None
+    needs_network = True
+
+
+@dataclass(frozen=True)
+class SubscribeTopic(Command):
+    query: str
+    mutates = True
+
+
+@dataclass(frozen=True)
+class SubscribeCategory(Command):
+    category: str
+    mutates = True
+
+
+@dataclass(frozen=True)
+class Follow(Command):
+    query: str
+    mutates = True
+    needs_network = True
+
+
+@dataclass(frozen=True)
+class ListSubscriptions(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Unsubscribe(Command):
+    ref: str
+    mutates = True
+
+
+@dataclass(frozen=True)
+class Unfollow(Command):
+    query: str
+    mutates = True
+
+
+@dataclass(frozen=True)
+class ShowSettings(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class ChangeSetting(Command):
+    name: str  # time | timezone | days | max | updates | crosslists | quiet-notice
+    value: str
+    mutates = True
+
+
+@dataclass(frozen=True)
+class Pause(Command):
+    mutates = True
+
+
+@dataclass(frozen=True)
+class Resume(Command):
+    mutates = True
+
+
+@dataclass(frozen=True)
+class Export(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Import(Command):
+    payload: str
+    mutates = True
+
+
+@dataclass(frozen=True)
+class Status(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class DigestNow(Command):
+    mutates = True
+    needs_network = True
+
+
+@dataclass(frozen=True)
+class DigestPreview(Command):
+    needs_network = True
+
+
+@dataclass(frozen=True)
+class DigestMore(Command):
+    pass
+
+
+SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice")
+_SETTING_ALIASES = {"tz": "timezone", "zone": "timezone", "weekdays": "days", "quiet": "quiet-notice",
+                    "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice"}
+
+# Control characters other than ordinary whitespace are dropped: they cannot mean anything in a command.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """Drop control and bidi-override characters and fold odd whitespace; keep everything else."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text)
+    return " ".join(text.split()) if "\n" not in text else text.strip()
+
+
+def _rest(words: list[str], start: int) -> str:
+    return " ".join(words[start:]).strip()
+
+
+def _usage(name: str) -> str:
+    from core.help import USAGE
+
+    return USAGE.get(name, "help")
+
+
+def _require(value: str, name: str, what: str) -> str:
+    if not value:
+        raise UsageError(f"`{name}` needs {what}.", _usage(name))
+    return value
+
+
+def parse_command(text: str) -> Command:
+    """Turn command text (with or without a leading `/radar`) into a Command."""
+    if not isinstance(text, str):
+        raise UsageError("Commands are text.", _usage("help"))
+    if len(text) > MAX_COMMAND_LENGTH * 4:
+        raise UsageError(f"That is far too long for a command (at most {MAX_COMMAND_LENGTH} characters).")
+    text = clean_text(text)
+    if len(text) > MAX_COMMAND_LENGTH:
+        raise UsageError(f"That is too long for a command (at most {MAX_COMMAND_LENGTH} characters).")
+    words = text.split(" ") if "\n" not in text else text.split()
+    words = [w for w in words if w]
+    if words and words[0].lower() in ("/radar", "radar"):
+        words = words[1:]
+    if not words:
+        return Help()
+    head = words[0].lower()
+    parser = _PARSERS.get(head)
+    if parser is None:
+        from core.help import suggest_command
+
+        guess = suggest_command(head)
+        hint = f" Did you mean `{guess}`?" if guess else ""
+        raise UsageError(f"I don't know the command `{words[0][:40]}`.{hint}", "help")
+    if head == "import":
+        # The JSON payload keeps its own spacing and newlines.
+        match = _IMPORT.match(text)
+        payload = match.group(1) if match else ""
+        return Import(_require(payload.strip(), "import", "the JSON that `export` produced"))
+    return parser(words)
+
+
+_IMPORT = re.compile(r"^\s*(?:/?radar\s+)?import\b(.*)$", re.S | re.I)
+
+
+def _parse_help(words: list[str]) -> Command:
+    return Help(words[1].lower().lstrip("/")[:40] if len(words) > 1 else None)
+
+
+def _parse_researcher(words: list[str]) -> Command:
+    if len(words) >= 2 and words[1].lower() == "pick":
+        return PickCandidate("researcher", _pick_number(words, "researcher"))
+    return LookupResearcher(_require(_rest(words, 1), "researcher", "a name, ORCID or OpenAlex id"))
+
+
+def _parse_follow(words: list[str]) -> Command:
+    if len(words) >= 2 and words[1].lower() == "pick":
+        return PickCandidate("follow", _pick_number(words, "follow"))
+    return Follow(_require(_rest(words, 1), "follow", "a name, ORCID or OpenAlex id"))
+
+
+def _pick_number(words: list[str], name: str) -> int:
+    value = words[2] if len(words) > 2 else ""
+    if len(words) != 3 or not value.isdigit() or not 1 <= int(value) <= 25:
+        raise UsageError(f"`{name} pick` takes the number shown in the list, like `{name} pick 2`.", _usage(name))
+    return int(value)
+
+
+def _parse_paper(words: list[str]) -> Command:
+    return LookupPaper(_require(_rest(words, 1), "paper", "an arXiv id, DOI, link or title"))
+
+
+def _parse_trending(words: list[str]) -> Command:
+    if len(words) == 1:
+        return Trending()
+    arg = _rest(words, 1).lower()
+    if arg == "today":
+        return Trending()
+    try:
+        return Trending(date.fromisoformat(arg))
+    except ValueError:
+        raise UsageError(f"`{arg[:40]}` is not a date; use YYYY-MM-DD, like `trending 2026-08-21`.",
+                         _usage("trending")) from None
+
+
+def _parse_subscribe(words: list[str]) -> Command:
+    kind = words[1].lower() if len(words) > 1 else ""
+    if kind in ("topic", "topics", "query"):
+        return SubscribeTopic(_require(_rest(words, 2), "subscribe", "a topic query after `topic`"))
+    if kind in ("category", "cat", "categories"):
+        value = _require(_rest(words, 2), "subscribe", "an arXiv category after `category`, like cs.LG")
+        if " " in value:
+            raise UsageError("Subscribe to one category at a time, like `subscribe category cs.LG`.",
+                             _usage("subscribe"))
+        return SubscribeCategory(value)
+    raise UsageError("Say what to subscribe to: `subscribe topic <query>` or `subscribe category <cs.LG>`. "
+                     "To follow a person, use `follow <name>`.", _usage("subscribe"))
+
+
+def _parse_unsubscribe(words: list[str]) -> Command:
+    ref = _require(_rest(words, 1), "unsubscribe", "the number shown by `list`")
+    return Unsubscribe(ref)
+
+
+def _parse_unfollow(words: list[str]) -> Command:
+    return Unfollow(_require(_rest(words, 1), "unfollow", "a name or id from `list`"))
+
+
+def _parse_settings(words: list[str]) -> Command:
+    if len(words) == 1:
+        return ShowSettings()
+    name = words[1].lower()
+    name = _SETTING_ALIASES.get(name, name)
+    if name not in SETTING_NAMES:
+        raise UsageError(f"There is no setting `{words[1][:40]}`. Settings: {', '.join(SETTING_NAMES)}.",
+                         _usage("settings"))
+    value = _rest(words, 2)
+    if not value:
+        raise UsageError(f"`settings {name}` needs a value.", _usage("settings"))
+    return ChangeSetting(name, value)
+
+
+def _parse_digest(words: list[str]) -> Command:
+    sub = words[1].lower() if len(words) > 1 else ""
+    if len(words) > 2:
+        raise UsageError("`digest` takes one word: now, preview or more.", _usage("digest"))
+    if sub == "now":
+        return DigestNow()
+    if sub in ("preview", ""):
+        return DigestPreview()
+    if sub == "more":
+        return DigestMore()
+    raise UsageError(f"`digest {sub[:40]}` is not a digest command: use now, preview or more.", _usage("digest"))
+
+
+def _no_args(command: Command, name: str) -> Callable[[list[str]], Command]:
+    def parse(words: list[str]) -> Command:
+        if len(words) > 1:
+            raise UsageError(f"`{name}` takes no arguments.", _usage(name))
+        return command
+
+    return parse
+
+
+_PARSERS: dict[str, Callable[[list[str]], Command]] = {
+    "help": _parse_help,
+    "researcher": _parse_researcher,
+    "author": _parse_researcher,
+    "paper": _parse_paper,
+    "trending": _parse_trending,
+    "subscribe": _parse_subscribe,
+    "sub": _parse_subscribe,
+    "follow": _parse_follow,
+    "list": _no_args(ListSubscriptions(), "list"),
+    "subscriptions": _no_args(ListSubscriptions(), "list"),
+    "unsubscribe": _parse_unsubscribe,
+    "unsub": _parse_unsubscribe,
+    "unfollow": _parse_unfollow,
+    "settings": _parse_settings,
+    "pause": _no_args(Pause(), "pause"),
+    "resume": _no_args(Resume(), "resume"),
+    "export": _no_args(Export(), "export"),
+    "import": lambda words: Import(""),  # handled before dispatch; kept so `import` is a known word
+    "status": _no_args(Status(), "status"),
+    "digest": _parse_digest,
+}
+COMMAND_WORDS = tuple(_PARSERS)

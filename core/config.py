@@ -1,0 +1,123 @@
+"""Settings, read from the environment and `.env`.
+
+Every external base URL is a setting so that a deployment can put a proxy in front of a service and a test
+can point it at a loopback fake. Secrets are `SecretStr`: they never show up in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The checkout's root: core/ sits directly under it.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = Path("var") / "radar.db"
+
+
+def _async_database_url(url: str) -> str:
+    """Map the plain URLs hosts hand out onto the async driver we ship."""
+    url = url.strip()
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    if url.startswith(("postgresql+psycopg2://", "postgresql+asyncpg://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def _sync_database_url(url: str) -> str:
+    """The same database through a blocking driver (Alembic, APScheduler's job store)."""
+    url = _async_database_url(url)
+    if url.startswith("sqlite+aiosqlite://"):
+        return "sqlite://" + url[len("sqlite+aiosqlite://") :]
+    return url  # psycopg 3 serves both the sync and the async dialect.
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_SQLITE_PATH}", alias="DATABASE_URL")
+    port: int = Field(default=8000, alias="PORT")
+    host: str = Field(default="127.0.0.1", alias="RADAR_HOST")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    contact_email: str = Field(default="", alias="RADAR_CONTACT_EMAIL")
+    recordings: Path = Field(default=PROJECT_ROOT.parent / "shared" / "fixtures", alias="RADAR_RECORDINGS")
+    secret_key: SecretStr | None = Field(default=None, alias="RADAR_SECRET_KEY")
+
+    # Data sources
+    openalex_api_key: SecretStr | None = Field(default=None, alias="OPENALEX_API_KEY")
+    semantic_scholar_api_key: SecretStr | None = Field(default=None, alias="SEMANTIC_SCHOLAR_API_KEY")
+    arxiv_api_url: str = Field(default="https://export.arxiv.org/api", alias="RADAR_ARXIV_API_URL")
+    arxiv_rss_url: str = Field(default="https://rss.arxiv.org", alias="RADAR_ARXIV_RSS_URL")
+    openalex_url: str = Field(default="https://api.openalex.org", alias="RADAR_OPENALEX_URL")
+    semantic_scholar_url: str = Field(
+        default="https://api.semanticscholar.org/graph/v1", alias="RADAR_SEMANTIC_SCHOLAR_URL"
+    )
+    huggingface_url: str = Field(default="https://huggingface.co", alias="RADAR_HUGGINGFACE_URL")
+    http_timeout_s: float = Field(default=20.0, alias="RADAR_HTTP_TIMEOUT")
+    arxiv_interval_s: float = Field(default=3.0, alias="RADAR_ARXIV_INTERVAL")
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    slack_managers: str = Field(default="", alias="SLACK_MANAGERS")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+
+    # Discord
+    discord_bot_token: SecretStr | None = Field(default=None, alias="DISCORD_BOT_TOKEN")
+    discord_application_id: str | None = Field(default=None, alias="DISCORD_APPLICATION_ID")
+    discord_shards: int | None = Field(default=None, alias="DISCORD_SHARDS")
+    discord_api_url: str = Field(default="https://discord.com/api/v10", alias="DISCORD_API_URL")
+    discord_gateway_url: str = Field(default="wss://gateway.discord.gg/", alias="DISCORD_GATEWAY_URL")
+
+    # Channel limits and caches
+    max_subscriptions_per_channel: int = Field(default=50, alias="RADAR_MAX_SUBSCRIPTIONS")
+    max_query_length: int = Field(default=500, alias="RADAR_MAX_QUERY_LENGTH")
+    lookup_ttl_hours: float = Field(default=24.0, alias="RADAR_LOOKUP_TTL_HOURS")
+    default_categories: str = Field(default="cs.*,stat.ML", alias="RADAR_DEFAULT_CATEGORIES")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("DATABASE_URL is empty")
+        return value
+
+    @property
+    def async_database_url(self) -> str:
+        return _async_database_url(self.database_url)
+
+    @property
+    def sync_database_url(self) -> str:
+        return _sync_database_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.async_database_url.startswith("sqlite")
+
+    @property
+    def user_agent(self) -> str:
+        from core import __version__
+
+        contact = f"; mailto:{self.contact_email}" if self.contact_email else ""
+        return f"PaperRadar/{__version__} (research digest bot for Slack and Discord{contact})"
+
+    @property
+    def slack_manager_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.slack_managers.split(",") if part.strip())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,74 @@
+"""Help texts for every command, in one place so that usage errors and `help <command>` agree."""
+
+from __future__ import annotations
+
+import difflib
+
+from core.views import HelpEntry, HelpView
+
+ENTRIES: tuple[HelpEntry, ...] = (
+    HelpEntry("researcher", "researcher <name | ORCID | OpenAlex id>",
+              "Profile card: affiliation, works and citations, h-index, topics, collaborators, recent papers. "
+              "Several matches give a numbered list; choose with `researcher pick <n>`.",
+              ("researcher Yoshua Bengio", "researcher 0000-0002-1825-0097", "researcher pick 2")),
+    HelpEntry("paper", "paper <arXiv id | arXiv link | DOI | doi.org link | title>",
+              "Paper card: authors, date, categories, abstract, links, citations and code when known.",
+              ("paper 1706.03762", "paper https://arxiv.org/abs/2401.01234v2", "paper 10.1038/nphys1170")),
+    HelpEntry("trending", "trending [YYYY-MM-DD]",
+              "Hugging Face daily papers for a day, most upvoted first.", ("trending", "trending 2026-08-21")),
+    HelpEntry("subscribe", "subscribe topic <query> | subscribe category <arXiv category>",
+              'Topic queries: words (all must match), "quoted phrases", OR between groups, -word or -"phrase" '
+              "to exclude, cat:cs.LG to restrict to categories.",
+              ('subscribe topic "graph neural networks" -survey', "subscribe topic diffusion OR \"score matching\" cat:cs.LG",
+               "subscribe category stat.ML"), manage=True),
+    HelpEntry("follow", "follow <name | ORCID | OpenAlex id>",
+              "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
+              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),
+    HelpEntry("list", "list", "This channel's subscriptions with their numbers and last week's matches.", ("list",)),
+    HelpEntry("unsubscribe", "unsubscribe <number>", "Remove a subscription by the number `list` shows.",
+              ("unsubscribe 3",), manage=True),
+    HelpEntry("unfollow", "unfollow <name | number | id>", "Stop following a researcher.",
+              ("unfollow Hinton", "unfollow 4"), manage=True),
+    HelpEntry("settings", "settings [time HH:MM | timezone <Area/City> | days mon-fri | max <n> | "
+                          "updates on|off | crosslists on|off | quiet-notice on|off]",
+              "Show or change when and how the digest arrives.",
+              ("settings", "settings time 08:30", "settings timezone Europe/Paris", "settings days mon,wed,fri",
+               "settings max 15", "settings updates on"), manage=True),
+    HelpEntry("pause", "pause", "Stop the daily digest for this channel (subscriptions are kept).", ("pause",),
+              manage=True),
+    HelpEntry("resume", "resume", "Start the daily digest again.", ("resume",), manage=True),
+    HelpEntry("digest", "digest now | preview | more",
+              "Send the digest now, preview the next one (only you see it), or show the papers past the cap.",
+              ("digest preview", "digest now", "digest more")),
+    HelpEntry("export", "export", "This channel's subscriptions and settings as JSON, to import elsewhere.",
+              ("export",)),
+    HelpEntry("import", "import <json>", "Add the subscriptions and settings from an `export`.",
+              ('import {"version": 1, "subscriptions": [...]}',), manage=True),
+    HelpEntry("status", "status", "Last and next digest, papers ingested today, and any problem.", ("status",)),
+    HelpEntry("help", "help [command]", "This list, or the details of one command.", ("help subscribe",)),
+)
+
+USAGE: dict[str, str] = {entry.command: entry.usage for entry in ENTRIES}
+_BY_NAME = {entry.command: entry for entry in ENTRIES}
+_ALIASES = {"author": "researcher", "sub": "subscribe", "unsub": "unsubscribe", "subscriptions": "list",
+            "more": "digest", "preview": "digest"}
+
+INTRO = ("Paper Radar finds new papers for this channel: subscribe to topics, arXiv categories and researchers, "
+         "and a digest arrives every morning. Anyone can look things up; changing the channel's subscriptions "
+         "needs the channel manager permission.")
+
+
+def help_view(topic: str | None = None) -> HelpView | None:
+    """All commands, or one; None when the topic names no command."""
+    if topic is None:
+        return HelpView(entries=ENTRIES, intro=INTRO)
+    name = _ALIASES.get(topic, topic)
+    entry = _BY_NAME.get(name)
+    return HelpView(entries=(entry,), topic=name) if entry else None
+
+
+def suggest_command(word: str) -> str | None:
+    """The command a mistyped word most likely meant."""
+    names = [*_BY_NAME, *_ALIASES]
+    match = difflib.get_close_matches(word.lower()[:40], names, n=1, cutoff=0.6)
+    return _ALIASES.get(match[0], match[0]) if match else None

@@ -1,0 +1,60 @@
+"""Logging for every role: plain lines, with any configured secret replaced before it is written."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pydantic import SecretStr
+
+from core.config import Settings
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces secret values wherever they appear in a formatted record (message or arguments)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        # Short values would redact ordinary words; real tokens and keys are long.
+        self.secrets = sorted({s for s in secrets if len(s) >= 8}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        redacted = message
+        for secret in self.secrets:
+            redacted = redacted.replace(secret, "[redacted]")
+        if record.exc_info and record.exc_text is None:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            for secret in self.secrets:
+                record.exc_text = record.exc_text.replace(secret, "[redacted]")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def secret_values(settings: Settings) -> list[str]:
+    values = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            values.append(value.get_secret_value())
+    return values
+
+
+def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
+    """`quiet` (ask, console) keeps the terminal for answers: warnings and errors only."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secret_values(settings)))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING if quiet else settings.log_level.upper())
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO, and OpenAlex keys travel in the query string.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

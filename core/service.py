@@ -1,0 +1,100 @@
+"""`handle(command, actor, destination)`: the only door adapters knock on.
+
+Every answer is a View. Permission checks happen here, once, for every adapter; any failure becomes a
+`Problem` (sources down, budgets spent, bad input), and unexpected errors are logged with their traceback
+and shown to the channel as a short apology, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from core.app import App, current_app
+from core.commands import Actor, Command, Destination, Help
+from core.help import help_view
+from core.sources.http import NotFound, RateLimited, SourceError
+from core.views import Problem, View
+
+log = logging.getLogger(__name__)
+
+C = TypeVar("C", bound=Command)
+Handler = Callable[[App, C, Actor, Destination], Awaitable[View]]
+_HANDLERS: dict[type[Command], Handler[Command]] = {}
+
+
+def handles(command_type: type[C]) -> Callable[[Handler[C]], Handler[C]]:
+    """Register the handler for one Command type."""
+
+    def register(func: Handler[C]) -> Handler[C]:
+        _HANDLERS[command_type] = func  # type: ignore[assignment]
+        return func
+
+    return register
+
+
+def permission_problem(command: Command, actor: Actor) -> Problem:
+    need = {
+        "slack": "a workspace admin or owner, or someone listed in SLACK_MANAGERS",
+        "discord": "the Manage Channels permission",
+    }.get(actor.platform, "permission to manage this channel")
+    name = type(command).__name__
+    return Problem(
+        title="You can't change this channel's subscriptions",
+        detail=f"That command ({name}) changes what this channel receives, which needs {need}.",
+        hint="Anyone can use researcher, paper, trending, list, status, settings (to view) and help.",
+        code="permission",
+    )
+
+
+def source_problem(error: SourceError) -> Problem:
+    if isinstance(error, RateLimited):
+        if error.budget_exhausted:
+            detail = f"{error.source}'s daily API budget is used up; it resets tomorrow."
+        else:
+            detail = f"{error.source} is asking us to slow down."
+        return Problem("Too many requests right now", detail, "Try again in a few minutes.", code="rate_limited")
+    if isinstance(error, NotFound):
+        return Problem("Not found", f"{error.source} has no record of that.", code="not_found")
+    return Problem(
+        f"{error.source} is not answering",
+        f"{error.source} {error.message}.",
+        "This is usually temporary: try again in a few minutes.",
+        code="source_down",
+    )
+
+
+async def handle(
+    command: Command, actor: Actor, destination: Destination, *, app: App | None = None
+) -> View:
+    """Answer one command for one actor in one channel."""
+    if command.mutates and not actor.can_manage:
+        return permission_problem(command, actor)
+    if isinstance(command, Help):
+        view = help_view(command.topic)
+        if view is None:
+            return Problem(
+                "No such command", f"There is no command `{command.topic}`.", "Type `help` for the list.",
+                code="usage",
+            )
+        return view
+    handler = _HANDLERS.get(type(command))
+    if handler is None:
+        return Problem(
+            "Not available yet", f"This version of Paper Radar cannot do `{type(command).__name__}` yet.",
+            code="unavailable",
+        )
+    try:
+        return await handler(app or current_app(), command, actor, destination)
+    except SourceError as error:
+        log.warning("source error while handling %s: %s", type(command).__name__, error)
+        return source_problem(error)
+    except Exception:
+        log.exception("unexpected error while handling %s", type(command).__name__)
+        return Problem(
+            "Something went wrong on our side",
+            "Paper Radar hit an unexpected error answering that. Nothing in this channel was changed.",
+            "Try again; if it keeps happening, tell whoever runs the bot (it is in their logs).",
+            code="internal",
+        )

@@ -1,0 +1,183 @@
+"""SQLModel tables. Times are stored in UTC; conversion to a channel's zone happens at the edges.
+
+JSON columns hold lists and small dicts that are always read and written whole (a paper's authors,
+categories, versions); anything queried on its own has a column.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class DestinationRecord(SQLModel, table=True):
+    """A channel that receives digests, with its schedule and preferences."""
+
+    __tablename__ = "destinations"
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "channel_id", name="uq_destination_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    workspace_id: str = Field(max_length=64)
+    channel_id: str = Field(max_length=64)
+    timezone: str = Field(default="UTC", max_length=64)
+    digest_time: str = Field(default="08:00", max_length=5)  # HH:MM, local to `timezone`
+    weekdays: str = Field(default="mon-fri", max_length=40)  # cron day_of_week expression
+    max_items: int = Field(default=10)
+    paused: bool = Field(default=False)
+    paused_reason: str | None = Field(default=None, max_length=500)
+    include_updates: bool = Field(default=False)  # new versions of papers already sent
+    include_crosslists: bool = Field(default=True)
+    quiet_notice: bool = Field(default=False)  # post "no new papers" on empty days
+    next_subscription_number: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_digest_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class SubscriptionRecord(SQLModel, table=True):
+    """What a channel follows: a topic query, an arXiv category, or a researcher by stable ids."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("destination_id", "number", name="uq_subscription_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    destination_id: int = Field(foreign_key="destinations.id", index=True)
+    number: int  # the short id shown to the channel, unique within it
+    kind: str = Field(max_length=16)  # topic | category | researcher
+    query: str | None = Field(default=None, sa_type=Text)  # topic query text or category name
+    openalex_id: str | None = Field(default=None, max_length=32, index=True)
+    orcid: str | None = Field(default=None, max_length=19)
+    s2_id: str | None = Field(default=None, max_length=32)
+    display_name: str | None = Field(default=None, max_length=300)
+    name_variants: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class PaperRow(SQLModel, table=True):
+    """A paper, one row per arXiv id without version (else DOI), merged across sources and versions."""
+
+    __tablename__ = "papers"
+    __table_args__ = (Index("ix_papers_announced", "announced"),)
+
+    id: str = Field(primary_key=True, max_length=300)  # canonical id: arXiv:<base> or doi:<doi>
+    arxiv_id: str | None = Field(default=None, max_length=64, index=True)
+    doi: str | None = Field(default=None, max_length=300, index=True)
+    latest_version: int | None = None
+    versions: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    title: str = Field(sa_type=Text)
+    abstract: str = Field(default="", sa_type=Text)
+    authors: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    primary_category: str | None = Field(default=None, max_length=32)
+    announce_type: str | None = Field(default=None, max_length=16)
+    announced: date | None = None
+    published: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    journal_ref: str | None = Field(default=None, sa_type=Text)
+    venue: str | None = Field(default=None, max_length=500)
+    citation_count: int | None = None
+    openalex_id: str | None = Field(default=None, max_length=32)
+    s2_id: str | None = Field(default=None, max_length=64)
+    sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    links: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ResearcherRow(SQLModel, table=True):
+    """A researcher by stable ids, with the cached profile card data."""
+
+    __tablename__ = "researchers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    openalex_id: str | None = Field(default=None, max_length=32, unique=True)
+    orcid: str | None = Field(default=None, max_length=19, index=True)
+    s2_id: str | None = Field(default=None, max_length=32, index=True)
+    display_name: str = Field(default="", max_length=300)
+    names: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    profile: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    fetched_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    works_checked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class LookupCacheRow(SQLModel, table=True):
+    """Answers of external lookups (candidate lists, paper cards, trending) kept for a TTL."""
+
+    __tablename__ = "lookup_cache"
+
+    key: str = Field(primary_key=True, max_length=400)
+    value: Any = Field(sa_column=Column(JSON, nullable=False))
+    fetched_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class DigestRunRow(SQLModel, table=True):
+    """One digest for one destination: recorded before anything is sent, so a restart can resume it."""
+
+    __tablename__ = "digest_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    destination_id: int = Field(foreign_key="destinations.id", index=True)
+    kind: str = Field(default="scheduled", max_length=16)  # scheduled | now | catchup | more
+    state: str = Field(default="building", max_length=16)  # building | sending | done | failed | retry
+    scheduled_for: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    window_start: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    window_end: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    item_count: int = 0
+    more_count: int = 0
+    note: str | None = Field(default=None, sa_type=Text)
+    error: str | None = Field(default=None, sa_type=Text)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class DeliveryRow(SQLModel, table=True):
+    """The delivery ledger: a (destination, paper) pair is claimed once, ever, then marked sent."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("destination_id", "paper_id", name="uq_delivery_destination_paper"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    destination_id: int = Field(foreign_key="destinations.id", index=True)
+    paper_id: str = Field(foreign_key="papers.id", max_length=300)
+    run_id: int = Field(foreign_key="digest_runs.id", index=True)
+    state: str = Field(default="claimed", max_length=16)  # claimed | sent
+    position: int = 0
+    version: int | None = None
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    message_id: str | None = Field(default=None, max_length=128)
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class SourceStatusRow(SQLModel, table=True):
+    """The last known health of each source or feed, for `status` and for ingest retries."""
+
+    __tablename__ = "source_status"
+
+    key: str = Field(primary_key=True, max_length=200)  # e.g. "arxiv-feed:cs.LG", "openalex"
+    ok: bool = True
+    message: str | None = Field(default=None, sa_type=Text)
+    feed_date: date | None = None
+    last_ok_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_error_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    items: int = 0
+
+
+ALL_TABLES = (
+    DestinationRecord,
+    SubscriptionRecord,
+    PaperRow,
+    ResearcherRow,
+    LookupCacheRow,
+    DigestRunRow,
+    DeliveryRow,
+    SourceStatusRow,
+)

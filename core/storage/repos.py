@@ -1,0 +1,296 @@
+"""Queries the rest of core needs, kept in one place so that SQLite and PostgreSQL behave alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.commands import Destination
+from core.papers.records import AuthorRef, PaperRecord, merge_records
+from core.storage.models import (
+    DeliveryRow,
+    DestinationRecord,
+    LookupCacheRow,
+    PaperRow,
+    SubscriptionRecord,
+    utcnow,
+)
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """A dialect-specific INSERT that understands ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+# ---------------------------------------------------------------- destinations
+
+
+async def get_destination(session: AsyncSession, address: Destination) -> DestinationRecord | None:
+    result = await session.exec(
+        select(DestinationRecord).where(
+            DestinationRecord.platform == address.platform,
+            DestinationRecord.workspace_id == address.workspace_id,
+            DestinationRecord.channel_id == address.channel_id,
+        )
+    )
+    return result.first()
+
+
+async def ensure_destination(session: AsyncSession, address: Destination) -> DestinationRecord:
+    """The channel's row, created on first contact (two racing requests both end up with one row)."""
+    existing = await get_destination(session, address)
+    if existing is not None:
+        return existing
+    statement = (
+        _insert(session, DestinationRecord)
+        .values(
+            platform=address.platform,
+            workspace_id=address.workspace_id,
+            channel_id=address.channel_id,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["platform", "workspace_id", "channel_id"])
+    )
+    await session.execute(statement)
+    await session.flush()
+    created = await get_destination(session, address)
+    assert created is not None
+    return created
+
+
+# ---------------------------------------------------------------- subscriptions
+
+
+async def list_subscriptions(session: AsyncSession, destination_id: int) -> list[SubscriptionRecord]:
+    result = await session.exec(
+        select(SubscriptionRecord)
+        .where(SubscriptionRecord.destination_id == destination_id)
+        .order_by(col(SubscriptionRecord.number))
+    )
+    return list(result.all())
+
+
+async def count_subscriptions(session: AsyncSession, destination_id: int) -> int:
+    result = await session.exec(
+        select(func.count()).where(SubscriptionRecord.destination_id == destination_id)
+    )
+    return int(result.one())
+
+
+async def add_subscription(
+    session: AsyncSession, destination: DestinationRecord, **fields: Any
+) -> SubscriptionRecord:
+    """Add a subscription with the channel's next short number (numbers are never reused)."""
+    assert destination.id is not None
+    number = destination.next_subscription_number
+    destination.next_subscription_number = number + 1
+    session.add(destination)
+    record = SubscriptionRecord(destination_id=destination.id, number=number, created_at=utcnow(), **fields)
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def delete_subscription(session: AsyncSession, destination_id: int, number: int) -> SubscriptionRecord | None:
+    """Remove one of *this* channel's subscriptions; another channel's number is simply not found."""
+    result = await session.exec(
+        select(SubscriptionRecord).where(
+            SubscriptionRecord.destination_id == destination_id, SubscriptionRecord.number == number
+        )
+    )
+    record = result.first()
+    if record is not None:
+        await session.delete(record)
+        await session.flush()
+    return record
+
+
+# ---------------------------------------------------------------- papers
+
+
+def row_to_record(row: PaperRow) -> PaperRecord:
+    return PaperRecord(
+        title=row.title,
+        arxiv_id=row.arxiv_id,
+        doi=row.doi,
+        versions=tuple(row.versions or ()),
+        abstract=row.abstract,
+        authors=tuple(AuthorRef.from_json(a) for a in row.authors or ()),
+        categories=tuple(row.categories or ()),
+        primary_category=row.primary_category,
+        announce_type=row.announce_type,
+        announced=row.announced,
+        published=row.published,
+        journal_ref=row.journal_ref,
+        venue=row.venue,
+        citation_count=row.citation_count,
+        openalex_id=row.openalex_id,
+        s2_id=row.s2_id,
+        sources=tuple(row.sources or ()),
+        links=dict(row.links or {}),
+    )
+
+
+def _apply(row: PaperRow, record: PaperRecord) -> PaperRow:
+    row.arxiv_id = record.arxiv_id
+    row.doi = record.doi
+    row.versions = list(record.versions)
+    row.latest_version = record.latest_version
+    row.title = record.title
+    row.abstract = record.abstract
+    row.authors = [a.to_json() for a in record.authors]
+    row.categories = list(record.categories)
+    row.primary_category = record.primary_category
+    row.announce_type = record.announce_type
+    row.announced = record.announced
+    row.published = record.published
+    row.journal_ref = record.journal_ref
+    row.venue = record.venue
+    row.citation_count = record.citation_count
+    row.openalex_id = record.openalex_id
+    row.s2_id = record.s2_id
+    row.sources = list(record.sources)
+    row.links = dict(record.links)
+    row.updated_at = utcnow()
+    return row
+
+
+async def upsert_papers(session: AsyncSession, records: Iterable[PaperRecord]) -> dict[str, PaperRow]:
+    """Store records, merging with what is known: one row per canonical id, every version and source kept."""
+    incoming: dict[str, PaperRecord] = {}
+    for record in records:
+        key = record.canonical_id
+        incoming[key] = merge_records(incoming[key], record) if key in incoming else record
+    if not incoming:
+        return {}
+    existing: dict[str, PaperRow] = {}
+    keys = list(incoming)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        result = await session.exec(select(PaperRow).where(col(PaperRow.id).in_(chunk)))
+        existing.update({row.id: row for row in result.all()})
+    # A paper first known by DOI alone is folded into its arXiv row when the DOI turns up on one.
+    rows: dict[str, PaperRow] = {}
+    for key, record in incoming.items():
+        row = existing.get(key)
+        if row is not None:
+            record = merge_records(row_to_record(row), record)
+        else:
+            row = PaperRow(id=key, title=record.title, first_seen_at=utcnow())
+        rows[key] = _apply(row, record)
+        session.add(row)
+    await session.flush()
+    return rows
+
+
+async def get_paper(session: AsyncSession, canonical_id: str) -> PaperRow | None:
+    return await session.get(PaperRow, canonical_id)
+
+
+# ---------------------------------------------------------------- the delivery ledger
+
+
+async def claim_deliveries(
+    session: AsyncSession,
+    destination_id: int,
+    run_id: int,
+    items: Sequence[tuple[str, int | None, list[dict[str, Any]]]],
+) -> list[str]:
+    """Claim (destination, paper) pairs for a run; return the paper ids this run now owns, in order.
+
+    The unique constraint on (destination, paper) is the guarantee: a pair claimed by an earlier run, or by
+    a second clock racing this one, is skipped here and never sent twice.
+    """
+    if not items:
+        return []
+    now = utcnow()
+    values = [
+        {
+            "destination_id": destination_id,
+            "paper_id": paper_id,
+            "run_id": run_id,
+            "state": "claimed",
+            "position": position,
+            "version": version,
+            "reasons": reasons,
+            "claimed_at": now,
+        }
+        for position, (paper_id, version, reasons) in enumerate(items)
+    ]
+    statement = (
+        _insert(session, DeliveryRow)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["destination_id", "paper_id"])
+    )
+    await session.execute(statement)
+    result = await session.exec(
+        select(DeliveryRow.paper_id)
+        .where(DeliveryRow.run_id == run_id, DeliveryRow.destination_id == destination_id)
+        .order_by(col(DeliveryRow.position))
+    )
+    return list(result.all())
+
+
+async def mark_sent(session: AsyncSession, run_id: int, paper_ids: Sequence[str], message_id: str | None) -> None:
+    result = await session.exec(
+        select(DeliveryRow).where(
+            DeliveryRow.run_id == run_id, col(DeliveryRow.paper_id).in_(list(paper_ids))
+        )
+    )
+    now = utcnow()
+    for row in result.all():
+        row.state = "sent"
+        row.message_id = message_id
+        row.sent_at = now
+        session.add(row)
+    await session.flush()
+
+
+async def delivered_paper_ids(session: AsyncSession, destination_id: int, paper_ids: Sequence[str]) -> set[str]:
+    """Which of these papers this destination has already claimed or received."""
+    found: set[str] = set()
+    ids = list(paper_ids)
+    for start in range(0, len(ids), 500):
+        result = await session.exec(
+            select(DeliveryRow.paper_id).where(
+                DeliveryRow.destination_id == destination_id,
+                col(DeliveryRow.paper_id).in_(ids[start : start + 500]),
+            )
+        )
+        found.update(result.all())
+    return found
+
+
+# ---------------------------------------------------------------- lookup cache
+
+
+async def cache_get(session: AsyncSession, key: str, *, now: datetime | None = None) -> Any | None:
+    row = await session.get(LookupCacheRow, key)
+    if row is None:
+        return None
+    current = now or utcnow()
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=current.tzinfo)
+    return row.value if expires > current else None
+
+
+async def cache_put(session: AsyncSession, key: str, value: Any, ttl: timedelta, *, now: datetime | None = None) -> None:
+    current = now or utcnow()
+    statement = _insert(session, LookupCacheRow).values(
+        key=key, value=value, fetched_at=current, expires_at=current + ttl
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"], set_={"value": value, "fetched_at": current, "expires_at": current + ttl}
+    )
+    await session.execute(statement)
+
+
+async def cache_purge(session: AsyncSession, *, now: datetime | None = None) -> int:
+    result = await session.execute(delete(LookupCacheRow).where(col(LookupCacheRow.expires_at) <= (now or utcnow())))
+    return int(getattr(result, "rowcount", 0) or 0)

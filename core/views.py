@@ -1,0 +1,283 @@
+"""What core answers with: neutral views that each adapter renders its own way.
+
+Views hold plain data (user text stays raw here; every renderer escapes it for its platform). `visibility`
+tells an adapter whether the answer is for the person who asked or for the whole channel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Visibility(StrEnum):
+    EPHEMERAL = "ephemeral"  # only the person who asked sees it
+    CHANNEL = "channel"  # posted for everyone
+
+
+@dataclass(frozen=True)
+class View:
+    visibility: Visibility = field(default=Visibility.EPHEMERAL, kw_only=True)
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class Notice(View):
+    """A short confirmation or message."""
+
+    text: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem(View):
+    """Something went wrong in a way the user can understand; never a traceback."""
+
+    title: str
+    detail: str
+    hint: str | None = None
+    code: str = "error"  # usage | not_found | permission | limit | source_down | rate_limited | invalid
+
+
+@dataclass(frozen=True)
+class HelpEntry:
+    command: str
+    usage: str
+    summary: str
+    examples: tuple[str, ...] = ()
+    manage: bool = False  # changes the channel: needs the manage permission
+
+
+@dataclass(frozen=True)
+class HelpView(View):
+    entries: tuple[HelpEntry, ...]
+    topic: str | None = None
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class YearCount:
+    year: int
+    works: int
+    citations: int = 0
+
+
+@dataclass(frozen=True)
+class PaperLine:
+    """A paper as a line in a list (recent works on a card, trending, a digest item)."""
+
+    title: str
+    url: str | None = None
+    year: int | None = None
+    authors: str = ""
+    venue: str | None = None
+
+
+@dataclass(frozen=True)
+class ResearcherCard(View):
+    name: str
+    openalex_id: str | None = None
+    orcid: str | None = None
+    s2_id: str | None = None
+    institutions: tuple[str, ...] = ()
+    works_count: int | None = None
+    cited_by_count: int | None = None
+    h_index: int | None = None
+    i10_index: int | None = None
+    topics: tuple[str, ...] = ()
+    collaborators: tuple[tuple[str, int], ...] = ()  # (name, shared recent works)
+    recent_papers: tuple[PaperLine, ...] = ()
+    works_per_year: tuple[YearCount, ...] = ()
+    sparkline: str = ""
+    source: str = ""
+    profile_url: str | None = None
+    followed: bool = False
+
+    @property
+    def orcid_url(self) -> str | None:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    number: int
+    name: str
+    institution: str | None
+    works_count: int | None
+    main_topic: str | None
+    key: str  # what `researcher <key>` or `follow <key>` takes to choose this one (an id)
+
+
+@dataclass(frozen=True)
+class PickList(View):
+    """Several people match a name: the channel picks one by number or id."""
+
+    query: str
+    action: str  # "researcher" or "follow": what picking does
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class PaperCard(View):
+    title: str
+    canonical_id: str
+    authors: tuple[str, ...] = ()
+    more_authors: int = 0
+    date: date | None = None
+    categories: tuple[str, ...] = ()
+    abstract: str = ""
+    abs_url: str | None = None
+    pdf_url: str | None = None
+    doi: str | None = None
+    venue: str | None = None
+    citation_count: int | None = None
+    code_url: str | None = None
+    sources: tuple[str, ...] = ()
+    first_author_key: str | None = None  # an id `follow` accepts, when a source knows it
+
+
+@dataclass(frozen=True)
+class TrendingItem:
+    rank: int
+    title: str
+    url: str
+    upvotes: int
+    authors: str = ""
+    code_url: str | None = None
+    project_url: str | None = None
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class TrendingView(View):
+    day: date
+    items: tuple[TrendingItem, ...]
+
+
+@dataclass(frozen=True)
+class SubscriptionItem:
+    number: int
+    kind: str  # topic | category | researcher
+    label: str  # the query, category or researcher name as the user gave it
+    description: str = ""
+    matches_last_week: int = 0
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
+class SubscriptionList(View):
+    items: tuple[SubscriptionItem, ...]
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class SettingsView(View):
+    timezone: str
+    digest_time: str
+    weekdays: str
+    max_items: int
+    paused: bool
+    paused_reason: str | None
+    include_updates: bool
+    include_crosslists: bool
+    quiet_notice: bool
+    next_digest: datetime | None = None
+    changed: str | None = None  # which setting the last command changed
+
+
+@dataclass(frozen=True)
+class StatusView(View):
+    last_run: datetime | None
+    last_run_state: str | None
+    last_run_items: int
+    next_run: datetime | None
+    papers_today: int
+    subscriptions: int
+    paused: bool
+    paused_reason: str | None
+    problems: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class DigestReason:
+    kind: str  # researcher | topic | category
+    text: str  # "follows Yoshua Bengio", 'matched "diffusion" in title', "new in cs.LG"
+    by_name: bool = False  # a researcher matched by name only (no database had indexed the paper)
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    paper_id: str
+    title: str
+    url: str
+    authors: str
+    why: tuple[DigestReason, ...]
+    snippet: str = ""
+    categories: tuple[str, ...] = ()
+    version: int | None = None
+    is_update: bool = False
+    pdf_url: str | None = None
+
+
+@dataclass(frozen=True)
+class DigestView(View):
+    day: date
+    title: str
+    items: tuple[DigestItem, ...]
+    more_count: int = 0
+    total_matched: int = 0
+    subscriptions: int = 0
+    note: str | None = None  # partial or delayed: what was missing
+    run_id: int | None = None
+    preview: bool = False
+
+
+@dataclass(frozen=True)
+class ExportView(View):
+    payload: str  # JSON text
+    subscriptions: int = 0
+
+
+@dataclass(frozen=True)
+class ImportReport(View):
+    added: tuple[str, ...]
+    skipped: tuple[str, ...]
+    settings_changed: tuple[str, ...] = ()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def view_to_dict(view: View) -> dict[str, Any]:
+    """A JSON-ready dict with the view's type under "view" (what `radar ask --json` prints)."""
+    body = {f.name: _plain(getattr(view, f.name)) for f in dataclasses.fields(view)}
+
+    def expand(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {f.name: expand(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, tuple | list):
+            return [expand(v) for v in value]
+        return _plain(value)
+
+    return {"view": view.kind, **{k: expand(getattr(view, k)) for k in body}}
+
+
+def view_to_json(view: View) -> str:
+    return json.dumps(view_to_dict(view), ensure_ascii=False, indent=2)
