@@ -34,6 +34,26 @@ def handles(command_type: type[C]) -> Callable[[Handler[C]], Handler[C]]:
     return register
 
 
+# Modules whose handlers register themselves with @handles; imported on first use to avoid import cycles.
+HANDLER_MODULES = (
+    "core.subscriptions.handlers",
+    "core.subscriptions.channel",
+    "core.papers.handlers",
+    "core.digest.status",
+)
+_loaded = False
+
+
+def _load_handlers() -> None:
+    global _loaded
+    if not _loaded:
+        import importlib
+
+        for name in HANDLER_MODULES:
+            importlib.import_module(name)
+        _loaded = True
+
+
 def permission_problem(command: Command, actor: Actor) -> Problem:
     need = {
         "slack": "a workspace admin or owner, or someone listed in SLACK_MANAGERS",
@@ -79,6 +99,7 @@ async def handle(
                 code="usage",
             )
         return view
+    _load_handlers()
     handler = _HANDLERS.get(type(command))
     if handler is None:
         return Problem(

@@ -34,6 +34,7 @@ class Notice(View):
 
     text: str
     title: str | None = None
+    actor_id: str | None = None  # who did it, for a channel-visible confirmation ("<@U1> subscribed ...")
 
 
 @dataclass(frozen=True)

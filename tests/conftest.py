@@ -216,3 +216,20 @@ async def db(database_url: str) -> AsyncIterator[Any]:
         yield database
     finally:
         await database.dispose()
+
+
+@pytest.fixture
+async def app_factory(database_url: str) -> AsyncIterator[Any]:
+    """Build Apps on this test's database with routed mock sources: `app_factory(router, now=..., **settings)`."""
+    from tests.fakes import make_app
+
+    made: list[Any] = []
+
+    def factory(router: Any = None, **kwargs: Any) -> Any:
+        app = make_app(database_url, router, **kwargs)
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        await app.aclose()

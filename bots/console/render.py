@@ -91,12 +91,17 @@ def render_researcher(view: v.ResearcherCard) -> str:
     if view.recent_papers:
         lines.append("  Recent papers:")
         for paper in view.recent_papers:
-            year = f" ({paper.year})" if paper.year else ""
-            lines.append(f"    • {_clean(paper.title)}{year}")
+            when = ", ".join(part for part in (str(paper.year) if paper.year else "", _clean(paper.venue)) if part)
+            lines.append(f"    • {_clean(paper.title)}" + (f" ({when})" if when else ""))
             if paper.url:
-                lines.append(f"      {paper.url}")
+                lines.append(f"      {_clean(paper.url)}")
     if view.source:
-        lines.append(f"  Source: {view.source}")
+        lines.append(f"  Source: {_clean(view.source)}")
+    key = view.openalex_id or view.orcid or (f"s2:{view.s2_id}" if view.s2_id else None)
+    if view.followed:
+        lines.append("  This channel follows them.")
+    elif key:
+        lines.append(f"  Follow in this channel: `follow {key}`")
     return "\n".join(lines)
 
 
@@ -110,8 +115,9 @@ def render_picklist(view: v.PickList) -> str:
                 _clean(c.main_topic) if c.main_topic else "",
             ) if part
         )
-        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else ""))
+        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + f"  [{_clean(c.key)}]")
     lines.append(f"Choose with `{view.action} pick <n>` or `{view.action} <id>`.")
+    lines.append("Not listed? Try the full name as they publish it, or their ORCID.")
     return "\n".join(lines)
 
 

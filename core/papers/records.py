@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
 from core.ids import canonical_paper_id
 
@@ -78,6 +79,36 @@ class PaperRecord:
         if self.arxiv_id:
             return f"https://arxiv.org/pdf/{self.arxiv_id}"
         return self.links.get("pdf")
+
+
+def record_to_json(record: PaperRecord) -> dict[str, Any]:
+    """A JSON-ready dict (for the lookup cache); `record_from_json` reads it back."""
+    data: dict[str, Any] = {}
+    for name, value in record.__dict__.items():
+        if value is None or value == () or value == {}:
+            continue
+        if name == "authors":
+            value = [a.to_json() for a in value]
+        elif isinstance(value, date | datetime):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        data[name] = value
+    return data
+
+
+def record_from_json(data: dict[str, Any]) -> PaperRecord:
+    values: dict[str, Any] = {k: v for k, v in data.items() if k in PaperRecord.__dataclass_fields__}
+    values["authors"] = tuple(AuthorRef.from_json(a) for a in values.get("authors", ()))
+    for name in ("versions", "categories", "sources"):
+        values[name] = tuple(values.get(name, ()))
+    if values.get("announced"):
+        values["announced"] = date.fromisoformat(values["announced"])
+    for name in ("published", "updated"):
+        if values.get(name):
+            values[name] = datetime.fromisoformat(values[name])
+    values["links"] = dict(values.get("links", {}))
+    return PaperRecord(**values)
 
 
 def _longer(a: str, b: str) -> str:

@@ -31,11 +31,14 @@ Clock = Callable[[], float]
 class SourceError(Exception):
     """A data source could not answer; `source` names it for the user."""
 
-    def __init__(self, source: str, message: str, *, status: int | None = None) -> None:
+    def __init__(self, source: str, message: str, *, status: int | None = None, body: str = "") -> None:
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message
         self.status = status
+        # The start of the error response, for source modules that know how to read their API's error format
+        # (arXiv answers 400 with an Atom entry titled "Error").
+        self.body = body
 
 
 class NotFound(SourceError):
@@ -114,6 +117,10 @@ class Pacer:
             await self._wait_turn()
             yield
 
+    def hold(self, seconds: float) -> None:
+        """No request through this pacer starts for `seconds`: a Retry-After speaks for the whole host."""
+        self._next_start = max(self._next_start, self._clock() + seconds)
+
     async def _wait_turn(self) -> None:
         async with self._lock:
             now = self._clock()
@@ -171,6 +178,10 @@ class SourceClient:
             except httpx.TransportError as exc:
                 error = Unavailable(self.name, "could not be reached")
                 log.warning("%s: connection error on %s (attempt %d/%d): %s", self.name, path, attempt, attempts, exc)
+            except httpx.RequestError as exc:
+                # A redirect loop or a body that fails to decompress: retrying will not change the answer.
+                log.warning("%s: unusable response on %s: %s", self.name, path, exc)
+                raise Unavailable(self.name, "sent a response we could not read") from exc
             else:
                 self._remember_rate_limit(response)
                 outcome = self._classify(response)
@@ -183,6 +194,8 @@ class SourceClient:
                 if wait is not None and wait > self.retry.max_wait:
                     log.warning("%s: asked to wait %.0fs; giving up for now", self.name, wait)
                     raise error
+                if wait:
+                    self.pacer.hold(wait)
                 if not last_try:
                     delay = max(wait or 0.0, self.retry.delay(attempt, self.consecutive_429))
                     log.info("%s: %s on %s, retrying in %.1fs", self.name, response.status_code, path, delay)
@@ -214,20 +227,41 @@ class SourceClient:
         if status < 400:
             return None
         detail = _error_detail(response)
+        body = response.text[:4000]
         if status == 429:
             self.consecutive_429 += 1
             wait = parse_retry_after(response.headers.get("Retry-After"))
-            exhausted = "budget" in detail.lower() or (wait is not None and wait > self.retry.max_wait)
-            message = "daily API budget is used up" if exhausted else "is rate limiting us"
-            return RateLimited(self.name, message, retry_after=wait, budget_exhausted=exhausted), True, wait
+            long_wait = wait is not None and wait > self.retry.max_wait
+            # Only a spent budget resets tomorrow; a long Retry-After alone is just a long pause.
+            remaining = self.rate_limit.get("x-ratelimit-remaining", "").strip()
+            exhausted = "budget" in detail.lower() or (long_wait and remaining == "0")
+            if exhausted:
+                message = "daily API budget is used up"
+            elif long_wait and wait is not None:
+                message = f"asks us to wait {_duration(wait)} before the next request"
+            else:
+                message = "is rate limiting us"
+            error = RateLimited(self.name, message, retry_after=wait, budget_exhausted=exhausted)
+            error.body = body
+            return error, True, wait
         if status >= 500:
             wait = parse_retry_after(response.headers.get("Retry-After"))
-            return Unavailable(self.name, f"is having trouble (HTTP {status})", status=status), True, wait
+            return Unavailable(self.name, f"is having trouble (HTTP {status})", status=status, body=body), True, wait
         if status in (404, 410):
-            return NotFound(self.name, detail or "not found", status=status), False, None
+            return NotFound(self.name, detail or "not found", status=status, body=body), False, None
         if status in (401, 403):
-            return Unavailable(self.name, "refused our credentials (check the API key)", status=status), False, None
-        return BadRequest(self.name, detail or f"rejected the request (HTTP {status})", status=status), False, None
+            message = "refused our credentials (check the API key)"
+            return Unavailable(self.name, message, status=status, body=body), False, None
+        message = detail or f"rejected the request (HTTP {status})"
+        return BadRequest(self.name, message, status=status, body=body), False, None
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} seconds"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.0f} hours"
 
 
 def _error_detail(response: httpx.Response) -> str:

@@ -1,0 +1,73 @@
+"""`status`: the last and next digest, today's intake, and every problem this channel should know about."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from core.app import App
+from core.commands import Actor, Destination, Status
+from core.service import handles
+from core.storage import repos
+from core.storage.models import DigestRunRow, PaperRow, SourceStatusRow
+from core.subscriptions.schedule import next_digest
+from core.views import StatusView
+
+
+def _local_midnight(now: datetime, timezone: str) -> datetime:
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(0), tzinfo=zone)
+
+
+@handles(Status)
+async def status(app: App, command: Status, actor: Actor, where: Destination) -> StatusView:
+    now = app.now()
+    async with app.db.session() as session:
+        record = await repos.get_destination(session, where)
+        timezone = record.timezone if record else "UTC"
+        since = _local_midnight(now, timezone)
+        ingested = (await session.exec(
+            select(func.count()).select_from(PaperRow).where(col(PaperRow.first_seen_at) >= since)
+        )).one()
+        sources = (await session.exec(select(SourceStatusRow).where(col(SourceStatusRow.ok).is_(False)))).all()
+        last_run = None
+        subscriptions = 0
+        if record is not None and record.id is not None:
+            last_run = (await session.exec(
+                select(DigestRunRow).where(DigestRunRow.destination_id == record.id)
+                .order_by(col(DigestRunRow.started_at).desc(), col(DigestRunRow.id).desc()).limit(1)
+            )).first()
+            subscriptions = await repos.count_subscriptions(session, record.id)
+    problems: list[str] = []
+    if record is not None and record.paused and record.paused_reason and "channel manager" not in record.paused_reason:
+        problems.append(f"Digests are paused: {record.paused_reason}")
+    if last_run is not None and last_run.state in ("failed", "retry") and last_run.error:
+        problems.append(f"The last digest did not go out: {last_run.error}")
+    if last_run is not None and last_run.note:
+        problems.append(last_run.note)
+    for row in sources:
+        since_text = f" since {row.last_error_at:%d %b %H:%M} UTC" if row.last_error_at else ""
+        problems.append(f"{row.key}: {row.message or 'failing'}{since_text}")
+    upcoming = None
+    if record is not None and not record.paused:
+        upcoming = next_digest(record.digest_time, record.weekdays, record.timezone, now)
+    elif record is None:
+        upcoming = next_digest("08:00", "mon-fri", "UTC", now)
+    return StatusView(
+        last_run=last_run.finished_at or last_run.started_at if last_run else None,
+        last_run_state=last_run.state if last_run else None,
+        last_run_items=last_run.item_count if last_run else 0,
+        next_run=upcoming,
+        papers_today=int(ingested),
+        subscriptions=subscriptions,
+        paused=bool(record and record.paused),
+        paused_reason=record.paused_reason if record else None,
+        problems=tuple(problems),
+        timezone=timezone,
+    )
+
+

@@ -1,0 +1,258 @@
+"""A channel's settings, pause and resume, and moving its subscriptions elsewhere (export / import)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from core.app import App
+from core.commands import Actor, ChangeSetting, Destination, Export, Import, Pause, Resume, ShowSettings
+from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
+from core.service import handles
+from core.storage import repos
+from core.storage.models import DestinationRecord
+from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
+from core.subscriptions.query import QueryError, parse_query
+from core.subscriptions.schedule import (
+    SettingError,
+    next_digest,
+    parse_days,
+    parse_max,
+    parse_switch,
+    parse_time,
+    parse_timezone,
+)
+from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, Visibility
+
+EXPORT_FORMAT = "paper-radar/1"
+
+
+def settings_view(app: App, record: DestinationRecord, changed: str | None = None) -> SettingsView:
+    return SettingsView(
+        timezone=record.timezone,
+        digest_time=record.digest_time,
+        weekdays=record.weekdays,
+        max_items=record.max_items,
+        paused=record.paused,
+        paused_reason=record.paused_reason,
+        include_updates=record.include_updates,
+        include_crosslists=record.include_crosslists,
+        quiet_notice=record.quiet_notice,
+        next_digest=None if record.paused else next_digest(
+            record.digest_time, record.weekdays, record.timezone, app.now()),
+        changed=changed,
+        visibility=Visibility.CHANNEL if changed else Visibility.EPHEMERAL,
+    )
+
+
+@handles(ShowSettings)
+async def show_settings(app: App, command: ShowSettings, actor: Actor, where: Destination) -> SettingsView:
+    async with app.db.session() as session:
+        record = await repos.get_destination(session, where) or DestinationRecord(
+            platform=where.platform, workspace_id=where.workspace_id, channel_id=where.channel_id)
+    return settings_view(app, record)
+
+
+def apply_setting(record: DestinationRecord, name: str, value: str, *, max_ceiling: int = 50) -> str:
+    """Set one setting on the record; return a sentence saying what changed, or raise SettingError."""
+    if name == "time":
+        record.digest_time = parse_time(value)
+        return f"the digest time to {record.digest_time}"
+    if name == "timezone":
+        record.timezone = parse_timezone(value)
+        return f"the time zone to {record.timezone}"
+    if name == "days":
+        record.weekdays = parse_days(value)
+        return f"the digest days to {record.weekdays}"
+    if name == "max":
+        record.max_items = parse_max(value, ceiling=max_ceiling)
+        return f"the digest size to {record.max_items} papers"
+    if name == "updates":
+        record.include_updates = parse_switch(value, name)
+        return f"updates (new versions of papers already sent) {'on' if record.include_updates else 'off'}"
+    if name == "crosslists":
+        record.include_crosslists = parse_switch(value, name)
+        return f"cross-listed papers {'on' if record.include_crosslists else 'off'}"
+    if name == "quiet-notice":
+        record.quiet_notice = parse_switch(value, name)
+        return f"the no-new-papers notice {'on' if record.quiet_notice else 'off'}"
+    raise SettingError(f"There is no setting `{name}`.")
+
+
+@handles(ChangeSetting)
+async def change_setting(app: App, command: ChangeSetting, actor: Actor, where: Destination) -> SettingsView | Problem:
+    async with app.db.session() as session:
+        record = await repos.ensure_destination(session, where)
+        try:
+            changed = apply_setting(record, command.name, command.value)
+        except SettingError as error:
+            return Problem("That setting value doesn't work", str(error), code="invalid")
+        session.add(record)
+        await session.commit()
+    return settings_view(app, record, changed=changed)
+
+
+@handles(Pause)
+async def pause(app: App, command: Pause, actor: Actor, where: Destination) -> Notice:
+    async with app.db.session() as session:
+        record = await repos.ensure_destination(session, where)
+        record.paused, record.paused_reason = True, "paused by a channel manager"
+        session.add(record)
+        await session.commit()
+    return Notice("The daily digest is paused for this channel. Subscriptions are kept; `resume` starts it again.",
+                  title="Paused", actor_id=actor.user_id, visibility=Visibility.CHANNEL)
+
+
+@handles(Resume)
+async def resume(app: App, command: Resume, actor: Actor, where: Destination) -> Notice:
+    async with app.db.session() as session:
+        record = await repos.ensure_destination(session, where)
+        was_paused = record.paused
+        record.paused, record.paused_reason = False, None
+        session.add(record)
+        await session.commit()
+    when = next_digest(record.digest_time, record.weekdays, record.timezone, app.now())
+    next_text = f" Next digest: {when.strftime('%a %d %b %H:%M')} {record.timezone}." if when else ""
+    first = "The daily digest is back on." if was_paused else "The daily digest was not paused."
+    return Notice(first + next_text, title="Resumed", actor_id=actor.user_id, visibility=Visibility.CHANNEL)
+
+
+@handles(Export)
+async def export(app: App, command: Export, actor: Actor, where: Destination) -> ExportView:
+    async with app.db.session() as session:
+        record = await repos.get_destination(session, where)
+        subs = await repos.list_subscriptions(session, record.id) if record and record.id else []
+    record = record or DestinationRecord(platform=where.platform, workspace_id=where.workspace_id,
+                                         channel_id=where.channel_id)
+    items: list[dict[str, Any]] = []
+    for sub in subs:
+        if sub.kind == "researcher":
+            entry = {"kind": "researcher", "name": sub.display_name, "openalex_id": sub.openalex_id,
+                     "orcid": sub.orcid, "s2_id": sub.s2_id}
+            items.append({k: v for k, v in entry.items() if v})
+        else:
+            items.append({"kind": sub.kind, "query": sub.query})
+    payload = {
+        "format": EXPORT_FORMAT,
+        "settings": {
+            "time": record.digest_time, "timezone": record.timezone, "days": record.weekdays,
+            "max": record.max_items, "updates": record.include_updates, "crosslists": record.include_crosslists,
+            "quiet-notice": record.quiet_notice,
+        },
+        "subscriptions": items,
+    }
+    return ExportView(payload=json.dumps(payload, ensure_ascii=False, indent=2), subscriptions=len(items))
+
+
+def _bad_import(detail: str) -> Problem:
+    return Problem("I can't import that", detail,
+                   "Paste the JSON that `export` printed in another channel: `import {...}`.", code="invalid")
+
+
+@handles(Import)
+async def import_(app: App, command: Import, actor: Actor, where: Destination) -> ImportReport | Problem:
+    try:
+        data = json.loads(command.payload)
+    except (ValueError, RecursionError):
+        return _bad_import("That is not valid JSON.")
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        return _bad_import(f"That JSON is not a Paper Radar export (it needs \"format\": \"{EXPORT_FORMAT}\").")
+    entries = data.get("subscriptions", [])
+    settings = data.get("settings", {})
+    if not isinstance(entries, list) or not isinstance(settings, dict):
+        return _bad_import("`subscriptions` must be a list and `settings` an object.")
+    added: list[str] = []
+    skipped: list[str] = []
+    changed: list[str] = []
+    async with app.db.session() as session:
+        record = await repos.ensure_destination(session, where)
+        assert record.id is not None
+        existing = await repos.list_subscriptions(session, record.id)
+        seen = {_identity(s.kind, s.query, s.openalex_id, s.orcid) for s in existing}
+        limit = app.settings.max_subscriptions_per_channel
+        count = len(existing)
+        for position, entry in enumerate(entries[:500], 1):
+            try:
+                fields = _validate_entry(entry, app.settings.max_query_length)
+            except ValueError as error:
+                skipped.append(f"item {position}: {error}")
+                continue
+            label = fields.get("display_name") or fields.get("query") or "?"
+            key = _identity(fields["kind"], fields.get("query"), fields.get("openalex_id"), fields.get("orcid"))
+            if key in seen:
+                skipped.append(f"{label}: already subscribed")
+                continue
+            if count >= limit:
+                skipped.append(f"{label}: the channel is at its limit of {limit} subscriptions")
+                continue
+            await repos.add_subscription(session, record, created_by=actor.user_id, **fields)
+            seen.add(key)
+            count += 1
+            added.append(f"{fields['kind']}: {label}")
+        for name, value in settings.items():
+            try:
+                changed.append(apply_setting(record, str(name), _setting_text(value)))
+            except SettingError as error:
+                skipped.append(f"setting {str(name)[:30]}: {error}")
+        session.add(record)
+        await session.commit()
+    return ImportReport(added=tuple(added), skipped=tuple(skipped), settings_changed=tuple(changed),
+                        visibility=Visibility.CHANNEL if added else Visibility.EPHEMERAL)
+
+
+def _setting_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)[:100]
+
+
+def _identity(kind: str, query: str | None, openalex_id: str | None, orcid: str | None) -> tuple[str, str]:
+    if kind == "researcher":
+        return (kind, openalex_id or orcid or "")
+    if kind == "topic":
+        try:
+            return (kind, parse_query(query or "").canonical())
+        except QueryError:
+            return (kind, query or "")
+    return (kind, query or "")
+
+
+def _validate_entry(entry: Any, max_query_length: int) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise ValueError("not an object")
+    kind = entry.get("kind")
+    if kind == "topic":
+        query = entry.get("query")
+        if not isinstance(query, str):
+            raise ValueError("a topic needs a query")
+        try:
+            parse_query(query, max_length=max_query_length)
+        except QueryError as error:
+            raise ValueError(error.message) from None
+        return {"kind": "topic", "query": query.strip()}
+    if kind == "category":
+        value = str(entry.get("query") or entry.get("category") or "")
+        try:
+            category = normalize_wildcard(value) if is_wildcard(value) else normalize_category(value)
+        except UnknownCategory:
+            raise ValueError(f"{value[:40]!r} is not an arXiv category") from None
+        return {"kind": "category", "query": category}
+    if kind == "researcher":
+        fields: dict[str, Any] = {"kind": "researcher"}
+        try:
+            if entry.get("openalex_id"):
+                fields["openalex_id"] = normalize_openalex_id(str(entry["openalex_id"]), kind="A")
+            if entry.get("orcid"):
+                fields["orcid"] = normalize_orcid(str(entry["orcid"]))
+        except InvalidId as error:
+            raise ValueError(str(error)) from None
+        if entry.get("s2_id"):
+            s2 = str(entry["s2_id"])
+            if not s2.isdigit():
+                raise ValueError("s2_id must be a Semantic Scholar author number")
+            fields["s2_id"] = s2
+        if not (fields.get("openalex_id") or fields.get("orcid") or fields.get("s2_id")):
+            raise ValueError("a researcher needs an openalex_id, orcid or s2_id (names alone are ambiguous)")
+        fields["display_name"] = str(entry.get("name") or fields.get("openalex_id") or fields.get("orcid"))[:300]
+        return fields
+    raise ValueError("kind must be topic, category or researcher")

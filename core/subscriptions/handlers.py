@@ -1,0 +1,251 @@
+"""Subscribing, listing and removing: what a channel follows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.app import App
+from core.commands import (
+    Actor,
+    Destination,
+    ListSubscriptions,
+    SubscribeCategory,
+    SubscribeTopic,
+    Unfollow,
+    Unsubscribe,
+)
+from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
+from core.service import handles
+from core.storage import repos
+from core.storage.models import DeliveryRow, DestinationRecord, SubscriptionRecord
+from core.subscriptions.categories import (
+    UnknownCategory,
+    category_name,
+    is_wildcard,
+    normalize_category,
+    normalize_wildcard,
+)
+from core.subscriptions.query import QueryError, parse_query
+from core.subscriptions.schedule import next_digest
+from core.views import Notice, Problem, SubscriptionItem, SubscriptionList, Visibility
+
+
+def limit_problem(limit: int) -> Problem:
+    return Problem(
+        "This channel has reached its subscription limit",
+        f"A channel can have at most {limit} subscriptions.",
+        "Remove one with `unsubscribe <number>` (see `list`), or combine topics with OR.",
+        code="limit",
+    )
+
+
+def next_digest_phrase(app: App, destination: DestinationRecord) -> str:
+    if destination.paused:
+        return "The digest is paused; `resume` starts it again."
+    when = next_digest(destination.digest_time, destination.weekdays, destination.timezone, app.now())
+    if when is None:
+        return ""
+    return f"New matches arrive in the next digest ({when.strftime('%a %d %b %H:%M')} {destination.timezone})."
+
+
+def describe_subscription(record: SubscriptionRecord) -> str:
+    if record.kind == "topic":
+        try:
+            return parse_query(record.query or "").describe()
+        except QueryError:
+            return record.query or ""
+    if record.kind == "category":
+        try:
+            return category_name(record.query or "")
+        except (UnknownCategory, KeyError):
+            return ""
+    ids = ", ".join(i for i in (record.openalex_id, f"ORCID {record.orcid}" if record.orcid else None) if i)
+    return ids
+
+
+def subscription_label(record: SubscriptionRecord) -> str:
+    return (record.display_name if record.kind == "researcher" else record.query) or "?"
+
+
+async def _room_for_one_more(app: App, session: AsyncSession, destination: DestinationRecord) -> Problem | None:
+    assert destination.id is not None
+    if await repos.count_subscriptions(session, destination.id) >= app.settings.max_subscriptions_per_channel:
+        return limit_problem(app.settings.max_subscriptions_per_channel)
+    return None
+
+
+@handles(SubscribeTopic)
+async def subscribe_topic(app: App, command: SubscribeTopic, actor: Actor, where: Destination) -> Notice | Problem:
+    limit = app.settings.max_query_length
+    if len(command.query) > limit:
+        return Problem("That query is too long", f"Topic queries can be at most {limit} characters.",
+                       'Keep the key words and phrases, like `"graph neural networks" -survey`.', code="limit")
+    try:
+        query = parse_query(command.query, max_length=limit)
+    except QueryError as error:
+        return Problem("I can't read that topic query", error.message, f"Example: subscribe topic {error.example}",
+                       code="invalid")
+    canonical = query.canonical()
+    async with app.db.session() as session:
+        destination = await repos.ensure_destination(session, where)
+        assert destination.id is not None
+        for existing in await repos.list_subscriptions(session, destination.id):
+            if existing.kind == "topic" and _canonical(existing.query) == canonical:
+                return Notice(f"This channel already follows that topic as #{existing.number}.")
+        if problem := await _room_for_one_more(app, session, destination):
+            return problem
+        record = await repos.add_subscription(
+            session, destination, kind="topic", query=command.query.strip(), created_by=actor.user_id
+        )
+        await session.commit()
+    return Notice(
+        f"Subscribed this channel to topic #{record.number}: {record.query}. "
+        + next_digest_phrase(app, destination),
+        title="Subscribed",
+        actor_id=actor.user_id,
+        visibility=Visibility.CHANNEL,
+    )
+
+
+def _canonical(text: str | None) -> str | None:
+    try:
+        return parse_query(text or "").canonical()
+    except QueryError:
+        return None
+
+
+@handles(SubscribeCategory)
+async def subscribe_category(app: App, command: SubscribeCategory, actor: Actor, where: Destination) -> Notice | Problem:
+    raw = command.category.strip().removeprefix("cat:")
+    try:
+        category = normalize_wildcard(raw) if is_wildcard(raw) else normalize_category(raw)
+    except UnknownCategory as error:
+        hint = ("Did you mean " + " or ".join(f"`{s}`" for s in error.suggestions) + "?") if error.suggestions else (
+            "Categories look like cs.LG, stat.ML, hep-th or math.PR.")
+        return Problem("Unknown arXiv category", f"`{raw[:60]}` is not an arXiv category.", hint, code="invalid")
+    async with app.db.session() as session:
+        destination = await repos.ensure_destination(session, where)
+        assert destination.id is not None
+        for existing in await repos.list_subscriptions(session, destination.id):
+            if existing.kind == "category" and existing.query == category:
+                return Notice(f"This channel already follows {category} as #{existing.number}.")
+        if problem := await _room_for_one_more(app, session, destination):
+            return problem
+        record = await repos.add_subscription(
+            session, destination, kind="category", query=category, created_by=actor.user_id
+        )
+        await session.commit()
+    return Notice(
+        f"Subscribed this channel to {category} ({category_name(category)}) as "
+        f"#{record.number}. " + next_digest_phrase(app, destination),
+        title="Subscribed",
+        actor_id=actor.user_id,
+        visibility=Visibility.CHANNEL,
+    )
+
+
+async def matches_last_week(session: AsyncSession, destination_id: int, app: App) -> dict[int, int]:
+    """How many delivered papers each subscription (by number) brought in the last seven days."""
+    since = app.now() - timedelta(days=7)
+    result = await session.exec(
+        select(DeliveryRow.reasons).where(
+            DeliveryRow.destination_id == destination_id, col(DeliveryRow.claimed_at) >= since
+        )
+    )
+    counts: dict[int, int] = {}
+    for reasons in result.all():
+        for number in {r.get("subscription") for r in reasons or () if isinstance(r, dict)}:
+            if isinstance(number, int):
+                counts[number] = counts.get(number, 0) + 1
+    return counts
+
+
+@handles(ListSubscriptions)
+async def list_subscriptions(app: App, command: ListSubscriptions, actor: Actor, where: Destination) -> SubscriptionList:
+    async with app.db.session() as session:
+        destination = await repos.get_destination(session, where)
+        if destination is None or destination.id is None:
+            return SubscriptionList(items=(), limit=app.settings.max_subscriptions_per_channel)
+        records = await repos.list_subscriptions(session, destination.id)
+        counts = await matches_last_week(session, destination.id, app)
+    items = tuple(
+        SubscriptionItem(
+            number=r.number, kind=r.kind, label=subscription_label(r), description=describe_subscription(r),
+            matches_last_week=counts.get(r.number, 0), created_by=r.created_by,
+        )
+        for r in records
+    )
+    return SubscriptionList(items=items, limit=app.settings.max_subscriptions_per_channel)
+
+
+def _number(ref: str) -> int | None:
+    value = ref.strip().lstrip("#")
+    return int(value) if value.isdigit() and len(value) < 9 else None
+
+
+def _not_found(ref: str) -> Problem:
+    return Problem("No such subscription here", f"This channel has no subscription `{ref[:40]}`.",
+                   "`list` shows this channel's subscriptions and their numbers.", code="not_found")
+
+
+@handles(Unsubscribe)
+async def unsubscribe(app: App, command: Unsubscribe, actor: Actor, where: Destination) -> Notice | Problem:
+    number = _number(command.ref)
+    if number is None:
+        return Problem("Which subscription?", "`unsubscribe` takes the number that `list` shows, like `unsubscribe 3`.",
+                       code="usage")
+    async with app.db.session() as session:
+        destination = await repos.get_destination(session, where)
+        if destination is None or destination.id is None:
+            return _not_found(command.ref)
+        removed = await repos.delete_subscription(session, destination.id, number)
+        await session.commit()
+    if removed is None:
+        return _not_found(command.ref)
+    return Notice(f"Removed #{removed.number} ({removed.kind}: {subscription_label(removed)}).",
+                  title="Unsubscribed", visibility=Visibility.CHANNEL)
+
+
+@handles(Unfollow)
+async def unfollow(app: App, command: Unfollow, actor: Actor, where: Destination) -> Notice | Problem:
+    ref = command.query.strip()
+    async with app.db.session() as session:
+        destination = await repos.get_destination(session, where)
+        if destination is None or destination.id is None:
+            return _not_found(ref)
+        people = [s for s in await repos.list_subscriptions(session, destination.id) if s.kind == "researcher"]
+        chosen = _pick_followed(people, ref)
+        if isinstance(chosen, Problem):
+            return chosen
+        await repos.delete_subscription(session, destination.id, chosen.number)
+        await session.commit()
+    return Notice(f"This channel no longer follows {chosen.display_name} (#{chosen.number}).",
+                  title="Unfollowed", visibility=Visibility.CHANNEL)
+
+
+def _pick_followed(people: list[SubscriptionRecord], ref: str) -> SubscriptionRecord | Problem:
+    number = _number(ref)
+    if number is not None:
+        found = [p for p in people if p.number == number]
+    else:
+        ids: set[str] = set()
+        for parse in (normalize_openalex_id, normalize_orcid):
+            try:
+                ids.add(parse(ref))
+            except InvalidId:
+                pass
+        lowered = ref.lower()
+        found = [p for p in people if (ids & {p.openalex_id, p.orcid, p.s2_id})]
+        if not found:
+            found = [p for p in people if lowered in (p.display_name or "").lower()]
+    if not found:
+        return Problem("Not followed here", f"This channel does not follow anyone matching `{ref[:60]}`.",
+                       "`list` shows who this channel follows.", code="not_found")
+    if len(found) > 1:
+        names = ", ".join(f"#{p.number} {p.display_name}" for p in found)
+        return Problem("Which one?", f"Several people match `{ref[:60]}`: {names}.",
+                       "Say `unfollow <number>`.", code="usage")
+    return found[0]
