@@ -97,7 +97,7 @@ def render_researcher(view: v.ResearcherCard) -> str:
                 lines.append(f"      {_clean(paper.url)}")
     if view.source:
         lines.append(f"  Source: {_clean(view.source)}")
-    key = view.openalex_id or view.orcid or (f"s2:{view.s2_id}" if view.s2_id else None)
+    key = view.openalex_id or (f"s2:{view.s2_id}" if view.s2_id else None) or view.orcid
     if view.followed:
         lines.append("  This channel follows them.")
     elif key:

@@ -28,6 +28,9 @@ Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 
+TRANSPORT_RETRY_CAP_S = 2.0
+
+
 class SourceError(Exception):
     """A data source could not answer; `source` names it for the user."""
 
@@ -164,6 +167,12 @@ class SourceClient:
     requests_sent: int = 0
 
     async def get(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
+        return await self.request("GET", path, params)
+
+    async def request(
+        self, method: str, path: str, params: Mapping[str, Any] | None = None, *, json: Any = None
+    ) -> httpx.Response:
+        """Send with pacing and retries; return a 2xx/3xx response or raise a classified SourceError."""
         merged = {**self.default_params, **(params or {})}
         attempts = self.retry.attempts
         for attempt in range(1, attempts + 1):
@@ -171,7 +180,7 @@ class SourceClient:
             try:
                 async with self.pacer.slot():
                     self.requests_sent += 1
-                    response = await self.http.get(path, params=merged)
+                    response = await self.http.request(method, path, params=merged, json=json)
             except httpx.TimeoutException as exc:
                 error: SourceError = Unavailable(self.name, "did not answer in time")
                 log.warning("%s: timeout on %s (attempt %d/%d): %s", self.name, path, attempt, attempts, exc)
@@ -202,11 +211,17 @@ class SourceClient:
                     await self.sleep(delay)
                 continue
             if not last_try:
-                await self.sleep(self.retry.delay(attempt))
+                # A connection that failed outright is retried soon: a person may be waiting for the answer.
+                await self.sleep(min(self.retry.delay(attempt), TRANSPORT_RETRY_CAP_S))
         raise error
 
+    async def post_json(self, path: str, params: Mapping[str, Any] | None = None, *, json: Any = None) -> Any:
+        return self._json(await self.request("POST", path, params, json=json), path)
+
     async def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        response = await self.get(path, params)
+        return self._json(await self.get(path, params), path)
+
+    def _json(self, response: httpx.Response, path: str) -> Any:
         try:
             return response.json()
         except ValueError as exc:
@@ -234,7 +249,10 @@ class SourceClient:
             long_wait = wait is not None and wait > self.retry.max_wait
             # Only a spent budget resets tomorrow; a long Retry-After alone is just a long pause.
             remaining = self.rate_limit.get("x-ratelimit-remaining", "").strip()
-            exhausted = "budget" in detail.lower() or (long_wait and remaining == "0")
+            # OpenAlex bills in USD per day and says so in its own header.
+            usd_left = self.rate_limit.get("x-ratelimit-remaining-usd", "").strip()
+            spent = usd_left not in ("", None) and _is_zero(usd_left)
+            exhausted = "budget" in detail.lower() or spent or (long_wait and remaining == "0")
             if exhausted:
                 message = "daily API budget is used up"
             elif long_wait and wait is not None:
@@ -254,6 +272,13 @@ class SourceClient:
             return Unavailable(self.name, message, status=status, body=body), False, None
         message = detail or f"rejected the request (HTTP {status})"
         return BadRequest(self.name, message, status=status, body=body), False, None
+
+
+def _is_zero(value: str) -> bool:
+    try:
+        return float(value) <= 0.0
+    except ValueError:
+        return False
 
 
 def _duration(seconds: float) -> str:

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import httpx
-
 from core.ids import InvalidId, is_arxiv_id, is_doi, normalize_doi, normalize_orcid, parse_arxiv_id
 from core.papers.records import AuthorRef, PaperRecord
 from core.researchers.records import AuthorCandidate, AuthorProfile
@@ -28,7 +26,6 @@ from core.sources.parsing import (
     normalized,
     parse_items,
     parse_timestamp,
-    read_json,
     unique,
 )
 
@@ -151,7 +148,7 @@ class SemanticScholarSource:
         result = BatchLookup()
         for start in range(0, len(wanted), BATCH_MAX):
             chunk = wanted[start : start + BATCH_MAX]
-            answer = await _post_json(self.client, "paper/batch", {"fields": ",".join(fields)}, {"ids": chunk})
+            answer = await self.client.post_json("paper/batch", {"fields": ",".join(fields)}, json={"ids": chunk})
             if not isinstance(answer, list):
                 raise Unavailable(self.client.name, "answered the batch in an unexpected shape")
             if len(answer) != len(chunk):
@@ -299,39 +296,3 @@ def _object(data: Any, source: str) -> dict[str, Any]:
     return data
 
 
-async def _post_json(client: SourceClient, path: str, params: Mapping[str, Any], payload: Any) -> Any:
-    """POST with the client's pacing, retries and error classification (`SourceClient` only does GET).
-
-    Mirrors `SourceClient.get`; once http.py offers a POST this becomes one call.
-    """
-    merged = {**client.default_params, **params}
-    attempts = client.retry.attempts
-    error: SourceError = Unavailable(client.name, "could not be reached")
-    for attempt in range(1, attempts + 1):
-        delay = client.retry.delay(attempt)
-        try:
-            async with client.pacer.slot():
-                client.requests_sent += 1
-                response = await client.http.post(path, params=merged, json=payload)
-        except httpx.TimeoutException as exc:
-            error = Unavailable(client.name, "did not answer in time")
-            log.warning("%s: timeout on POST %s (attempt %d/%d): %s", client.name, path, attempt, attempts, exc)
-        except httpx.TransportError as exc:
-            error = Unavailable(client.name, "could not be reached")
-            log.warning("%s: connection error on POST %s (%d/%d): %s", client.name, path, attempt, attempts, exc)
-        except httpx.RequestError as exc:
-            log.warning("%s: unusable response on POST %s: %s", client.name, path, exc)
-            raise Unavailable(client.name, "sent a response we could not read") from exc
-        else:
-            client._remember_rate_limit(response)
-            outcome = client._classify(response)
-            if outcome is None:
-                client.consecutive_429 = 0
-                return read_json(response, client.name)
-            error, retryable, wait = outcome
-            if not retryable or (wait is not None and wait > client.retry.max_wait):
-                raise error
-            delay = max(wait or 0.0, client.retry.delay(attempt, client.consecutive_429))
-        if attempt < attempts:
-            await client.sleep(delay)
-    raise error

@@ -89,6 +89,12 @@ class PaperRow(SQLModel, table=True):
     links: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     first_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # When we first saw the newest version: a digest window selects papers by this "arrival" time, so a
+    # replacement (v2) arrives again for channels that asked for updates, and enrichment alone never does.
+    arrived_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    # How the newest announcement listed it (new / cross / replace / replace-cross; None for journal works).
+    last_announce_type: str | None = Field(default=None, max_length=16)
+    last_announced: date | None = None
 
 
 class ResearcherRow(SQLModel, table=True):
@@ -134,6 +140,12 @@ class DigestRunRow(SQLModel, table=True):
     more_count: int = 0
     note: str | None = Field(default=None, sa_type=Text)
     error: str | None = Field(default=None, sa_type=Text)
+    attempts: int = 0
+    # Matched papers past the channel's cap, in rank order, for `digest more`.
+    more_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Platform message ids sent so far, in order (the first is the thread parent on Slack).
+    messages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    view: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     started_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
@@ -142,13 +154,17 @@ class DeliveryRow(SQLModel, table=True):
     """The delivery ledger: a (destination, paper) pair is claimed once, ever, then marked sent."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("destination_id", "paper_id", name="uq_delivery_destination_paper"),)
+    # revision 0 is the paper itself; N > 0 is "updated to vN", sent only to channels that asked for updates.
+    __table_args__ = (
+        UniqueConstraint("destination_id", "paper_id", "revision", name="uq_delivery_destination_paper"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     destination_id: int = Field(foreign_key="destinations.id", index=True)
     paper_id: str = Field(foreign_key="papers.id", max_length=300)
     run_id: int = Field(foreign_key="digest_runs.id", index=True)
     state: str = Field(default="claimed", max_length=16)  # claimed | sent
+    revision: int = Field(default=0)
     position: int = 0
     version: int | None = None
     reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -178,12 +179,19 @@ async def upsert_papers(session: AsyncSession, records: Iterable[PaperRecord]) -
         existing.update({row.id: row for row in result.all()})
     # A paper first known by DOI alone is folded into its arXiv row when the DOI turns up on one.
     rows: dict[str, PaperRow] = {}
-    for key, record in incoming.items():
+    now = utcnow()
+    for key, fresh in incoming.items():
         row = existing.get(key)
         if row is not None:
-            record = merge_records(row_to_record(row), record)
+            known_versions = set(row.versions or ())
+            record = merge_records(row_to_record(row), fresh)
+            if set(record.versions) - known_versions:
+                row.arrived_at = now  # a new version arrives again (for channels that want updates)
         else:
-            row = PaperRow(id=key, title=record.title, first_seen_at=utcnow())
+            record = fresh
+            row = PaperRow(id=key, title=record.title, first_seen_at=now, arrived_at=now)
+        if fresh.announced and (row.last_announced is None or fresh.announced >= row.last_announced):
+            row.last_announced, row.last_announce_type = fresh.announced, fresh.announce_type
         rows[key] = _apply(row, record)
         session.add(row)
     await session.flush()
@@ -197,16 +205,23 @@ async def get_paper(session: AsyncSession, canonical_id: str) -> PaperRow | None
 # ---------------------------------------------------------------- the delivery ledger
 
 
-async def claim_deliveries(
-    session: AsyncSession,
-    destination_id: int,
-    run_id: int,
-    items: Sequence[tuple[str, int | None, list[dict[str, Any]]]],
-) -> list[str]:
-    """Claim (destination, paper) pairs for a run; return the paper ids this run now owns, in order.
+@dataclass(frozen=True)
+class Claim:
+    """One paper a digest run wants to send; `revision` > 0 for "updated to vN" items."""
 
-    The unique constraint on (destination, paper) is the guarantee: a pair claimed by an earlier run, or by
-    a second clock racing this one, is skipped here and never sent twice.
+    paper_id: str
+    revision: int = 0
+    version: int | None = None
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def claim_deliveries(
+    session: AsyncSession, destination_id: int, run_id: int, items: Sequence[Claim]
+) -> list[str]:
+    """Claim (destination, paper, revision) for a run; return the paper ids this run now owns, in order.
+
+    The unique constraint is the guarantee: a pair claimed by an earlier run, or by a second clock racing
+    this one, is skipped here and never sent twice.
     """
     if not items:
         return []
@@ -214,20 +229,21 @@ async def claim_deliveries(
     values = [
         {
             "destination_id": destination_id,
-            "paper_id": paper_id,
+            "paper_id": item.paper_id,
+            "revision": item.revision,
             "run_id": run_id,
             "state": "claimed",
             "position": position,
-            "version": version,
-            "reasons": reasons,
+            "version": item.version,
+            "reasons": item.reasons,
             "claimed_at": now,
         }
-        for position, (paper_id, version, reasons) in enumerate(items)
+        for position, item in enumerate(items)
     ]
     statement = (
         _insert(session, DeliveryRow)
         .values(values)
-        .on_conflict_do_nothing(index_elements=["destination_id", "paper_id"])
+        .on_conflict_do_nothing(index_elements=["destination_id", "paper_id", "revision"])
     )
     await session.execute(statement)
     result = await session.exec(

@@ -62,8 +62,9 @@ def describe_subscription(record: SubscriptionRecord) -> str:
             return category_name(record.query or "")
         except (UnknownCategory, KeyError):
             return ""
-    ids = ", ".join(i for i in (record.openalex_id, f"ORCID {record.orcid}" if record.orcid else None) if i)
-    return ids
+    ids = (record.openalex_id, f"ORCID {record.orcid}" if record.orcid else None,
+           f"Semantic Scholar {record.s2_id}" if record.s2_id else None)
+    return ", ".join(i for i in ids if i)
 
 
 def subscription_label(record: SubscriptionRecord) -> str:

@@ -71,14 +71,17 @@ async def test_ledger_refuses_a_second_claim(db: Database) -> None:
     first, second = await _run(db, destination.id), await _run(db, destination.id)
     async with db.session() as session:
         owned = await repos.claim_deliveries(
-            session, destination.id, first, [("arXiv:2401.00001", 1, []), ("arXiv:2401.00002", 1, [])]
+            session, destination.id, first, [repos.Claim("arXiv:2401.00001"), repos.Claim("arXiv:2401.00002")]
         )
         await session.commit()
     assert owned == ["arXiv:2401.00001", "arXiv:2401.00002"]
     async with db.session() as session:
-        owned_again = await repos.claim_deliveries(session, destination.id, second, [("arXiv:2401.00002", 2, [])])
+        owned_again = await repos.claim_deliveries(session, destination.id, second, [repos.Claim("arXiv:2401.00002")])
+        update = await repos.claim_deliveries(session, destination.id, second,
+                                              [repos.Claim("arXiv:2401.00001", revision=2, version=2)])
         await session.commit()
     assert owned_again == []  # already claimed by the first run: never sent twice
+    assert update == ["arXiv:2401.00001"]  # "updated to v2" is a delivery of its own
     async with db.session() as session:
         session.add(DeliveryRow(destination_id=destination.id, paper_id="arXiv:2401.00001", run_id=second))
         with pytest.raises(IntegrityError):
@@ -93,7 +96,7 @@ async def test_mark_sent_records_message_id(db: Database) -> None:
     await _paper(db, "2401.00003")
     run = await _run(db, destination.id)
     async with db.session() as session:
-        await repos.claim_deliveries(session, destination.id, run, [("arXiv:2401.00003", 1, [])])
+        await repos.claim_deliveries(session, destination.id, run, [repos.Claim("arXiv:2401.00003")])
         await repos.mark_sent(session, run, ["arXiv:2401.00003"], "1700000000.000100")
         await session.commit()
     async with db.session() as session:
@@ -158,6 +161,7 @@ async def test_papers_merge_versions_and_sources(db: Database) -> None:
         row = await repos.get_paper(session, "arXiv:1706.03762")
     assert row is not None
     assert row.versions == [1, 5] and row.latest_version == 5
+    assert row.last_announce_type == "replace" and row.last_announced == date(2017, 12, 7)
     assert row.sources == ["arxiv", "openalex"]
     assert row.announced == date(2017, 6, 13) and row.announce_type == "new"
     assert row.categories == ["cs.CL", "cs.LG"]

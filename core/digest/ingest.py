@@ -1,0 +1,229 @@
+"""Ingest: bring the day's new papers into the database, once arXiv has rebuilt its feeds.
+
+One feed request covers every category the subscriptions need (arXiv joins them with `+`, and asks for one
+request every few seconds), then followed researchers' recent works come from OpenAlex (or Semantic
+Scholar), within a cap per run so the API budget lasts. Every outcome is written to `source_status`, which
+`status` shows and the scheduler reads to retry while a feed is stale or a source is down.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from core.app import App
+from core.papers.records import PaperRecord
+from core.sources.arxiv_feed import fetch_feed
+from core.sources.http import RateLimited, SourceError
+from core.sources.openalex import OpenAlexSource
+from core.sources.semanticscholar import SemanticScholarSource
+from core.storage import repos
+from core.storage.models import ResearcherRow, SourceStatusRow, SubscriptionRecord, utcnow
+from core.subscriptions.categories import archive_of, is_wildcard
+from core.subscriptions.query import QueryError, parse_query
+
+log = logging.getLogger(__name__)
+EASTERN = ZoneInfo("America/New_York")
+FEED_KEY = "arXiv feeds"
+RESEARCHERS_PER_RUN = 200  # each costs one list call; OpenAlex's free budget allows thousands a day
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class IngestReport:
+    day: date | None
+    feeds: tuple[str, ...] = ()
+    feed_date: date | None = None
+    stored: int = 0
+    new: int = 0
+    updates: int = 0
+    skipped: int = 0
+    stale: bool = False
+    quiet: bool = False
+    researchers_checked: int = 0
+    works_stored: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """The feed was read and current: nothing to retry."""
+        return not self.stale and not any(p.startswith(FEED_KEY) for p in self.problems)
+
+
+def expected_feed_date(now: datetime) -> date | None:
+    """The day today's feed should carry, or None on weekends (arXiv announces Sunday to Thursday evenings).
+
+    Feeds are rebuilt around midnight US Eastern; the Monday-to-Friday feeds carry that day's date.
+    """
+    eastern = now.astimezone(EASTERN)
+    if eastern.weekday() >= 5:
+        return None
+    return eastern.date()
+
+
+def feed_names(subscriptions: list[SubscriptionRecord], defaults: str) -> list[str]:
+    """The categories and archives to fetch: what the subscriptions name, plus the default set for topics
+    and researchers that name none. Categories inside a fetched archive are left out (they add nothing)."""
+    wanted: set[str] = set()
+    default = [d.strip() for d in defaults.split(",") if d.strip()]
+    for sub in subscriptions:
+        if sub.kind == "category" and sub.query:
+            wanted.add(sub.query)
+        elif sub.kind == "topic":
+            try:
+                categories = parse_query(sub.query or "").categories
+            except QueryError:
+                continue
+            wanted.update(categories or default)
+        elif sub.kind == "researcher":
+            wanted.update(default)
+    archives = {archive_of(w.rstrip("*").rstrip(".")) for w in wanted if is_wildcard(w)}
+    return sorted(archives) + sorted(w for w in wanted if not is_wildcard(w) and archive_of(w) not in archives)
+
+
+async def _set_status(app: App, key: str, ok: bool, message: str | None, *, feed_date: date | None = None,
+                      items: int = 0) -> None:
+    now = utcnow()
+    async with app.db.session() as session:
+        row = await session.get(SourceStatusRow, key) or SourceStatusRow(key=key)
+        row.ok, row.message, row.items = ok, message, items
+        if feed_date is not None:
+            row.feed_date = feed_date
+        if ok:
+            row.last_ok_at = now
+        else:
+            row.last_error_at = now
+        session.add(row)
+        await session.commit()
+
+
+async def ingest_feeds(app: App, report: IngestReport, subscriptions: list[SubscriptionRecord]) -> None:
+    names = feed_names(subscriptions, app.settings.default_categories)
+    report.feeds = tuple(names)
+    if not names:
+        report.quiet = True
+        return
+    try:
+        result = await fetch_feed(app.sources, names, expected_date=report.day)
+    except SourceError as error:
+        message = f"{FEED_KEY}: {error.source} {error.message}"
+        report.problems.append(message)
+        await _set_status(app, FEED_KEY, False, f"{error.source} {error.message}; retrying")
+        return
+    report.feed_date, report.skipped, report.stale = result.feed_date, result.skipped, result.stale
+    report.quiet = result.quiet
+    if result.stale:
+        # Never store a stale feed as today's news: its papers went out with the earlier day.
+        await _set_status(app, FEED_KEY, False,
+                          f"the feed still shows {result.feed_date} (expected {report.day}); retrying",
+                          feed_date=result.feed_date)
+        return
+    await _store(app, report, list(result.items))
+    report.new = sum(1 for r in result.items if r.is_new_announcement)
+    report.updates = len(result.items) - report.new
+    await _set_status(app, FEED_KEY, True, None, feed_date=result.feed_date, items=len(result.items))
+
+
+async def _store(app: App, report: IngestReport, records: list[PaperRecord]) -> int:
+    if not records:
+        return 0
+    async with app.db.session() as session:
+        rows = await repos.upsert_papers(session, records)
+        await session.commit()
+    report.stored += len(rows)
+    return len(rows)
+
+
+async def ingest_researchers(
+    app: App, report: IngestReport, subscriptions: list[SubscriptionRecord], progress: Progress | None = None
+) -> None:
+    """Recent works of followed researchers, so journal and conference papers arrive too."""
+    ids = sorted({s.openalex_id or "" for s in subscriptions if s.kind == "researcher"} - {""})
+    s2_ids = sorted({s.s2_id or "" for s in subscriptions if s.kind == "researcher" and not s.openalex_id} - {""})
+    use_openalex = app.settings.openalex_api_key is not None
+    # Without an OpenAlex key only people whose Semantic Scholar id we stored can be followed this way.
+    todo = [("openalex", i) for i in ids] if use_openalex else []
+    todo += [("semanticscholar", i) for i in s2_ids]
+    since_default = (app.now() - timedelta(days=7)).date()
+    for done, (source, author_id) in enumerate(todo[:RESEARCHERS_PER_RUN], 1):
+        if progress:
+            progress("researchers", done, min(len(todo), RESEARCHERS_PER_RUN))
+        checked = await _last_checked(app, source, author_id)
+        since = checked.date() if checked else since_default
+        try:
+            if source == "openalex":
+                listing = await OpenAlexSource(app.sources.openalex).works_by_author(author_id, since, max_results=100)
+                records = [r for r in listing.items if r.arxiv_id or r.doi]
+            else:
+                s2 = await SemanticScholarSource(app.sources.semantic_scholar).author_papers(author_id, max_papers=100)
+                records = [r for r in s2.items if (r.arxiv_id or r.doi) and _recent(r, since)]
+        except RateLimited as error:
+            report.problems.append(f"{error.source}: {error.message}; researchers' journal papers wait until tomorrow")
+            await _set_status(app, error.source, False, error.message)
+            break
+        except SourceError as error:
+            report.problems.append(f"{error.source}: {error.message}")
+            await _set_status(app, error.source, False, error.message)
+            continue
+        report.researchers_checked += 1
+        report.works_stored += await _store(app, report, records)
+        await _mark_checked(app, source, author_id)
+
+
+def _recent(record: PaperRecord, since: date) -> bool:
+    published = record.published.date() if record.published else record.announced
+    return published is None or published >= since
+
+
+async def _last_checked(app: App, source: str, author_id: str) -> datetime | None:
+    column = ResearcherRow.openalex_id if source == "openalex" else ResearcherRow.s2_id
+    async with app.db.session() as session:
+        row = (await session.exec(select(ResearcherRow).where(col(column) == author_id))).first()
+    return row.works_checked_at if row else None
+
+
+async def _mark_checked(app: App, source: str, author_id: str) -> None:
+    column = ResearcherRow.openalex_id if source == "openalex" else ResearcherRow.s2_id
+    async with app.db.session() as session:
+        row = (await session.exec(select(ResearcherRow).where(col(column) == author_id))).first()
+        if row is None:
+            row = ResearcherRow(openalex_id=author_id) if source == "openalex" else ResearcherRow(s2_id=author_id)
+        row.works_checked_at = utcnow()
+        session.add(row)
+        await session.commit()
+
+
+async def all_subscriptions(app: App) -> list[SubscriptionRecord]:
+    async with app.db.session() as session:
+        return list((await session.exec(select(SubscriptionRecord))).all())
+
+
+async def ingest(app: App, *, day: date | None = None, progress: Progress | None = None,
+                 researchers: bool = True) -> IngestReport:
+    """Fetch and store today's papers (or `day`'s, as far as the feeds still carry it)."""
+    report = IngestReport(day=day if day is not None else expected_feed_date(app.now()))
+    subscriptions = await all_subscriptions(app)
+    if progress:
+        progress("feeds", 0, 1)
+    await ingest_feeds(app, report, subscriptions)
+    if progress:
+        progress("feeds", 1, 1)
+    if researchers:
+        await ingest_researchers(app, report, subscriptions, progress)
+    log.info("ingest: %d stored (%d new, %d updates) from %s%s", report.stored, report.new, report.updates,
+             "+".join(report.feeds) or "no feeds", " [stale]" if report.stale else "")
+    return report
+
+
+def next_ingest_time(now: datetime) -> datetime:
+    """00:30 US Eastern after `now`: half an hour after arXiv rebuilds its feeds."""
+    eastern = now.astimezone(EASTERN)
+    candidate = datetime.combine(eastern.date(), time(0, 30), tzinfo=EASTERN)
+    if candidate <= eastern:
+        candidate += timedelta(days=1)
+    return candidate

@@ -1,0 +1,191 @@
+"""`researcher`, `follow`, and `researcher pick` / `follow pick` from a list of namesakes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.app import App
+from core.commands import Actor, Destination, Follow, LookupResearcher, PickCandidate
+from core.researchers.lookup import (
+    Candidates,
+    Found,
+    LookupProblem,
+    ResearcherLookup,
+    candidate_key,
+    hashed_key,
+    not_found_problem,
+    query_for,
+)
+from core.researchers.profile import build_card, plausible_names, work_summary
+from core.researchers.records import AuthorCandidate, AuthorProfile
+from core.service import handles
+from core.storage import repos
+from core.storage.models import SubscriptionRecord
+from core.subscriptions.handlers import limit_problem, next_digest_phrase
+from core.views import Candidate, Notice, PickList, Problem, View, Visibility
+
+PICK_TTL = timedelta(hours=1)
+
+
+async def _resolve(app: App, lookup: ResearcherLookup, text: str, actor: Actor, where: Destination,
+                   action: str) -> Found | View:
+    """The profile meant, or what to show instead: a pick list of namesakes, or nobody found."""
+    result = await lookup.resolve(text)
+    if isinstance(result, Found):
+        return result
+    if not result.items:
+        return not_found_problem(result.query, result.searched)
+    await remember_picklist(app, actor, where, result)
+    return picklist_view(result, action)
+
+
+@handles(LookupResearcher)
+async def lookup_researcher(app: App, command: LookupResearcher, actor: Actor, where: Destination) -> View:
+    try:
+        found = await _resolve(app, ResearcherLookup(app), command.query, actor, where, "researcher")
+    except LookupProblem as error:
+        return error.problem
+    return await _card(app, found, where) if isinstance(found, Found) else found
+
+
+@handles(PickCandidate)
+async def pick_candidate(app: App, command: PickCandidate, actor: Actor, where: Destination) -> View:
+    action = "follow" if command.action == "follow" else "researcher"
+    try:
+        candidate = await recall_pick(app, actor, where, command.number, action)
+        found = await ResearcherLookup(app).profile(query_for(candidate))
+    except LookupProblem as error:
+        return error.problem
+    if action == "follow":
+        return await _follow(app, found.profile, actor, where)
+    return await _card(app, found, where)
+
+
+@handles(Follow)
+async def follow(app: App, command: Follow, actor: Actor, where: Destination) -> View:
+    try:
+        found = await _resolve(app, ResearcherLookup(app), command.query, actor, where, "follow")
+    except LookupProblem as error:
+        return error.problem
+    return await _follow(app, found.profile, actor, where) if isinstance(found, Found) else found
+
+
+# ---------------------------------------------------------------- pick lists
+
+
+def picklist_view(candidates: Candidates, action: str) -> PickList:
+    return PickList(
+        query=candidates.query,
+        action=action,
+        candidates=tuple(
+            Candidate(number=n, name=c.display_name, institution=c.institution, works_count=c.works_count,
+                      main_topic=c.main_topic, key=candidate_key(c))
+            for n, c in enumerate(candidates.items, 1)
+        ),
+    )
+
+
+def _pick_key(actor: Actor, where: Destination) -> str:
+    return hashed_key("picklist", where.platform, where.workspace_id, where.channel_id, actor.user_id)
+
+
+async def remember_picklist(app: App, actor: Actor, where: Destination, candidates: Candidates) -> None:
+    """Keep what this person was shown here, so that `researcher pick <n>` / `follow pick <n>` can choose.
+
+    Per person as well as per channel: two people searching at once must not pick from each other's list.
+    """
+    value = {"query": candidates.query, "candidates": [c.to_json() for c in candidates.items]}
+    async with app.db.session() as session:
+        await repos.cache_put(session, _pick_key(actor, where), value, PICK_TTL, now=app.now())
+        await session.commit()
+
+
+async def recall_pick(app: App, actor: Actor, where: Destination, number: int, action: str) -> AuthorCandidate:
+    async with app.db.session() as session:
+        stored = await repos.cache_get(session, _pick_key(actor, where), now=app.now())
+    raw = stored.get("candidates") if isinstance(stored, dict) else None
+    if not isinstance(raw, list) or not raw:
+        raise LookupProblem(Problem(
+            "Nothing to pick from",
+            "I have no recent list of names for you in this channel (lists are kept for an hour).",
+            f"Search first with `{action} <name>`, then choose with `{action} pick <n>`.",
+            code="not_found",
+        ))
+    if not 1 <= number <= len(raw):
+        raise LookupProblem(Problem(
+            "No such number in the list",
+            f"The last list had {len(raw)} entries; there is no number {number}.",
+            f"Choose one of 1–{len(raw)}, like `{action} pick 1`.",
+            code="usage",
+        ))
+    try:
+        return AuthorCandidate.from_json(raw[number - 1])
+    except ValueError:
+        raise LookupProblem(Problem("That entry cannot be read", "The saved list is damaged.",
+                                    f"Search again with `{action} <name>`.", code="not_found")) from None
+
+
+# ---------------------------------------------------------------- cards
+
+
+async def _card(app: App, found: Found, where: Destination) -> View:
+    summary = await work_summary(app, found.profile)
+    followed = await _followed_as(app, where, found.profile) is not None
+    return build_card(found.profile, summary, now=app.now(), followed=followed,
+                      stale_since=found.fetched_at if found.stale else None)
+
+
+def _same_person(record: SubscriptionRecord, profile: AuthorProfile) -> bool:
+    if record.kind != "researcher":
+        return False
+    openalex = {i for i in (profile.openalex_id, profile.merged_from) if i}
+    return bool(
+        (record.openalex_id and record.openalex_id in openalex)
+        or (record.orcid and record.orcid == profile.orcid)
+        or (record.s2_id and record.s2_id == profile.s2_id)
+    )
+
+
+async def _followed_as(app: App, where: Destination, profile: AuthorProfile) -> SubscriptionRecord | None:
+    async with app.db.session() as session:
+        destination = await repos.get_destination(session, where)
+        if destination is None or destination.id is None:
+            return None
+        records = await repos.list_subscriptions(session, destination.id)
+    return next((r for r in records if _same_person(r, profile)), None)
+
+
+# ---------------------------------------------------------------- following
+
+
+async def _follow(app: App, profile: AuthorProfile, actor: Actor, where: Destination) -> Notice | Problem:
+    name = profile.display_name[:300]
+    async with app.db.session() as session:
+        destination = await repos.ensure_destination(session, where)
+        assert destination.id is not None
+        records = await repos.list_subscriptions(session, destination.id)
+        existing = next((r for r in records if _same_person(r, profile)), None)
+        if existing is not None:
+            return Notice(f"This channel already follows {existing.display_name or name} as #{existing.number}.")
+        if len(records) >= app.settings.max_subscriptions_per_channel:
+            return limit_problem(app.settings.max_subscriptions_per_channel)
+        record = await repos.add_subscription(
+            session,
+            destination,
+            kind="researcher",
+            openalex_id=profile.openalex_id,
+            orcid=profile.orcid,
+            s2_id=profile.s2_id,
+            display_name=name,
+            name_variants=plausible_names(profile),
+            created_by=actor.user_id,
+        )
+        await session.commit()
+    place = f" ({profile.institutions[0]})" if profile.institutions else ""
+    return Notice(
+        f"This channel now follows {name}{place} as #{record.number}: their new papers will come in the digest. "
+        + next_digest_phrase(app, destination),
+        title="Following",
+        actor_id=actor.user_id,
+        visibility=Visibility.CHANNEL,
+    )
