@@ -1,0 +1,65 @@
+"""`radar ask` as a separate process, against loopback fakes of the sources serving recorded answers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from core.config import PROJECT_ROOT
+from tests.fakes import SourceRouter, read_json
+from tests.loopback import serve_sources
+
+
+def _ask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bots.cli", "ask", *args], capture_output=True, text=True,
+                          timeout=90, cwd=PROJECT_ROOT, env={**os.environ, **env})
+
+
+def _router(recordings: Path, synthetic: Path) -> SourceRouter:
+    router = SourceRouter()
+    router.add("arxiv_api", "/api/query", httpx.Response(
+        200, content=(recordings / "arxiv_api" / "id_1605.08386_s0_m100_199195aa31ad.xml").read_bytes(),
+        headers={"content-type": "application/atom+xml"}))
+    router.add("semantic_scholar", "/", httpx.Response(404, json={"error": "Paper not found"}))
+    router.add("huggingface", "/api/papers/", read_json(synthetic / "synthetic_hf_paper_page.json"))
+    router.add("huggingface", "/api/daily_papers",
+               read_json(recordings / "hf_daily_papers" / "daily_papers_date_2026-08-21.json"))
+    router.add("openalex", "/authors/A5023888391", read_json(recordings / "openalex" / "single_author_mmgeorge.json"))
+    router.add("openalex", "/works", {"meta": {"count": 0, "next_cursor": None}, "results": []})
+    return router
+
+
+def test_every_kind_of_command_through_radar_ask(database_url: str, recordings: Path, synthetic: Path) -> None:
+    with serve_sources(_router(recordings, synthetic)) as env:
+        env["OPENALEX_API_KEY"] = "test-key-not-secret"
+        paper = _ask(env, "paper https://arxiv.org/abs/1605.08386")
+        assert paper.returncode == 0, paper.stderr
+        assert "Heat-bath random walks with Markov bases" in paper.stdout
+        assert "Code: https://github.com/example/markov-bases" in paper.stdout
+
+        trending = _ask(env, "trending 2026-08-21")
+        assert trending.returncode == 0 and "▲163" in trending.stdout
+
+        researcher = _ask(env, "researcher A5023888391")
+        assert researcher.returncode == 0, researcher.stderr
+        assert "Works per year" in researcher.stdout and "ORCID" in researcher.stdout
+
+        follow = _ask(env, "follow https://openalex.org/A5023888391")
+        assert follow.returncode == 0, follow.stderr
+        subscribe = _ask(env, '/radar subscribe topic "random walks" -quantum cat:math.CO')
+        assert subscribe.returncode == 0 and "#2" in subscribe.stdout
+        listed = _ask(env, "list")
+        assert "researcher" in listed.stdout and '"random walks" -quantum cat:math.CO' in listed.stdout
+        exported = _ask(env, "export", "--json")
+        assert '"view": "ExportView"' in exported.stdout
+        status = _ask(env, "status")
+        assert status.returncode == 0 and "Subscriptions: 2" in status.stdout
+
+        bad = _ask(env, "subscribe topic")
+        assert bad.returncode == 2 and "needs a topic query" in bad.stderr
+        missing = _ask(env, "paper 2401.99999x")
+        assert missing.returncode != 0 and "Traceback" not in missing.stdout + missing.stderr
