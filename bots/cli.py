@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from core.config import Settings, get_settings
 from core.logsetup import configure_logging
@@ -35,7 +36,18 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON instead of text")
 
     sub.add_parser("console", help="an interactive prompt acting as one channel")
+
+    ingest = sub.add_parser("ingest", help="fetch today's papers now (the clock does this after midnight US Eastern)")
+    ingest.add_argument("--date", type=_iso_date, help="the announcement day the feed should carry (YYYY-MM-DD)")
+    ingest.add_argument("--no-researchers", action="store_true", help="skip followed researchers' journal works")
     return parser
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-11-28") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "ask":
         return asyncio.run(_ask(settings, args.text, args.json))
+    if args.command == "ingest":
+        return asyncio.run(_ingest(settings, args.date, not args.no_researchers))
     if args.command == "console":
         from bots.console.repl import run_console
 
@@ -91,7 +105,10 @@ async def _ask(settings: Settings, text: str, as_json: bool) -> int:
 
     if settings.is_sqlite:
         await asyncio.to_thread(upgrade, settings.database_url)
+    from bots.console.sink import ConsoleSink
+
     app = App.create(settings)
+    app.sinks["console"] = ConsoleSink()
     set_current_app(app)
     try:
         view = await ask(app, text)
@@ -102,6 +119,40 @@ async def _ask(settings: Settings, text: str, as_json: bool) -> int:
     stream = sys.stderr if exit_code(view) == 2 else sys.stdout
     print(output, file=stream)
     return exit_code(view)
+
+
+def _progress_bar(stage: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    print(f"\r{stage:<12} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+async def _ingest(settings: Settings, day: date | None, researchers: bool) -> int:
+    from core.app import App
+    from core.digest.ingest import ingest
+    from core.storage.db import upgrade
+
+    if settings.is_sqlite:
+        await asyncio.to_thread(upgrade, settings.database_url)
+    app = App.create(settings)
+    try:
+        report = await ingest(app, day=day, progress=_progress_bar, researchers=researchers)
+    finally:
+        await app.aclose()
+    feeds = "+".join(report.feeds) or "nothing (no subscriptions yet)"
+    print(f"feeds: {feeds}")
+    if report.feed_date:
+        print(f"feed date: {report.feed_date}{' (STALE: retry later)' if report.stale else ''}")
+    print(f"stored {report.stored} papers: {report.new} new, {report.updates} new versions, "
+          f"{report.skipped} unreadable items skipped")
+    if report.researchers_checked:
+        print(f"followed researchers checked: {report.researchers_checked} ({report.works_stored} works)")
+    if report.quiet and not report.stale:
+        print("a quiet day: arXiv announced nothing in these categories")
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    return 0 if report.complete else 1
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import uvicorn
 from bots.web import create_web_app
 from core.app import App, set_current_app
 from core.config import Settings
+from core.digest.schedule import start_clock, stop_clock
 from core.digest.scheduler import build_scheduler
 from core.storage.db import upgrade
 
@@ -65,8 +66,12 @@ async def serve(settings: Settings, role: str = "all") -> None:
             tasks.append(asyncio.create_task(server.serve(), name="web"))
             log.info("web: listening on http://%s:%d (GET /healthz)", settings.host, settings.port)
         if "clock" in wanted:
+            from bots.console.sink import ConsoleSink
+
+            # The console channel's digests print here, in the service's output.
+            app.sinks.setdefault("console", ConsoleSink())
             scheduler = build_scheduler(settings)
-            scheduler.start()
+            await start_clock(app, scheduler)
             log.info("clock: scheduler started (%d jobs)", len(scheduler.get_jobs()))
         if "discord" in wanted and not settings.discord_bot_token and role == "discord":
             log.error("discord: DISCORD_BOT_TOKEN is not set; nothing to run")
@@ -81,7 +86,7 @@ async def serve(settings: Settings, role: str = "all") -> None:
         if server is not None:
             server.should_exit = True
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            stop_clock(scheduler)
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=10)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -14,6 +15,9 @@ from core.config import Settings, get_settings
 from core.sources.http import Clock, Sleep
 from core.sources.hub import SourceHub
 from core.storage.db import Database
+
+if TYPE_CHECKING:
+    from core.digest.sink import DigestSink
 
 
 def _utcnow() -> datetime:
@@ -28,6 +32,8 @@ class App:
     db: Database
     sources: SourceHub
     now: Callable[[], datetime] = field(default=_utcnow)
+    # Digest delivery per platform ("slack", "discord", "console"), registered by the adapters that run here.
+    sinks: dict[str, DigestSink] = field(default_factory=dict)
 
     @classmethod
     def create(

@@ -40,6 +40,7 @@ HANDLER_MODULES = (
     "core.subscriptions.channel",
     "core.papers.handlers",
     "core.digest.status",
+    "core.digest.handlers",
     "core.researchers.handlers",
 )
 _loaded = False

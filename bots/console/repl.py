@@ -28,7 +28,10 @@ def run_console(settings: Settings) -> int:
     if settings.is_sqlite:
         upgrade(settings.database_url)
     loop = asyncio.new_event_loop()
+    from bots.console.sink import ConsoleSink
+
     app = App.create(settings)
+    app.sinks["console"] = ConsoleSink()
     set_current_app(app)
     print(BANNER)
     try:

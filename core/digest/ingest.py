@@ -133,7 +133,7 @@ async def _store(app: App, report: IngestReport, records: list[PaperRecord]) -> 
     if not records:
         return 0
     async with app.db.session() as session:
-        rows = await repos.upsert_papers(session, records)
+        rows = await repos.upsert_papers(session, records, now=app.now())
         await session.commit()
     report.stored += len(rows)
     return len(rows)

@@ -261,7 +261,7 @@ class SourceClient:
                 message = "is rate limiting us"
             error = RateLimited(self.name, message, retry_after=wait, budget_exhausted=exhausted)
             error.body = body
-            return error, True, wait
+            return error, not exhausted, wait  # a spent budget will not come back within our retries
         if status >= 500:
             wait = parse_retry_after(response.headers.get("Retry-After"))
             return Unavailable(self.name, f"is having trouble (HTTP {status})", status=status, body=body), True, wait

@@ -163,7 +163,9 @@ def _apply(row: PaperRow, record: PaperRecord) -> PaperRow:
     return row
 
 
-async def upsert_papers(session: AsyncSession, records: Iterable[PaperRecord]) -> dict[str, PaperRow]:
+async def upsert_papers(
+    session: AsyncSession, records: Iterable[PaperRecord], *, now: datetime | None = None
+) -> dict[str, PaperRow]:
     """Store records, merging with what is known: one row per canonical id, every version and source kept."""
     incoming: dict[str, PaperRecord] = {}
     for record in records:
@@ -179,7 +181,7 @@ async def upsert_papers(session: AsyncSession, records: Iterable[PaperRecord]) -
         existing.update({row.id: row for row in result.all()})
     # A paper first known by DOI alone is folded into its arXiv row when the DOI turns up on one.
     rows: dict[str, PaperRow] = {}
-    now = utcnow()
+    now = now or utcnow()
     for key, fresh in incoming.items():
         row = existing.get(key)
         if row is not None:

@@ -1,0 +1,27 @@
+"""The console's digest sink: the terminal is the channel, so a digest is printed."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bots.console.render import render_digest
+from core.commands import Destination
+from core.digest.sink import MarkSent
+from core.views import DigestView
+
+_ids = itertools.count(1)
+
+
+class ConsoleSink:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    async def send_digest(
+        self, destination: Destination, view: DigestView, mark_sent: MarkSent, *, previous: Sequence[str] = ()
+    ) -> None:
+        text = render_digest(view) if view.items else f"{view.title}: no new papers today."
+        print(text, file=self.stream, flush=True)
+        await mark_sent([item.paper_id for item in view.items], f"console-{next(_ids)}")

@@ -1,0 +1,252 @@
+"""Delivering a digest exactly once.
+
+1. Record the run and claim its papers in the ledger in one transaction (the unique constraint means a
+   paper another run or another clock already claimed is simply not ours).
+2. Hand the rendered digest to the destination's sink, which posts message by message and calls back after
+   each accepted message; each callback marks those papers sent, with the platform's message id, at once.
+3. A crash between claim and send leaves claimed-but-unsent rows: `resume_pending` sends exactly those.
+   A sink error either retries later (rate limit, outage) or pauses the destination with a reason that
+   `status` shows; unsent claims are then released so that nothing is lost when the channel comes back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from core.app import App
+from core.commands import Destination
+from core.digest.plan import DigestPlan, PlannedItem, plan_digest, window_for
+from core.digest.sink import DeliveryError
+from core.storage import repos
+from core.storage.models import DeliveryRow, DestinationRecord, DigestRunRow, PaperRow, utcnow
+from core.views import DigestItem, DigestReason, DigestView, Visibility
+
+log = logging.getLogger(__name__)
+SNIPPET = 280
+SHOWN_AUTHORS = 3
+MAX_ATTEMPTS = 6
+TITLE = "Paper Radar digest"
+
+
+@dataclass
+class RunOutcome:
+    destination_id: int
+    run_id: int | None
+    state: str  # done | empty | retry | paused | failed | skipped
+    sent: int = 0
+    message: str = ""
+
+
+def address(record: DestinationRecord) -> Destination:
+    return Destination(record.platform, record.workspace_id, record.channel_id)
+
+
+def _reasons_json(item: PlannedItem) -> list[dict[str, object]]:
+    return [{"kind": r.kind, "subscription": r.number, "text": r.text, "by_name": r.by_name}
+            for r in item.match.reasons]
+
+
+def digest_item(row: DeliveryRow, paper: PaperRow) -> DigestItem:
+    names = [a.get("name", "") for a in paper.authors or ()]
+    authors = ", ".join(names[:SHOWN_AUTHORS]) + (" et al." if len(names) > SHOWN_AUTHORS else "")
+    snippet = paper.abstract or ""
+    if len(snippet) > SNIPPET:
+        snippet = snippet[:SNIPPET].rsplit(" ", 1)[0] + "…"
+    url = f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else (
+        paper.links.get("landing") or (f"https://doi.org/{paper.doi}" if paper.doi else ""))
+    reasons = tuple(
+        DigestReason(kind=str(r.get("kind", "")), text=str(r.get("text", "")), by_name=bool(r.get("by_name")))
+        for r in row.reasons or () if isinstance(r, dict)
+    )
+    return DigestItem(
+        paper_id=paper.id, title=paper.title, url=url, authors=authors, why=reasons, snippet=snippet,
+        categories=tuple(paper.categories or ()), version=row.version, is_update=row.revision > 0,
+        pdf_url=f"https://arxiv.org/pdf/{paper.arxiv_id}" if paper.arxiv_id else paper.links.get("pdf"),
+    )
+
+
+def _local_day(moment: datetime | None, timezone: str) -> datetime:
+    moment = moment or utcnow()
+    try:
+        return moment.astimezone(ZoneInfo(timezone))
+    except Exception:
+        return moment
+
+
+async def start_run(
+    app: App, destination: DestinationRecord, plan: DigestPlan, *, kind: str, note: str | None = None
+) -> DigestRunRow:
+    """Record the run and claim its first `max_items` papers, in one transaction."""
+    assert destination.id is not None
+    shown, rest = plan.items[: destination.max_items], plan.items[destination.max_items :]
+    async with app.db.session() as session:
+        run = DigestRunRow(destination_id=destination.id, kind=kind, state="sending", scheduled_for=app.now(),
+                           window_start=plan.window_start, window_end=plan.window_end, started_at=utcnow(),
+                           more_ids=[i.paper_id for i in rest])
+        run.note = note
+        if plan.catch_up:
+            run.note = (f"Catching up on {plan.days_covered} days: {len(plan.items)} papers matched since "
+                        f"{_local_day(plan.window_start, destination.timezone):%a %d %b}." + (f" {note}" if note else ""))
+        session.add(run)
+        await session.flush()
+        assert run.id is not None
+        claims = [repos.Claim(i.paper_id, i.revision, max(i.match.paper.versions or (0,)) or None, _reasons_json(i))
+                  for i in shown]
+        owned = await repos.claim_deliveries(session, destination.id, run.id, claims)
+        run.item_count, run.more_count = len(owned), len(rest)
+        session.add(run)
+        await session.commit()
+    return run
+
+
+async def view_for_run(app: App, run: DigestRunRow, destination: DestinationRecord) -> DigestView:
+    """The digest of a run from its ledger rows: only what is claimed and not yet sent, in order."""
+    async with app.db.session() as session:
+        rows = (await session.exec(
+            select(DeliveryRow).where(DeliveryRow.run_id == run.id, DeliveryRow.state == "claimed")
+            .order_by(col(DeliveryRow.position))
+        )).all()
+        papers = {p.id: p for p in (await session.exec(
+            select(PaperRow).where(col(PaperRow.id).in_([r.paper_id for r in rows]))
+        )).all()} if rows else {}
+    items = tuple(digest_item(row, papers[row.paper_id]) for row in rows if row.paper_id in papers)
+    return DigestView(
+        day=_local_day(run.window_end, destination.timezone).date(), title=TITLE, items=items,
+        more_count=run.more_count, total_matched=run.item_count + run.more_count,
+        subscriptions=await _subscription_count(app, destination), note=run.note, run_id=run.id,
+        visibility=Visibility.CHANNEL,
+    )
+
+
+async def _subscription_count(app: App, destination: DestinationRecord) -> int:
+    assert destination.id is not None
+    async with app.db.session() as session:
+        return await repos.count_subscriptions(session, destination.id)
+
+
+async def deliver_run(app: App, run_id: int) -> RunOutcome:
+    """Send what a run has claimed and not yet sent; finish, retry later, or pause the destination."""
+    async with app.db.session() as session:
+        run = await session.get(DigestRunRow, run_id)
+        destination = await session.get(DestinationRecord, run.destination_id) if run else None
+    if run is None or destination is None or destination.id is None:
+        return RunOutcome(0, run_id, "skipped", message="run or destination gone")
+    sink = app.sinks.get(destination.platform)
+    if sink is None:
+        return RunOutcome(destination.id, run_id, "skipped", message=f"no {destination.platform} sink here")
+    view = await view_for_run(app, run, destination)
+    if not view.items and (run.item_count or run.messages or not destination.quiet_notice):
+        # Either everything was sent before a crash, or a quiet day in a channel that wants no notice.
+        await _finish(app, run_id, destination.id, "done")
+        return RunOutcome(destination.id, run_id, "done" if run.item_count else "empty")
+    sent_count = 0
+
+    async def mark_sent(paper_ids: Sequence[str], message_id: str) -> None:
+        nonlocal sent_count
+        async with app.db.session() as session:
+            await repos.mark_sent(session, run_id, list(paper_ids), message_id)
+            current = await session.get(DigestRunRow, run_id)
+            if current is not None:
+                current.messages = [*current.messages, message_id]
+                session.add(current)
+            await session.commit()
+        sent_count += len(paper_ids)
+
+    try:
+        await sink.send_digest(address(destination), view, mark_sent, previous=tuple(run.messages))
+    except DeliveryError as error:
+        return await _failed(app, run_id, destination.id, error, sent_count)
+    await _finish(app, run_id, destination.id, "done")
+    return RunOutcome(destination.id, run_id, "done", sent=sent_count)
+
+
+async def _finish(app: App, run_id: int, destination_id: int, state: str) -> None:
+    async with app.db.session() as session:
+        run = await session.get(DigestRunRow, run_id)
+        destination = await session.get(DestinationRecord, destination_id)
+        if run is None or destination is None:
+            return
+        run.state, run.finished_at, run.error = state, utcnow(), None
+        if run.kind in ("scheduled", "now", "catchup") and run.window_end is not None:
+            destination.last_digest_at = run.window_end
+            session.add(destination)
+        session.add(run)
+        await session.commit()
+
+
+async def _failed(app: App, run_id: int, destination_id: int, error: DeliveryError, sent: int) -> RunOutcome:
+    async with app.db.session() as session:
+        run = await session.get(DigestRunRow, run_id)
+        destination = await session.get(DestinationRecord, destination_id)
+        assert run is not None and destination is not None
+        run.attempts += 1
+        run.error = error.reason
+        run.finished_at = utcnow()  # the time of the last attempt, which the retry backoff counts from
+        give_up = error.pause or run.attempts >= MAX_ATTEMPTS
+        if give_up:
+            run.state = "failed"
+            # Release what was never sent, so the next digest after a resume can bring it.
+            await session.execute(delete(DeliveryRow).where(
+                col(DeliveryRow.run_id) == run_id, col(DeliveryRow.state) == "claimed"))
+        else:
+            run.state = "retry"
+        if error.pause:
+            destination.paused, destination.paused_reason = True, error.reason
+            session.add(destination)
+        session.add(run)
+        await session.commit()
+    state = "paused" if error.pause else ("failed" if give_up else "retry")
+    log.warning("digest run %s for destination %s: %s (%s)", run_id, destination_id, error.reason, state)
+    return RunOutcome(destination_id, run_id, state, sent=sent, message=error.reason)
+
+
+async def run_digest(
+    app: App, destination_id: int, *, kind: str = "scheduled", note: str | None = None
+) -> RunOutcome:
+    """Plan, record, claim and deliver one destination's digest now."""
+    async with app.db.session() as session:
+        destination = await session.get(DestinationRecord, destination_id)
+        if destination is None or (destination.paused and kind == "scheduled"):
+            return RunOutcome(destination_id, None, "skipped", message="paused or gone")
+        if destination.platform not in app.sinks:
+            # Claim nothing this process cannot send: the papers stay free for a process that can.
+            return RunOutcome(destination_id, None, "skipped", message=f"no {destination.platform} sink here")
+        plan = await plan_digest(session, destination, window_for(destination, app.now()))
+    if plan.catch_up and kind == "scheduled":
+        kind = "catchup"
+    run = await start_run(app, destination, plan, kind=kind, note=note)
+    assert run.id is not None
+    return await deliver_run(app, run.id)
+
+
+def retry_due(run: DigestRunRow, now: datetime) -> bool:
+    last = run.finished_at or run.started_at
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    return now - last >= timedelta(minutes=min(60, 2 ** max(0, run.attempts)))
+
+
+async def resume_pending(app: App, *, platforms: Sequence[str] | None = None) -> list[RunOutcome]:
+    """Finish runs a crash interrupted (state sending) and retry those whose wait is over (state retry)."""
+    async with app.db.session() as session:
+        runs = (await session.exec(
+            select(DigestRunRow).where(col(DigestRunRow.state).in_(["sending", "retry"]))
+            .order_by(col(DigestRunRow.id))
+        )).all()
+    outcomes = []
+    now = utcnow()
+    for run in runs:
+        if run.state == "retry" and not retry_due(run, now):
+            continue
+        assert run.id is not None
+        outcome = await deliver_run(app, run.id)
+        if platforms is None or outcome.state != "skipped":
+            outcomes.append(outcome)
+    return outcomes

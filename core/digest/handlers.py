@@ -1,0 +1,114 @@
+"""`digest now`, `digest preview` and `digest more`."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from core.app import App
+from core.commands import Actor, Destination, DigestMore, DigestNow, DigestPreview
+from core.digest.deliver import TITLE, digest_item, run_digest
+from core.digest.plan import plan_digest, window_for
+from core.service import handles
+from core.storage import repos
+from core.storage.models import DeliveryRow, DigestRunRow, PaperRow, utcnow
+from core.views import DigestItem, DigestReason, DigestView, Notice, Problem, Visibility
+
+
+def _no_subscriptions() -> Problem:
+    return Problem("Nothing to send yet", "This channel has no subscriptions, so there is no digest.",
+                   "Start with `subscribe topic <query>`, `subscribe category cs.LG` or `follow <name>`.",
+                   code="not_found")
+
+
+@handles(DigestPreview)
+async def preview(app: App, command: DigestPreview, actor: Actor, where: Destination) -> DigestView | Problem:
+    """What the next digest would hold right now, for the person asking only; nothing is claimed."""
+    async with app.db.session() as session:
+        destination = await repos.get_destination(session, where)
+        if destination is None or destination.id is None:
+            return _no_subscriptions()
+        plan = await plan_digest(session, destination, window_for(destination, app.now()))
+    if not plan.subscriptions:
+        return _no_subscriptions()
+    shown = plan.items[: destination.max_items]
+    items = tuple(
+        DigestItem(
+            paper_id=i.paper_id, title=i.match.paper.title, url=i.match.paper.abs_url or "",
+            authors=", ".join(a.name for a in i.match.paper.authors[:3])
+            + (" et al." if len(i.match.paper.authors) > 3 else ""),
+            why=tuple(DigestReason(r.kind, r.text, r.by_name) for r in i.match.reasons),
+            snippet=(i.match.paper.abstract[:280].rsplit(" ", 1)[0] + "…") if len(i.match.paper.abstract) > 280
+            else i.match.paper.abstract,
+            categories=i.match.paper.categories, is_update=i.revision > 0, pdf_url=i.match.paper.pdf_url,
+        )
+        for i in shown
+    )
+    return DigestView(day=app.now().date(), title=TITLE, items=items, more_count=len(plan.items) - len(shown),
+                      total_matched=len(plan.items), subscriptions=plan.subscriptions, preview=True,
+                      note=f"{len(plan.skipped_subscriptions)} subscription(s) could not be read"
+                      if plan.skipped_subscriptions else None)
+
+
+@handles(DigestNow)
+async def send_now(app: App, command: DigestNow, actor: Actor, where: Destination) -> Notice | Problem:
+    async with app.db.session() as session:
+        destination = await repos.ensure_destination(session, where)
+        await session.commit()
+        count = await repos.count_subscriptions(session, destination.id or 0)
+    if not count:
+        return _no_subscriptions()
+    if where.platform not in app.sinks:
+        return Problem("Digests can't be posted from here", "This process has no connection to post digests with.",
+                       code="unavailable")
+    assert destination.id is not None
+    outcome = await run_digest(app, destination.id, kind="now")
+    if outcome.state in ("done",):
+        return Notice(f"Sent the digest: {outcome.sent} new paper(s).")
+    if outcome.state == "empty":
+        return Notice("No new papers match this channel's subscriptions since the last digest.")
+    if outcome.state == "retry":
+        return Problem("The digest could not be posted yet", outcome.message, "It will be retried shortly.",
+                       code="source_down")
+    return Problem("The digest was not sent", outcome.message or outcome.state, code="unavailable")
+
+
+@handles(DigestMore)
+async def more(app: App, command: DigestMore, actor: Actor, where: Destination) -> DigestView | Problem:
+    """The next papers past the cap of the latest digest, claimed so they don't come back."""
+    async with app.db.session() as session:
+        destination = await repos.get_destination(session, where)
+        if destination is None or destination.id is None:
+            return _no_subscriptions()
+        latest = (await session.exec(
+            select(DigestRunRow).where(DigestRunRow.destination_id == destination.id,
+                                       col(DigestRunRow.kind).in_(["scheduled", "now", "catchup"]))
+            .order_by(col(DigestRunRow.id).desc()).limit(1)
+        )).first()
+        if latest is None or not latest.more_ids:
+            return Problem("No more papers", "The latest digest showed everything that matched.", code="not_found")
+        delivered = await repos.delivered_paper_ids(session, destination.id, latest.more_ids)
+        waiting = [p for p in latest.more_ids if p not in delivered]
+        if not waiting:
+            return Problem("No more papers", "You have seen every paper of the latest digest.", code="not_found")
+        batch = waiting[: destination.max_items]
+        run = DigestRunRow(destination_id=destination.id, kind="more", state="done", started_at=utcnow(),
+                           finished_at=utcnow(), window_start=latest.window_start, window_end=latest.window_end,
+                           more_count=len(waiting) - len(batch))
+        session.add(run)
+        await session.flush()
+        assert run.id is not None
+        reasons = {r.paper_id: r.reasons for r in (await session.exec(
+            select(DeliveryRow).where(DeliveryRow.run_id == latest.id))).all()}
+        owned = await repos.claim_deliveries(session, destination.id, run.id,
+                                             [repos.Claim(p, reasons=reasons.get(p, [])) for p in batch])
+        await repos.mark_sent(session, run.id, owned, "digest-more")
+        run.item_count = len(owned)
+        session.add(run)
+        papers = {p.id: p for p in (await session.exec(select(PaperRow).where(col(PaperRow.id).in_(owned)))).all()}
+        rows = (await session.exec(select(DeliveryRow).where(DeliveryRow.run_id == run.id)
+                                   .order_by(col(DeliveryRow.position)))).all()
+        await session.commit()
+    items = tuple(digest_item(row, papers[row.paper_id]) for row in rows if row.paper_id in papers)
+    return DigestView(day=app.now().date(), title="More from the latest digest", items=items,
+                      more_count=run.more_count, total_matched=latest.item_count + latest.more_count,
+                      subscriptions=0, visibility=Visibility.EPHEMERAL)

@@ -1,0 +1,384 @@
+"""Match every subscription of every channel against one day's papers: one entry per paper, every reason.
+
+The work is organised around sharing, because channels share subscriptions ("diffusion models", cs.LG, a
+well-known researcher are followed by many channels at once):
+
+1. the batch is indexed once (`PaperBatch`);
+2. each distinct subscription *content* (a topic query, a category, a researcher) is evaluated once against
+   the index, giving paper positions with a "why" detail and a relevance score (`core.digest.evaluate`);
+3. each destination then only gathers the cached results of its subscriptions, folds them into one entry per
+   paper, applies its options (cross-lists, updates) and sorts (`core.digest.rank`).
+
+`DigestMatcher` keeps the caches, so digests for channels in different time zones can be built from one
+batch at different hours without redoing steps 1 and 2.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from math import log1p
+from operator import itemgetter
+from typing import Literal, NamedTuple
+
+from core.digest.evaluate import ContentHit, Evaluator, ResearcherContent
+from core.digest.index import UPDATE_TYPES, PaperBatch, author_id_keys
+from core.digest.rank import KIND_TIERS, RankKeys
+from core.papers.records import PaperRecord
+from core.subscriptions.categories import is_wildcard, normalize_category, normalize_wildcard
+from core.subscriptions.query import TopicQuery, parse_query
+
+__all__ = [
+    "DigestMatch", "DigestMatcher", "DigestOptions", "MatchReason", "SubscriptionSpec", "build_digests",
+    "results_kept_unscanned",
+]
+
+Kind = Literal["topic", "category", "researcher"]
+_KINDS = ("topic", "category", "researcher")
+
+
+@lru_cache(maxsize=65536)
+def _parse_topic(text: str) -> TopicQuery:
+    # Many channels store the same query text; parsing it once also lets them share one TopicQuery object,
+    # which the matcher then evaluates once.
+    return parse_query(text)
+
+
+@dataclass(frozen=True)
+class SubscriptionSpec:
+    """One subscription as the matcher needs it. `number` is the short id the channel sees (#3)."""
+
+    destination_id: int
+    number: int
+    kind: Kind
+    query: TopicQuery | None = None
+    category: str | None = None  # canonical code, or an archive wildcard such as "cs.*"
+    openalex_id: str | None = None
+    orcid: str | None = None
+    s2_id: str | None = None
+    display_name: str = ""
+    name_variants: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ValueError(f"unknown subscription kind {self.kind!r}")
+        if self.kind == "topic" and self.query is None:
+            raise ValueError("a topic subscription needs a query")
+        if self.kind == "category":
+            raw = (self.category or "").strip().removeprefix("cat:")
+            if not raw:
+                raise ValueError("a category subscription needs a category")
+            # Matching compares canonical codes, so "cs.lg" or "math.IT" made by hand must not silently miss.
+            code = normalize_wildcard(raw) if is_wildcard(raw) else normalize_category(raw)
+            if code != self.category:
+                object.__setattr__(self, "category", code)
+        if self.kind == "researcher" and self.researcher_name == "?":
+            raise ValueError("a researcher subscription needs an id or a name")
+
+    @classmethod
+    def from_stored(cls, destination_id: int, number: int, kind: str, query: str | None = None, *,
+                    openalex_id: str | None = None, orcid: str | None = None, s2_id: str | None = None,
+                    display_name: str | None = None, name_variants: Sequence[str] = ()) -> SubscriptionSpec:
+        """Build from the values a subscription row stores (`query` is the topic text or the category code).
+
+        Raises ValueError (a `QueryError` or `UnknownCategory`) when stored text no longer parses.
+        """
+        if kind == "topic":
+            return cls(destination_id, number, "topic", query=_parse_topic(query or ""))
+        if kind == "category":
+            return cls(destination_id, number, "category", category=query or "")
+        if kind == "researcher":
+            return cls(destination_id, number, "researcher", openalex_id=openalex_id or None,
+                       orcid=orcid or None, s2_id=s2_id or None, display_name=display_name or "",
+                       name_variants=tuple(v for v in name_variants if v))
+        raise ValueError(f"unknown subscription kind {kind!r}")
+
+    @property
+    def researcher_name(self) -> str:
+        """The name a why line shows for a followed researcher."""
+        for name in (self.display_name, *self.name_variants, self.openalex_id, self.orcid, self.s2_id):
+            if name:
+                return name
+        return "?"
+
+
+@dataclass(frozen=True)
+class DigestOptions:
+    """A destination's digest settings that change what matches."""
+
+    include_crosslists: bool = True  # False: a category subscription only brings papers primarily in it
+    include_updates: bool = True  # False: replaced versions of earlier papers are left out
+
+
+class MatchReason(NamedTuple):
+    """One reason a paper is in a digest: which subscription, and a one-line "why" for people."""
+
+    kind: str  # "researcher" | "topic" | "category"
+    number: int  # the subscription's number in its channel
+    text: str  # e.g. `follows Yoshua Bengio`, `topic #3: matched "diffusion" in title`, `new in cs.LG`
+    by_name: bool = False  # a researcher recognised by name only (no id on the paper to compare)
+    score: float = 0.0  # topic relevance (BM25F); 0 for other kinds
+
+
+class DigestMatch(NamedTuple):
+    """One paper in one destination's digest, with every reason it is there (best reason first)."""
+
+    paper_id: str  # canonical id: arXiv:<id without version> or doi:<doi>
+    paper: PaperRecord
+    reasons: tuple[MatchReason, ...]
+    score: float  # summed topic relevance; ranking uses it within a tier
+    rank: int = 0  # the entry's sort key in its digest (smaller first); only comparable within one batch
+
+    @property
+    def announce_type(self) -> str | None:
+        return self.paper.announce_type
+
+    @property
+    def is_update(self) -> bool:
+        """A new version of a paper announced before (arXiv replace / replace-cross)."""
+        return self.paper.announce_type in UPDATE_TYPES
+
+    @property
+    def followed(self) -> bool:
+        return any(reason.kind == "researcher" for reason in self.reasons)
+
+    @property
+    def why(self) -> tuple[str, ...]:
+        return tuple(reason.text for reason in self.reasons)
+
+
+_Table = dict[int, DigestMatch]  # paper position → the entry one subscription alone would bring
+_NO_TABLE: _Table = {}
+# NamedTuple's generated __new__ is a Python function; the tuple constructor is the same thing in C, and
+# the table loop below builds every shared entry of a run.
+_new = tuple.__new__
+
+
+class DigestMatcher:
+    """Matches subscriptions against one batch, caching per-content results across destinations and calls."""
+
+    def __init__(self, batch: PaperBatch | Iterable[PaperRecord]) -> None:
+        self.batch = batch if isinstance(batch, PaperBatch) else PaperBatch(batch)
+        self.keys = RankKeys(self.batch)
+        self.evaluator = Evaluator(self.batch, self.keys)
+        # Ready-made entries per (subscription content, number, cross-lists wanted). The number is the only
+        # per-channel part of an entry and small numbers recur in every channel, so a popular subscription's
+        # entries are built once and shared by every channel where it is a paper's only reason.
+        self._tables: dict[tuple[object, int, bool], _Table] = {}
+        self._topic_ids: dict[int, tuple[TopicQuery, int]] = {}
+        self._researchers: dict[tuple[str | None, ...], int] = {}
+
+    @staticmethod
+    def _spec_key(spec: SubscriptionSpec) -> object:
+        """What identifies a spec's content for the table cache, cheaply (no evaluation, no query hashing).
+
+        A topic is known by its query object's id: `from_stored` gives equal texts one object, and
+        `_content` keeps every query it has seen alive, so an id cannot be reused by another query.
+        """
+        if spec.kind == "topic":
+            return id(spec.query)
+        if spec.kind == "category":
+            return spec.category
+        return (spec.openalex_id, spec.orcid, spec.s2_id, spec.display_name, *spec.name_variants)
+
+    def _content(self, spec: SubscriptionSpec) -> int:
+        """The evaluator's id for what `spec` follows; equal subscriptions share one id."""
+        if spec.kind == "topic":
+            query = spec.query
+            assert query is not None
+            known = self._topic_ids.get(id(query))
+            if known is None or known[0] is not query:
+                known = (query, self.evaluator.topic(query))
+                self._topic_ids[id(query)] = known
+            return known[1]
+        if spec.kind == "category":
+            assert spec.category is not None
+            return self.evaluator.category(spec.category)
+        raw = (spec.openalex_id, spec.orcid, spec.s2_id, spec.display_name, *spec.name_variants)
+        slot = self._researchers.get(raw)
+        if slot is None:
+            content = ResearcherContent(author_id_keys(spec.openalex_id, spec.orcid, spec.s2_id),
+                                        spec.researcher_name, (spec.display_name, *spec.name_variants))
+            slot = self._researchers[raw] = self.evaluator.researcher(content)
+        return slot
+
+    def matches(self, spec: SubscriptionSpec, options: DigestOptions = DigestOptions()) -> list[DigestMatch]:
+        """What `spec` alone brings to a digest with `options`, in batch order (for inspection and tests)."""
+        table = self._table(spec, options.include_crosslists)
+        updates = () if options.include_updates else self.batch.updates
+        return [table[pos] for pos in sorted(table) if pos not in updates]
+
+    def _table(self, spec: SubscriptionSpec, crosslists: bool) -> _Table:
+        hits = self.evaluator.hits(self._content(spec))  # first, so the query is kept alive (see _spec_key)
+        key = (self._spec_key(spec), spec.number, crosslists)
+        found = self._tables.get(key)
+        if found is not None:
+            return found
+        if not hits:
+            found = _NO_TABLE
+        elif crosslists:
+            found = self._build_table(spec, hits)
+        elif spec.kind != "category":
+            found = self._table(spec, True)  # only category subscriptions bring papers as cross-lists
+        else:
+            full = self._table(spec, True)
+            cross_listed = {pos for pos, _, _, cross, _ in hits if cross}
+            # Kept in rank order: a digest's final sort is cheapest on already sorted runs.
+            found = {pos: entry for pos, entry in full.items() if pos not in cross_listed} if cross_listed else full
+        self._tables[key] = found
+        return found
+
+    def _build_table(self, spec: SubscriptionSpec, hits: Sequence[ContentHit]) -> _Table:
+        kind, number = spec.kind, spec.number
+        ids, papers = self.batch.ids, self.batch.papers
+        table: _Table = {}
+        # This builds every shared entry of a run, and a run is then bound by memory: objects are shared
+        # where the values allow (one text per distinct detail; for categories and researchers one reason).
+        if kind == "topic":
+            label = f"topic #{number}: "
+            texts: dict[str, str] = {}
+            for pos, detail, score, _, rank in hits:
+                text = texts.get(detail)
+                if text is None:
+                    text = texts[detail] = label + detail
+                reason = _new(MatchReason, (kind, number, text, False, score))
+                table[pos] = _new(DigestMatch, (ids[pos], papers[pos], (reason,), score, rank))
+            return table
+        by_name = kind == "researcher"
+        reasons: dict[str, tuple[MatchReason]] = {}
+        for pos, detail, _, flag, rank in hits:
+            single = reasons.get(detail)
+            if single is None:
+                single = reasons[detail] = (_new(MatchReason, (kind, number, detail, flag and by_name, 0.0)),)
+            table[pos] = _new(DigestMatch, (ids[pos], papers[pos], single, 0.0, rank))
+        return table
+
+    def digests(self, subscriptions: Iterable[SubscriptionSpec],
+                options: Mapping[int, DigestOptions] | None = None) -> dict[int, list[DigestMatch]]:
+        """Every destination's ranked digest. A destination with subscriptions but no match gets []."""
+        grouped: dict[int, list[SubscriptionSpec]] = {}
+        for spec in subscriptions:
+            found = grouped.get(spec.destination_id)
+            if found is None:
+                grouped[spec.destination_id] = [spec]
+            else:
+                found.append(spec)
+        options = options or {}
+        default = DigestOptions()
+        with results_kept_unscanned():
+            return {destination: self.digest(specs, options.get(destination, default))
+                    for destination, specs in grouped.items()}
+
+    def digest(self, specs: Iterable[SubscriptionSpec],
+               options: DigestOptions = DigestOptions()) -> list[DigestMatch]:
+        """One destination's digest, one entry per paper, best first; `specs` are that destination's."""
+        chosen: _Table = {}
+        shared: dict[int, list[DigestMatch]] = {}  # paper position → the single entries to merge
+        tables, spec_key = self._tables, self._spec_key
+        crosslists = options.include_crosslists
+        for spec in specs:
+            # _spec_key, with its commonest case inlined.
+            key = id(spec.query) if spec.kind == "topic" else spec_key(spec)
+            table = tables.get((key, spec.number, crosslists))
+            if table is None:
+                table = self._table(spec, crosslists)
+            if not table:
+                continue
+            if chosen:
+                # Set algebra in C finds the papers two subscriptions share; only those need a new entry.
+                for pos in chosen.keys() & table.keys():
+                    found = shared.get(pos)
+                    if found is None:
+                        shared[pos] = [chosen[pos], table[pos]]
+                    else:
+                        found.append(table[pos])
+            chosen.update(table)
+        if not options.include_updates:
+            for pos in self.batch.updates.intersection(chosen):
+                del chosen[pos]
+                shared.pop(pos, None)
+        if shared:
+            self._merge(chosen, shared)
+        # Ranks are unique within a digest (they end with the paper's place in the batch).
+        return sorted(chosen.values(), key=_rank)
+
+    def _merge(self, chosen: _Table, shared: dict[int, list[DigestMatch]]) -> None:
+        """Give each paper several subscriptions bring one entry with every reason, the best reason first.
+
+        This runs for every such paper of every channel (a tenth of a large run's entries), so it is
+        written for speed: RankKeys.key inlined, and the common two-reason case without a loop.
+        """
+        ids, papers, order = self.batch.ids, self.batch.papers, self.batch.order
+        keys = self.keys
+        order_bits, tier_shift, top, scale = keys.order_bits, keys.tier_shift, keys.top, keys.scale
+        for pos, several in shared.items():
+            # Reasons are shown by rank (tier, then score), then subscription number.
+            if len(several) == 2:
+                best, other = several
+                if other.rank < best.rank or (other.rank == best.rank
+                                              and other.reasons[0].number < best.reasons[0].number):
+                    best, other = other, best
+                first, second = best.reasons[0], other.reasons[0]
+                reasons: tuple[MatchReason, ...] = (first, second)
+                score = first.score + second.score
+            else:
+                several.sort(key=_rank_then_number)
+                best = several[0]
+                first = best.reasons[0]
+                gathered = [first]
+                score = first.score
+                for entry in several[1:]:
+                    reason = entry.reasons[0]
+                    gathered.append(reason)
+                    score += reason.score
+                reasons = tuple(gathered)
+            if score == first.score:
+                key = best.rank  # same tier, score and paper as the best single entry
+            else:
+                quantised = min(int(log1p(score) * scale), top) if score > 0 else 0
+                key = (KIND_TIERS[first.kind] << tier_shift) | ((top - quantised) << order_bits) | order[pos]
+            chosen[pos] = _new(DigestMatch, (ids[pos], papers[pos], reasons, score, key))
+
+
+def _rank_then_number(entry: DigestMatch) -> tuple[int, int]:
+    return entry.rank, entry.reasons[0].number
+
+
+_rank = itemgetter(4)  # DigestMatch.rank, read the fastest way a sort key can be
+
+
+@contextmanager
+def results_kept_unscanned() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a run builds its results, then file them as old, unscanned.
+
+    A run makes a million-odd objects that all stay alive in its result and hold no reference cycles. With
+    the collector running, it would rescan them again and again as they pile up (as in `parse_feed`); merely
+    paused, the next young collection after the run would still walk every one of them, then the middle
+    one again (~0.5 s at 100k subscriptions), only to find them alive. `gc.freeze()` + `gc.unfreeze()` moves
+    every tracked object to the oldest generation without a scan, where only an occasional full
+    collection looks at them, by which time a digest run's results have usually been sent and freed.
+
+    The price is that cyclic garbage the application made just before goes unnoticed until that next full
+    collection. An application that uses `gc.freeze` itself is left alone: unfreezing would undo its freeze.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    untouched = gc.get_freeze_count() == 0
+    try:
+        yield
+    finally:
+        if untouched:
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def build_digests(papers: PaperBatch | Iterable[PaperRecord], subscriptions: Iterable[SubscriptionSpec],
+                  options: Mapping[int, DigestOptions] | None = None) -> dict[int, list[DigestMatch]]:
+    """Index `papers`, match every subscription, and return each destination's ranked digest."""
+    with results_kept_unscanned():
+        return DigestMatcher(papers).digests(subscriptions, options)

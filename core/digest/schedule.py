@@ -1,0 +1,178 @@
+"""The clock: ingest after arXiv rebuilds its feeds, one cron job per destination, catch-up and resume.
+
+Jobs live in APScheduler's SQLAlchemy job store (pickled by reference), so job functions are module-level
+and take plain arguments; they find the running App through `current_app()`. A reconcile tick every minute
+brings the jobs in line with the channels' settings (changed by the web or discord process) and resumes
+digest runs that a crash or a platform outage interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from core.app import App, current_app
+from core.digest.deliver import RunOutcome, resume_pending, run_digest
+from core.digest.ingest import EASTERN, FEED_KEY, ingest
+from core.storage.models import DestinationRecord, SourceStatusRow, SubscriptionRecord
+from core.subscriptions.schedule import digest_trigger
+
+log = logging.getLogger(__name__)
+INGEST_RETRY = timedelta(minutes=20)
+INGEST_GIVE_UP_HOUR = 7  # Eastern: past this a stale feed is reported, not retried again today
+DIGEST_DELAYS = 3  # a digest waits for a failing feed this many times, 30 minutes apart, then goes out partial
+DIGEST_DELAY = timedelta(minutes=30)
+RECENT = timedelta(minutes=30)
+
+_scheduler: AsyncIOScheduler | None = None
+
+
+def _job_id(destination_id: int) -> str:
+    return f"digest:{destination_id}"
+
+
+async def feed_problem(app: App) -> str | None:
+    async with app.db.session() as session:
+        row = await session.get(SourceStatusRow, FEED_KEY)
+    return None if row is None or row.ok else (row.message or "the arXiv feed is failing")
+
+
+async def ingest_job() -> None:
+    app = current_app()
+    report = await ingest(app)
+    eastern = app.now().astimezone(EASTERN)
+    if not report.complete and eastern.hour < INGEST_GIVE_UP_HOUR and _scheduler is not None:
+        when = app.now() + INGEST_RETRY
+        _scheduler.add_job(ingest_job, DateTrigger(when), id="ingest-retry", replace_existing=True)
+        log.info("ingest incomplete (%s); retrying at %s", "; ".join(report.problems) or "stale feed", when)
+
+
+async def digest_job(destination_id: int, delays: int = 0) -> RunOutcome | None:
+    """A destination's scheduled digest; waits for a failing feed a few times before going out partial."""
+    app = current_app()
+    async with app.db.session() as session:
+        destination = await session.get(DestinationRecord, destination_id)
+    if destination is None or destination.paused:
+        return None
+    last = destination.last_digest_at
+    if last is not None and app.now() - _aware(last, app.now()) < RECENT:
+        return None  # a catch-up or `digest now` just covered this slot
+    problem = await feed_problem(app)
+    if problem and delays < DIGEST_DELAYS and _scheduler is not None:
+        when = app.now() + DIGEST_DELAY
+        _scheduler.add_job(digest_job, DateTrigger(when), args=[destination_id, delays + 1],
+                           id=f"digest-delay:{destination_id}", replace_existing=True)
+        log.info("digest for %s delayed to %s: %s", destination_id, when, problem)
+        return None
+    note = f"Partial digest: {problem}. Missing papers will come in the next one." if problem else None
+    return await run_digest(app, destination_id, note=note)
+
+
+async def tick_job() -> None:
+    app = current_app()
+    if _scheduler is not None:
+        await reconcile(app, _scheduler)
+    await resume_pending(app)
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=like.tzinfo)
+
+
+async def active_destinations(app: App) -> list[DestinationRecord]:
+    async with app.db.session() as session:
+        with_subs = select(SubscriptionRecord.destination_id).group_by(col(SubscriptionRecord.destination_id)).having(
+            func.count() > 0)
+        rows = await session.exec(
+            select(DestinationRecord).where(col(DestinationRecord.paused).is_(False),
+                                            col(DestinationRecord.id).in_(with_subs))
+        )
+        return list(rows.all())
+
+
+def trigger_for(destination: DestinationRecord) -> CronTrigger | None:
+    try:
+        return digest_trigger(destination.digest_time, destination.weekdays, destination.timezone)
+    except (ValueError, LookupError):
+        log.warning("destination %s has an unusable schedule", destination.id)
+        return None
+
+
+async def reconcile(app: App, scheduler: AsyncIOScheduler) -> int:
+    """Add, change or remove digest jobs so that they match every active channel's settings."""
+    wanted = {}
+    for destination in await active_destinations(app):
+        assert destination.id is not None
+        trigger = trigger_for(destination)
+        if trigger is not None:
+            wanted[_job_id(destination.id)] = (destination.id, trigger)
+    existing = {job.id: job for job in scheduler.get_jobs() if job.id.startswith("digest:")}
+    changes = 0
+    for job_id in existing:
+        if job_id not in wanted:
+            scheduler.remove_job(job_id)
+            changes += 1
+    for job_id, (destination_id, trigger) in wanted.items():
+        job = existing.get(job_id)
+        if job is None:
+            scheduler.add_job(digest_job, trigger, args=[destination_id], id=job_id, replace_existing=True)
+            changes += 1
+        elif str(job.trigger) != str(trigger) or str(job.trigger.timezone) != str(trigger.timezone):
+            scheduler.reschedule_job(job_id, trigger=trigger)
+            changes += 1
+    return changes
+
+
+def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The last time `trigger` fired at or before `now` (APScheduler 3 only looks forward)."""
+    moment = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    last = None
+    while moment is not None and moment <= now:
+        last = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+    return last
+
+
+async def catch_up(app: App) -> list[RunOutcome]:
+    """At start-up: a channel whose last digest is older than its last scheduled time gets one digest now,
+    covering everything since (capped by its max, with a summary), instead of losing the missed days."""
+    outcomes = []
+    now = app.now()
+    for destination in await active_destinations(app):
+        trigger = trigger_for(destination)
+        missed = previous_fire_time(trigger, now) if trigger else None
+        created = _aware(destination.created_at, now)
+        if missed is None or missed <= created:
+            continue
+        last = destination.last_digest_at
+        if last is None or _aware(last, now) < missed - timedelta(minutes=1):
+            assert destination.id is not None
+            log.info("catching up destination %s (last digest %s, missed %s)", destination.id, last, missed)
+            outcomes.append(await run_digest(app, destination.id))
+    return outcomes
+
+
+async def start_clock(app: App, scheduler: AsyncIOScheduler) -> None:
+    """Resume, catch up, then schedule: the order means a restart never sends twice and never skips a day."""
+    global _scheduler
+    _scheduler = scheduler
+    await resume_pending(app)
+    await catch_up(app)
+    scheduler.add_job(ingest_job, CronTrigger(hour=0, minute=30, timezone=EASTERN), id="ingest",
+                      replace_existing=True)
+    scheduler.add_job(tick_job, IntervalTrigger(seconds=60), id="tick", replace_existing=True)
+    scheduler.start()  # the job store is read at start: reconcile against what it holds
+    await reconcile(app, scheduler)
+
+
+def stop_clock(scheduler: AsyncIOScheduler) -> None:
+    global _scheduler
+    scheduler.shutdown(wait=False)
+    _scheduler = None

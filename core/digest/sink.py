@@ -1,0 +1,37 @@
+"""What each adapter implements to deliver a digest, and how delivery failures are classified."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from core.commands import Destination
+from core.views import DigestView
+
+# Called after each platform message is accepted: the papers it carried (in order) and its message id.
+MarkSent = Callable[[Sequence[str], str], Awaitable[None]]
+
+
+class DeliveryError(Exception):
+    """A destination did not take the digest.
+
+    `pause` means retrying cannot help (channel gone, bot removed, permission lost): the destination is
+    paused with `reason`, and its subscriptions are kept. Otherwise the run is retried later.
+    """
+
+    def __init__(self, reason: str, *, pause: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.pause = pause
+        self.retry_after = retry_after
+
+
+class DigestSink(Protocol):
+    """Renders a digest for one platform and posts it, message by message, in order."""
+
+    async def send_digest(
+        self, destination: Destination, view: DigestView, mark_sent: MarkSent, *, previous: Sequence[str] = ()
+    ) -> None:
+        """Post `view`. `previous` holds message ids already posted for this run (a resumed run continues
+        there; on Slack the first is the thread parent). Call `mark_sent` after every accepted message."""
+        ...

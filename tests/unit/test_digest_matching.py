@@ -1,0 +1,237 @@
+"""The daily digest as a channel sees it: which papers come, once each, with a line saying why.
+
+The real day of arXiv (1,504 items across all archives, 28 Nov 2024) is read in place from the shared
+recordings; the small synthetic papers below cover the same behaviour without them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.digest.matching import (
+    DigestMatch,
+    DigestMatcher,
+    DigestOptions,
+    SubscriptionSpec,
+    build_digests,
+)
+from core.papers.records import AuthorRef, PaperRecord
+from core.subscriptions.categories import UnknownCategory
+from core.subscriptions.query import QueryError, match, parse_query
+from core.subscriptions.text import tokenize
+from tests.unit.digest_helpers import category, load_feed, paper, researcher, topic
+
+
+@pytest.fixture(scope="module")
+def feed(recordings: Path) -> tuple[PaperRecord, ...]:
+    return load_feed(recordings)
+
+
+@pytest.fixture(scope="module")
+def day(feed: tuple[PaperRecord, ...]) -> DigestMatcher:
+    """The real day indexed once, as the scheduler shares one matcher across every channel."""
+    return DigestMatcher(feed)
+
+
+def by_id(matches: list[DigestMatch]) -> dict[str, DigestMatch]:
+    return {m.paper_id: m for m in matches}
+
+
+# ------------------------------------------------------------------------------------------ on the real feed
+
+
+def test_topic_brings_exactly_the_papers_the_query_matches_with_why_lines(
+        feed: tuple[PaperRecord, ...], day: DigestMatcher) -> None:
+    digest = day.digests([topic(3, '"diffusion model" -survey')])[1]
+    query = parse_query('"diffusion model" -survey')
+    expected = {}
+    for record in feed:
+        result = match(query, tokenize(record.title), tokenize(record.abstract), record.categories)
+        if result is not None:
+            expected[record.canonical_id] = result
+    assert len(digest) == len(expected) > 10
+    for entry in digest:
+        (reason,) = entry.reasons
+        assert reason.kind == "topic" and reason.number == 3
+        assert reason.text == f"topic #3: {expected[entry.paper_id].why()}"
+        assert "survey" not in tokenize(entry.paper.title + " " + entry.paper.abstract)
+    titles = [m for m in digest if m.why[0].endswith('"diffusion model" in title')]
+    assert titles and all("diffusion model" in " ".join(tokenize(m.paper.title)) for m in titles)
+
+
+def test_category_lines_say_new_cross_listed_or_new_version(
+        feed: tuple[PaperRecord, ...], day: DigestMatcher) -> None:
+    digest = by_id(day.digests([category(2, "cs.LG")])[1])
+    assert len(digest) == sum("cs.LG" in p.categories for p in feed)
+    new = digest["arXiv:2411.17807"]  # primarily cs.LG, announced new
+    assert new.why == ("new in cs.LG",) and not new.is_update
+    cross = digest["arXiv:2411.17702"]  # eess.SP paper also listed in cs.LG
+    assert cross.paper.primary_category == "eess.SP"
+    assert cross.why == ("cross-listed to cs.LG",)
+    updates = [m for m in digest.values() if m.is_update]
+    assert updates
+    assert all(m.why[0].startswith(f"new version (v{max(m.paper.versions)})") for m in updates)
+
+
+def test_wildcard_shows_the_papers_own_category(feed: tuple[PaperRecord, ...], day: DigestMatcher) -> None:
+    digest = day.digests([category(1, "cs.*")])[1]
+    assert len(digest) == sum(any(c.startswith("cs.") or c == "eess.SY" for c in p.categories) for p in feed)
+    entry = by_id(digest)["arXiv:2411.17807"]
+    assert entry.why == ("new in cs.LG",)
+
+
+def test_paper_matching_a_topic_and_a_category_comes_once_with_both_reasons(day: DigestMatcher) -> None:
+    digest = day.digests([topic(1, '"diffusion model"'), category(2, "cs.CV")])[1]
+    ids = [m.paper_id for m in digest]
+    assert len(ids) == len(set(ids))
+    entry = by_id(digest)["arXiv:2411.18616"]
+    assert entry.why == ('topic #1: matched "diffusion model" in abstract', "new in cs.CV")
+    assert [r.kind for r in entry.reasons] == ["topic", "category"]
+    assert sum(len(m.reasons) == 2 for m in digest) > 10
+
+
+def test_replaced_versions_are_flagged_and_left_out_on_request(day: DigestMatcher) -> None:
+    subscriptions = [category(1, "cs.CV"), topic(2, '"diffusion model"')]
+    digest = day.digests(subscriptions)[1]
+    updates = [m for m in digest if m.is_update]
+    assert updates and all(m.announce_type in ("replace", "replace-cross") for m in updates)
+    assert all(not m.is_update for m in digest if m.announce_type in ("new", "cross"))
+    without = day.digests(subscriptions, {1: DigestOptions(include_updates=False)})[1]
+    assert {m.paper_id for m in without} == {m.paper_id for m in digest if not m.is_update}
+
+
+def test_cross_lists_off_drops_papers_only_cross_listed_to_a_followed_category(day: DigestMatcher) -> None:
+    subscriptions = [category(1, "cs.LG"), topic(2, '"diffusion model"')]
+    options = {1: DigestOptions(include_crosslists=False)}
+    with_cross = by_id(day.digests(subscriptions)[1])
+    without = by_id(day.digests(subscriptions, options)[1])
+    assert "arXiv:2411.17702" in with_cross and "arXiv:2411.17702" not in without  # eess.SP primary
+    assert all(m.paper.primary_category == "cs.LG" or any(r.kind == "topic" for r in m.reasons)
+               for m in without.values())
+    # Cross-listed to cs.LG but matching the topic: it stays, for the topic alone.
+    kept = [m for m in without.values() if m.paper.primary_category != "cs.LG"]
+    assert kept and all(m.why and all(r.kind == "topic" for r in m.reasons) for m in kept)
+
+
+def test_followed_researcher_found_by_name_in_every_spelling_but_not_namesakes(day: DigestMatcher) -> None:
+    papers = {"arXiv:2411.17761", "arXiv:2411.18588", "arXiv:2203.12985"}
+    for spelling in ("Ming-Hsuan Yang", "Ming Hsuan Yang", "Yang, Ming-Hsuan", "MING-HSUAN YANG", "Minghsuan Yang"):
+        digest = day.digests([researcher(4, spelling)])[1]
+        assert {m.paper_id for m in digest} == papers, spelling
+        assert all(m.why == (f"follows {spelling} (matched by name)",) for m in digest)
+        assert all(m.reasons[0].by_name for m in digest)
+    # Mengyue Yang and Mingzhi Yang share the surname and the initial, not the name, so a full name keeps
+    # them out; initials alone cannot tell them apart, which is why "matched by name" is said.
+    initials = {m.paper_id for m in day.digests([researcher(4, "M.-H. Yang")])[1]}
+    assert initials == papers | {"arXiv:2408.16577", "arXiv:2211.16902"}
+
+
+def test_accents_and_variants_find_a_researcher(day: DigestMatcher) -> None:
+    digest = day.digests([researcher(1, "Frederic Mila", "F. Mila")])[1]
+    assert [m.paper_id for m in digest] == ["arXiv:2411.17848"]  # listed as Frédéric Mila
+    assert day.digests([researcher(1, "Jean Philippe Brantut")])[1][0].paper_id == "arXiv:2411.17802"
+    assert day.digests([researcher(1, "Xavier Mila")])[1] == []
+
+
+def test_every_destination_gets_its_own_digest_and_quiet_ones_an_empty_list(day: DigestMatcher) -> None:
+    digests = day.digests([topic(1, '"diffusion model"', destination=7),
+                                   topic(1, "zzyzx unheardofword", destination=8),
+                                   category(2, "hep-th", destination=7)])
+    assert set(digests) == {7, 8}
+    assert digests[8] == []
+    assert {r.kind for m in digests[7] for r in m.reasons} == {"topic", "category"}
+
+
+def test_a_matcher_serves_destinations_at_different_hours_with_the_same_answers(
+        feed: tuple[PaperRecord, ...]) -> None:
+    subscriptions = [topic(1, '"language model"'), category(2, "cs.CL"), researcher(3, "Stan Z. Li")]
+    matcher = DigestMatcher(feed)
+    first = matcher.digest(subscriptions)
+    assert matcher.digest(subscriptions) == first
+    assert build_digests(feed, subscriptions)[1] == first
+
+
+# ------------------------------------------------------------------------------------------ synthetic papers
+
+
+def test_equivalent_categories_match_both_ways() -> None:
+    papers = [paper("2411.00001", "Codes", categories=("math.IT",)),
+              paper("2411.00002", "Channels", categories=("cs.IT", "math.IT"))]
+    digest = build_digests(papers, [category(1, "cs.IT")])[1]
+    assert {m.paper_id for m in digest} == {"arXiv:2411.00001", "arXiv:2411.00002"}
+    assert by_id(digest)["arXiv:2411.00001"].why == ("new in cs.IT",)
+
+
+def test_topic_category_restriction_applies() -> None:
+    papers = [paper("2411.00001", "Diffusion for proteins", categories=("q-bio.BM",)),
+              paper("2411.00002", "Diffusion for images", categories=("cs.CV", "cs.LG"))]
+    digest = build_digests(papers, [topic(1, "diffusion cat:cs.CV")])[1]
+    assert [m.paper_id for m in digest] == ["arXiv:2411.00002"]
+
+
+def test_researcher_by_stable_id_and_not_a_namesake_with_another_id() -> None:
+    ours = AuthorRef("Wei Zhang", openalex_id="https://openalex.org/A5000000001")
+    other = AuthorRef("Wei Zhang", openalex_id="A5000000002")
+    papers = [paper("2411.00001", "One", authors=(ours,)), paper("2411.00002", "Two", authors=(other,)),
+              paper("2411.00003", "Three", authors=("Wei Zhang",))]
+    digest = by_id(build_digests(papers, [researcher(1, "Wei Zhang", openalex_id="A5000000001")])[1])
+    assert set(digest) == {"arXiv:2411.00001", "arXiv:2411.00003"}
+    assert digest["arXiv:2411.00001"].why == ("follows Wei Zhang",)
+    assert not digest["arXiv:2411.00001"].reasons[0].by_name
+    assert digest["arXiv:2411.00003"].why == ("follows Wei Zhang (matched by name)",)
+
+
+def test_different_first_initial_is_not_the_same_person() -> None:
+    papers = [paper("2411.00001", "A", authors=("Samy Bengio",)), paper("2411.00002", "B", authors=("Y. Bengio",)),
+              paper("2411.00003", "C", authors=("Bengio, Yoshua",)), paper("2411.00004", "D", authors=("Yann Bengio",))]
+    digest = build_digests(papers, [researcher(1, "Yoshua Bengio")])[1]
+    assert {m.paper_id for m in digest} == {"arXiv:2411.00002", "arXiv:2411.00003"}
+
+
+def test_same_paper_twice_in_a_batch_is_one_entry() -> None:
+    first = paper("2411.00001", "Graph neural networks", announce="new")
+    again = paper("2411.00001", "Graph neural networks", categories=("cs.LG", "stat.ML"), announce="cross")
+    digest = build_digests([first, again], [topic(1, "graph"), category(2, "stat.ML")])[1]
+    assert len(digest) == 1
+    assert digest[0].why == ('topic #1: matched "graph" in title', "cross-listed to stat.ML")
+
+
+def test_every_reason_is_kept_across_many_subscriptions() -> None:
+    papers = [paper("2411.00001", "Score matching for diffusion models", authors=("Yang Song",),
+                    categories=("cs.LG", "stat.ML"))]
+    subscriptions = [category(5, "stat.ML"), topic(2, "diffusion"), researcher(9, "Yang Song"),
+                     topic(1, '"score matching"'), category(3, "cs.LG")]
+    (entry,) = build_digests(papers, subscriptions)[1]
+    assert [(r.kind, r.number) for r in entry.reasons] == [
+        ("researcher", 9), ("topic", 1), ("topic", 2), ("category", 3), ("category", 5)]
+    assert entry.followed
+    assert entry.score == pytest.approx(sum(r.score for r in entry.reasons)) and entry.score > 0
+
+
+def test_papers_without_an_id_are_left_out() -> None:
+    papers = [PaperRecord(title="Diffusion without an id"), PaperRecord(title="Diffusion", arxiv_id="not-an-id"),
+              paper("2411.00001", "Diffusion with one")]
+    matcher = DigestMatcher(papers)
+    assert matcher.batch.dropped == 2
+    assert [m.paper_id for m in matcher.digest([topic(1, "diffusion")])] == ["arXiv:2411.00001"]
+
+
+def test_spec_from_stored_values() -> None:
+    assert topic(1, "Diffusion models -survey").query == parse_query("diffusion model -survey")
+    assert category(1, "CS.lg").category == "cs.LG"
+    assert category(1, "cat:cs*").category == "cs.*"
+    assert category(1, "math.IT").category == "cs.IT"
+    assert SubscriptionSpec(1, 1, "category", category="cs.lg").category == "cs.LG"
+    spec = SubscriptionSpec.from_stored(1, 2, "researcher", display_name="Ada Lovelace",
+                                        name_variants=["A. Lovelace", ""])
+    assert spec.name_variants == ("A. Lovelace",)
+    with pytest.raises(QueryError):
+        topic(1, '"unclosed')
+    with pytest.raises(UnknownCategory):
+        category(1, "cs.XX")
+    with pytest.raises(ValueError):
+        SubscriptionSpec.from_stored(1, 1, "podcast", "x")
+    with pytest.raises(ValueError):
+        SubscriptionSpec(1, 1, "researcher")
