@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("console", help="an interactive prompt acting as one channel")
 
+    from bots.discord.cli import add_discord_parser
+
+    add_discord_parser(sub)  # `radar discord sync [--guild ID]`, `radar discord invite`
+
     ingest = sub.add_parser("ingest", help="fetch today's papers now (the clock does this after midnight US Eastern)")
     ingest.add_argument("--date", type=_iso_date, help="the announcement day the feed should carry (YYYY-MM-DD)")
     ingest.add_argument("--no-researchers", action="store_true", help="skip followed researchers' journal works")
@@ -68,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "ask":
         return asyncio.run(_ask(settings, args.text, args.json))
+    if args.command == "discord":
+        from bots.discord.cli import run_discord_cli
+
+        return run_discord_cli(settings, args)
     if args.command == "ingest":
         return asyncio.run(_ingest(settings, args.date, not args.no_researchers))
     if args.command == "console":

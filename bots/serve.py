@@ -70,9 +70,18 @@ async def serve(settings: Settings, role: str = "all") -> None:
 
             # The console channel's digests print here, in the service's output.
             app.sinks.setdefault("console", ConsoleSink())
+            if settings.discord_bot_token:
+                from bots.discord.sink import DiscordSink
+
+                # Digests go out over Discord's HTTP API: the clock needs no gateway connection.
+                app.sinks.setdefault("discord", DiscordSink(settings))
             scheduler = build_scheduler(settings)
             await start_clock(app, scheduler)
             log.info("clock: scheduler started (%d jobs)", len(scheduler.get_jobs()))
+        if "discord" in wanted and settings.discord_bot_token:
+            from bots.discord.client import run_discord
+
+            tasks.append(asyncio.create_task(run_discord(app, stop), name="discord"))
         if "discord" in wanted and not settings.discord_bot_token and role == "discord":
             log.error("discord: DISCORD_BOT_TOKEN is not set; nothing to run")
             return
@@ -83,6 +92,7 @@ async def serve(settings: Settings, role: str = "all") -> None:
                 raise task.exception()  # type: ignore[misc]
     finally:
         log.info("shutting down")
+        stop.set()  # the discord role listens to it (a failed sibling task must stop it too)
         if server is not None:
             server.should_exit = True
         if scheduler is not None:
@@ -90,5 +100,9 @@ async def serve(settings: Settings, role: str = "all") -> None:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=10)
+        for sink in list(app.sinks.values()):
+            closer = getattr(sink, "aclose", None)
+            if closer is not None:  # e.g. the Discord sink's own HTTP client
+                await closer()
         await app.aclose()
         set_current_app(None)

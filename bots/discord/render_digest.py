@@ -1,0 +1,93 @@
+"""A digest as Discord messages: a header, one embed per paper, split into labelled parts in order.
+
+Each message holds at most 10 embeds and 6000 characters of embed text; a digest of any length becomes as
+many messages as it needs, each labelled "part i of n" and each knowing which papers it carries, so the
+sink can mark exactly those papers sent once Discord has accepted that message.
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bots.discord import limits
+from bots.discord.buttons import more_button
+from bots.discord.limits import fit, safe, web_url
+from bots.discord.message import AMBER, BLUE, GREY, PURPLE, Outgoing, embed, link, safe_prose
+from core.views import DigestItem, DigestView
+
+ITEM_DESCRIPTION = 1000  # keeps a typical part at 8–10 papers without crowding the channel
+SNIPPET = 320
+WHY = 300
+AUTHORS = 300
+_KIND_COLOR = {"researcher": PURPLE, "topic": BLUE, "category": GREY}
+
+
+def item_embed(item: DigestItem, number: int) -> discord.Embed:
+    update = ""
+    if item.is_update:
+        update = f" [updated to v{item.version}]" if item.version else " [updated]"
+    lines = []
+    if item.authors:
+        lines.append(f"*{fit(safe(item.authors), AUTHORS)}*")
+    if item.why:
+        reasons = "; ".join(safe(r.text) + (" (by name)" if r.by_name else "") for r in item.why)
+        lines.append(f"**Why:** {fit(reasons, WHY)}")
+    if item.snippet:
+        lines.append(fit(safe(item.snippet), SNIPPET))
+    if web_url(item.pdf_url):
+        lines.append(link("PDF", item.pdf_url))
+    kind = item.why[0].kind if item.why else ""
+    card = embed(
+        title=f"{number}. " + fit(safe(item.title), limits.TITLE - len(update) - 8) + update,
+        url=item.url,
+        description=fit("\n".join(lines), ITEM_DESCRIPTION) or None,
+        color=_KIND_COLOR.get(kind, BLUE),
+        footer=", ".join(item.categories[:8]) or None,
+    )
+    return card
+
+
+def header_embed(view: DigestView, *, continued: bool = False) -> discord.Embed:
+    title = f"{safe(view.title)} — {view.day:%a %d %b %Y}"
+    if view.preview:
+        title = f"Preview (only you see this): {title}"
+    lines = []
+    if not view.items:
+        lines.append("No new papers match this channel's subscriptions today.")
+    elif view.subscriptions:
+        lines.append(f"{view.total_matched} new paper(s) match this channel's {view.subscriptions} subscription(s).")
+    elif view.total_matched:
+        lines.append(f"{len(view.items)} of {view.total_matched} paper(s).")
+    if continued:
+        lines.append("Continuing a digest that was interrupted: these papers had not been posted yet.")
+    if view.note:
+        lines.append(f"⚠ {safe_prose(view.note)}")
+    if view.more_count and not view.preview:
+        lines.append(f"Showing {len(view.items)}; {view.more_count} more with the button at the end "
+                     "or `/radar digest more`.")
+    elif view.more_count:
+        lines.append(f"…and {view.more_count} more past this channel's cap.")
+    return embed(title=title, description="\n".join(lines) or None, color=AMBER if view.note else BLUE)
+
+
+def render_digest(view: DigestView, *, continued: bool = False) -> list[Outgoing]:
+    """The messages of a digest, in order; `continued` when resuming a run that already posted some."""
+    parts: list[Outgoing] = [Outgoing(embeds=[header_embed(view, continued=continued)])]
+    used = limits.embed_length(parts[0].embeds[0].to_dict())
+    for number, item in enumerate(view.items, 1):
+        card = item_embed(item, number)
+        size = limits.embed_length(card.to_dict())
+        current = parts[-1]
+        if len(current.embeds) >= limits.EMBEDS_PER_MESSAGE or used + size > limits.EMBED_TOTAL:
+            parts.append(Outgoing())
+            used = 0
+        parts[-1].embeds.append(card)
+        parts[-1].paper_ids += (item.paper_id,)
+        used += size
+    if view.more_count and not view.preview and (button := more_button(view.more_count)):
+        parts[-1].buttons = [button]
+    if len(parts) > 1:
+        heading = f"**{safe(view.title)}** — {view.day:%a %d %b %Y}"
+        for index, part in enumerate(parts, 1):
+            part.content = fit(f"{heading} · part {index} of {len(parts)}", limits.CONTENT)
+    return parts
