@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +27,10 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _instance_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 @dataclass
 class App:
     """Everything a handler needs; adapters and the scheduler share one per process."""
@@ -34,6 +41,8 @@ class App:
     now: Callable[[], datetime] = field(default=_utcnow)
     # Digest delivery per platform ("slack", "discord", "console"), registered by the adapters that run here.
     sinks: dict[str, DigestSink] = field(default_factory=dict)
+    # Names this process in digest-run leases (several clock processes may share one database).
+    instance_id: str = field(default_factory=_instance_id)
 
     @classmethod
     def create(

@@ -11,14 +11,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, text, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.app import App
 from core.commands import Destination
@@ -33,6 +36,8 @@ SNIPPET = 280
 SHOWN_AUTHORS = 3
 MAX_ATTEMPTS = 6
 TITLE = "Paper Radar digest"
+LEASE = timedelta(minutes=10)
+RECENT_RUN = timedelta(minutes=30)  # a scheduled digest this close to another one is the same slot
 
 
 @dataclass
@@ -80,30 +85,85 @@ def _local_day(moment: datetime | None, timezone: str) -> datetime:
         return moment
 
 
+async def acquire_lease(app: App, run_id: int) -> bool:
+    """Take (or renew) the right to deliver a run; False while another live process holds it."""
+    now = utcnow()
+    async with app.db.session() as session:
+        result = await session.execute(
+            update(DigestRunRow)
+            .where(col(DigestRunRow.id) == run_id,
+                   or_(col(DigestRunRow.lease_until).is_(None), col(DigestRunRow.lease_until) < now,
+                       col(DigestRunRow.lease_owner) == app.instance_id))
+            .values(lease_owner=app.instance_id, lease_until=now + LEASE)
+        )
+        await session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def start_run(
     app: App, destination: DestinationRecord, plan: DigestPlan, *, kind: str, note: str | None = None
 ) -> DigestRunRow:
     """Record the run and claim its first `max_items` papers, in one transaction."""
-    assert destination.id is not None
-    shown, rest = plan.items[: destination.max_items], plan.items[destination.max_items :]
     async with app.db.session() as session:
-        run = DigestRunRow(destination_id=destination.id, kind=kind, state="sending", scheduled_for=app.now(),
-                           window_start=plan.window_start, window_end=plan.window_end, started_at=utcnow(),
-                           more_ids=[i.paper_id for i in rest])
-        run.note = note
-        if plan.catch_up:
-            run.note = (f"Catching up on {plan.days_covered} days: {len(plan.items)} papers matched since "
-                        f"{_local_day(plan.window_start, destination.timezone):%a %d %b}." + (f" {note}" if note else ""))
-        session.add(run)
-        await session.flush()
-        assert run.id is not None
-        claims = [repos.Claim(i.paper_id, i.revision, max(i.match.paper.versions or (0,)) or None, _reasons_json(i))
-                  for i in shown]
-        owned = await repos.claim_deliveries(session, destination.id, run.id, claims)
-        run.item_count, run.more_count = len(owned), len(rest)
-        session.add(run)
+        run = await _record_and_claim(app, session, destination, plan, kind=kind, note=note)
         await session.commit()
     return run
+
+
+async def _record_and_claim(
+    app: App, session: AsyncSession, destination: DestinationRecord, plan: DigestPlan, *, kind: str,
+    note: str | None,
+) -> DigestRunRow:
+    assert destination.id is not None
+    shown, rest = plan.items[: destination.max_items], plan.items[destination.max_items :]
+    run = DigestRunRow(destination_id=destination.id, kind=kind, state="sending", scheduled_for=app.now(),
+                       window_start=plan.window_start, window_end=plan.window_end, started_at=utcnow(),
+                       more_ids=[i.paper_id for i in rest], lease_owner=app.instance_id,
+                       lease_until=utcnow() + LEASE, note=note)
+    if plan.catch_up:
+        since = _local_day(plan.window_start, destination.timezone)
+        run.note = (f"Catching up on {plan.days_covered} days: {len(plan.items)} papers matched since "
+                    f"{since:%a %d %b}." + (f" {note}" if note else ""))
+    session.add(run)
+    await session.flush()
+    assert run.id is not None
+    claims = [repos.Claim(i.paper_id, i.revision, max(i.match.paper.versions or (0,)) or None, _reasons_json(i))
+              for i in shown]
+    owned = await repos.claim_deliveries(session, destination.id, run.id, claims)
+    run.item_count, run.more_count = len(owned), len(rest)
+    if claims and not owned:
+        # Another clock claimed every paper first: that run is the digest; this one sends nothing.
+        run.state, run.finished_at, run.lease_until = "superseded", utcnow(), None
+    session.add(run)
+    return run
+
+
+_sqlite_locks: dict[str, asyncio.Lock] = {}
+
+
+@asynccontextmanager
+async def _destination_turn(app: App, session: AsyncSession, destination_id: int) -> AsyncIterator[None]:
+    """One planner per destination at a time, across processes: a PostgreSQL advisory lock held until the
+    transaction ends; on SQLite (one machine, one writer) a lock shared by every App of this process."""
+    if app.db.is_sqlite:
+        lock = _sqlite_locks.setdefault(f"{app.db.url}:{destination_id}", asyncio.Lock())
+        async with lock:
+            yield
+    else:
+        await session.execute(text("SELECT pg_advisory_xact_lock(4242, :id)"), {"id": destination_id})
+        yield
+
+
+async def _recent_run(session: AsyncSession, destination_id: int) -> bool:
+    since = utcnow() - RECENT_RUN
+    found = (await session.exec(
+        select(DigestRunRow.id).where(
+            DigestRunRow.destination_id == destination_id, col(DigestRunRow.started_at) >= since,
+            col(DigestRunRow.kind).in_(["scheduled", "catchup", "now"]),
+            col(DigestRunRow.state).not_in(["superseded", "failed"]),
+        ).limit(1)
+    )).first()
+    return found is not None
 
 
 async def view_for_run(app: App, run: DigestRunRow, destination: DestinationRecord) -> DigestView:
@@ -138,9 +198,13 @@ async def deliver_run(app: App, run_id: int) -> RunOutcome:
         destination = await session.get(DestinationRecord, run.destination_id) if run else None
     if run is None or destination is None or destination.id is None:
         return RunOutcome(0, run_id, "skipped", message="run or destination gone")
+    if run.state == "superseded":
+        return RunOutcome(destination.id, run_id, "skipped", message="another clock sent this digest")
     sink = app.sinks.get(destination.platform)
     if sink is None:
         return RunOutcome(destination.id, run_id, "skipped", message=f"no {destination.platform} sink here")
+    if not await acquire_lease(app, run_id):
+        return RunOutcome(destination.id, run_id, "skipped", message="another clock is delivering this run")
     view = await view_for_run(app, run, destination)
     if not view.items and (run.item_count or run.messages or not destination.quiet_notice):
         # Either everything was sent before a crash, or a quiet day in a channel that wants no notice.
@@ -155,6 +219,7 @@ async def deliver_run(app: App, run_id: int) -> RunOutcome:
             current = await session.get(DigestRunRow, run_id)
             if current is not None:
                 current.messages = [*current.messages, message_id]
+                current.lease_until = utcnow() + LEASE  # still alive and sending
                 session.add(current)
             await session.commit()
         sent_count += len(paper_ids)
@@ -173,7 +238,7 @@ async def _finish(app: App, run_id: int, destination_id: int, state: str) -> Non
         destination = await session.get(DestinationRecord, destination_id)
         if run is None or destination is None:
             return
-        run.state, run.finished_at, run.error = state, utcnow(), None
+        run.state, run.finished_at, run.error, run.lease_until = state, utcnow(), None, None
         if run.kind in ("scheduled", "now", "catchup") and run.window_end is not None:
             destination.last_digest_at = run.window_end
             session.add(destination)
@@ -188,6 +253,7 @@ async def _failed(app: App, run_id: int, destination_id: int, error: DeliveryErr
         assert run is not None and destination is not None
         run.attempts += 1
         run.error = error.reason
+        run.lease_until = None
         run.finished_at = utcnow()  # the time of the last attempt, which the retry backoff counts from
         give_up = error.pause or run.attempts >= MAX_ATTEMPTS
         if give_up:
@@ -210,18 +276,25 @@ async def _failed(app: App, run_id: int, destination_id: int, error: DeliveryErr
 async def run_digest(
     app: App, destination_id: int, *, kind: str = "scheduled", note: str | None = None
 ) -> RunOutcome:
-    """Plan, record, claim and deliver one destination's digest now."""
-    async with app.db.session() as session:
+    """Plan, record, claim and deliver one destination's digest now.
+
+    Planning and claiming happen in one transaction, one planner per destination at a time, so a second
+    clock firing the same schedule finds the slot taken and sends nothing.
+    """
+    async with app.db.session() as session, _destination_turn(app, session, destination_id):
         destination = await session.get(DestinationRecord, destination_id)
         if destination is None or (destination.paused and kind == "scheduled"):
             return RunOutcome(destination_id, None, "skipped", message="paused or gone")
         if destination.platform not in app.sinks:
             # Claim nothing this process cannot send: the papers stay free for a process that can.
             return RunOutcome(destination_id, None, "skipped", message=f"no {destination.platform} sink here")
+        if kind == "scheduled" and await _recent_run(session, destination_id):
+            return RunOutcome(destination_id, None, "skipped", message="this slot's digest is already out")
         plan = await plan_digest(session, destination, window_for(destination, app.now()))
-    if plan.catch_up and kind == "scheduled":
-        kind = "catchup"
-    run = await start_run(app, destination, plan, kind=kind, note=note)
+        if plan.catch_up and kind == "scheduled":
+            kind = "catchup"
+        run = await _record_and_claim(app, session, destination, plan, kind=kind, note=note)
+        await session.commit()
     assert run.id is not None
     return await deliver_run(app, run.id)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
@@ -29,7 +30,6 @@ INGEST_RETRY = timedelta(minutes=20)
 INGEST_GIVE_UP_HOUR = 7  # Eastern: past this a stale feed is reported, not retried again today
 DIGEST_DELAYS = 3  # a digest waits for a failing feed this many times, 30 minutes apart, then goes out partial
 DIGEST_DELAY = timedelta(minutes=30)
-RECENT = timedelta(minutes=30)
 
 _scheduler: AsyncIOScheduler | None = None
 
@@ -61,9 +61,6 @@ async def digest_job(destination_id: int, delays: int = 0) -> RunOutcome | None:
         destination = await session.get(DestinationRecord, destination_id)
     if destination is None or destination.paused:
         return None
-    last = destination.last_digest_at
-    if last is not None and app.now() - _aware(last, app.now()) < RECENT:
-        return None  # a catch-up or `digest now` just covered this slot
     problem = await feed_problem(app)
     if problem and delays < DIGEST_DELAYS and _scheduler is not None:
         when = app.now() + DIGEST_DELAY
@@ -115,18 +112,26 @@ async def reconcile(app: App, scheduler: AsyncIOScheduler) -> int:
             wanted[_job_id(destination.id)] = (destination.id, trigger)
     existing = {job.id: job for job in scheduler.get_jobs() if job.id.startswith("digest:")}
     changes = 0
+    # A second clock on the same job store may have just made the same change: that is not an error.
     for job_id in existing:
         if job_id not in wanted:
-            scheduler.remove_job(job_id)
+            try:
+                scheduler.remove_job(job_id)
+            except JobLookupError:
+                continue
             changes += 1
     for job_id, (destination_id, trigger) in wanted.items():
         job = existing.get(job_id)
-        if job is None:
-            scheduler.add_job(digest_job, trigger, args=[destination_id], id=job_id, replace_existing=True)
-            changes += 1
-        elif str(job.trigger) != str(trigger) or str(job.trigger.timezone) != str(trigger.timezone):
-            scheduler.reschedule_job(job_id, trigger=trigger)
-            changes += 1
+        try:
+            if job is None:
+                scheduler.add_job(digest_job, trigger, args=[destination_id], id=job_id, replace_existing=True)
+            elif str(job.trigger) != str(trigger) or str(job.trigger.timezone) != str(trigger.timezone):
+                scheduler.reschedule_job(job_id, trigger=trigger)
+            else:
+                continue
+        except (JobLookupError, ConflictingIdError):
+            continue
+        changes += 1
     return changes
 
 

@@ -146,6 +146,10 @@ class DigestRunRow(SQLModel, table=True):
     # Platform message ids sent so far, in order (the first is the thread parent on Slack).
     messages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     view: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Who is delivering this run, until when: two clock processes never send the same run at once, and
+    # when one dies its lease runs out and the other finishes the work.
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     started_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 

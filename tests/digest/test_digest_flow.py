@@ -173,7 +173,7 @@ async def test_quiet_day_sends_nothing_unless_asked(app_factory, synthetic, sink
         row.last_digest_at = None
         session.add(row)
         await session.commit()
-    assert (await run_digest(app, destination.id)).state == "done"
+    assert (await run_digest(app, destination.id, kind="now")).state == "done"
     assert "no new papers" in sink.text.getvalue()
 
 
