@@ -55,6 +55,8 @@ def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
     root.addHandler(handler)
     root.setLevel(logging.WARNING if quiet else settings.log_level.upper())
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler logs every run of the minute tick at INFO; its warnings and errors still show.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     # httpx logs every request URL at INFO, and OpenAlex keys travel in the query string.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

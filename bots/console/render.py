@@ -195,6 +195,9 @@ def render_digest(view: v.DigestView) -> str:
     head = f"{_clean(view.title)} — {view.day.isoformat()}"
     if view.preview:
         head = "Preview (only you see this): " + head
+    if not view.items and view.preview:
+        return (f"{head}\nNothing new matches yet. New papers arrive after arXiv's nightly announcement "
+                "(Paper Radar fetches them at 00:30 US Eastern; `radar ingest` fetches now).")
     lines = [head, f"{view.total_matched} new papers match {view.subscriptions} subscriptions."]
     if view.note:
         lines.append(f"Note: {_clean(view.note)}")

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 
 from core.digest.names import NameKey, ParsedName, name_key, parse_name
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.papers.records import PaperRecord, merge_all
 from core.subscriptions.categories import matching_category
+from core.subscriptions.query import find_phrase
 from core.subscriptions.text import tokenize
 
 __all__ = ["CROSS_TYPES", "UPDATE_TYPES", "AuthorIds", "PaperBatch", "Positions", "author_id_keys"]
@@ -53,21 +54,6 @@ def _clean_id(kind: str, value: str | None) -> str | None:
 def author_id_keys(openalex_id: str | None, orcid: str | None, s2_id: str | None) -> AuthorIds:
     """Normalised (openalex, orcid, s2) ids, so ids spelled as URLs or bare codes compare equal."""
     return _clean_id("openalex", openalex_id), _clean_id("orcid", orcid), _clean_id("s2", s2_id)
-
-
-def _find(phrase: Phrase, tokens: Sequence[str]) -> bool:
-    first, size = phrase[0], len(phrase)
-    last_start = len(tokens) - size
-    start = 0
-    while start <= last_start:
-        try:
-            start = tokens.index(first, start, last_start + 1)
-        except ValueError:
-            return False
-        if tuple(tokens[start:start + size]) == phrase:
-            return True
-        start += 1
-    return False
 
 
 class PaperBatch:
@@ -206,7 +192,7 @@ class PaperBatch:
                     if present is None:
                         field = tokens[pos]
                         present = bigrams[pos] = set(itertools.pairwise(field))
-                    if all(pair in present for pair in pairs) and (exact or _find(phrase, tokens[pos])):
+                    if all(pair in present for pair in pairs) and (exact or find_phrase(phrase, tokens[pos])):
                         hits.append(pos)
             found = frozenset(title_hits), frozenset(abstract_hits)
             self._phrases[phrase] = found

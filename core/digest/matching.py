@@ -287,14 +287,16 @@ class DigestMatcher:
                 table = self._table(spec, crosslists)
             if not table:
                 continue
-            if chosen:
-                # Set algebra in C finds the papers two subscriptions share; only those need a new entry.
-                for pos in chosen.keys() & table.keys():
-                    found = shared.get(pos)
-                    if found is None:
-                        shared[pos] = [chosen[pos], table[pos]]
-                    else:
-                        found.append(table[pos])
+            if not chosen:
+                chosen = table.copy()  # a straight copy of the first, instead of growing a dict step by step
+                continue
+            # Set algebra in C finds the papers two subscriptions share; only those need a new entry.
+            for pos in chosen.keys() & table.keys():
+                found = shared.get(pos)
+                if found is None:
+                    shared[pos] = [chosen[pos], table[pos]]
+                else:
+                    found.append(table[pos])
             chosen.update(table)
         if not options.include_updates:
             for pos in self.batch.updates.intersection(chosen):

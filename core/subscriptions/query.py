@@ -30,7 +30,7 @@ from core.subscriptions.categories import (
 from core.subscriptions.text import tokenize
 
 __all__ = ["MAX_QUERY_LENGTH", "MAX_TERMS", "Hit", "MatchResult", "QueryError", "QueryGroup", "TopicQuery",
-           "match", "parse_query", "required_tokens"]
+           "find_phrase", "match", "parse_query", "required_tokens"]
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 30
@@ -167,7 +167,8 @@ class MatchResult:
         return "matched " + "; ".join(parts)
 
 
-def _find(phrase: Phrase, tokens: Sequence[str]) -> bool:
+def find_phrase(phrase: Phrase, tokens: Sequence[str]) -> bool:
+    """Whether the tokens of `phrase` occur consecutively in `tokens`."""
     first, rest, size = phrase[0], list(phrase[1:]), len(phrase)
     last_start = len(tokens) - size
     start = 0
@@ -194,7 +195,7 @@ def _group_hits(group: QueryGroup, title_tokens: Sequence[str], abstract_tokens:
         # Cheap set checks first: most candidate papers fail on a missing token, not on adjacency.
         if not all(t in title_set or t in abstract_set for t in phrase):
             return None
-        in_title, in_abstract = _find(phrase, title_tokens), _find(phrase, abstract_tokens)
+        in_title, in_abstract = find_phrase(phrase, title_tokens), find_phrase(phrase, abstract_tokens)
         if not (in_title or in_abstract):
             return None
         found.append(Hit(" ".join(phrase), True, in_title, in_abstract))
@@ -212,7 +213,7 @@ def match(query: TopicQuery, title_tokens: Sequence[str], abstract_tokens: Seque
     title_set, abstract_set = set(title_tokens), set(abstract_tokens)
     if any(t in title_set or t in abstract_set for t in query.excluded_terms):
         return None
-    if any(_find(p, title_tokens) or _find(p, abstract_tokens) for p in query.excluded_phrases):
+    if any(find_phrase(p, title_tokens) or find_phrase(p, abstract_tokens) for p in query.excluded_phrases):
         return None
     hits: dict[str, Hit] = {}
     matched_groups = []
