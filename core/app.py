@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from core.config import Settings, get_settings
+from core.logsetup import protect_library_loggers
 from core.sources.http import Clock, Sleep
 from core.sources.hub import SourceHub
 from core.storage.db import Database
@@ -55,6 +56,7 @@ class App:
         now: Callable[[], datetime] = _utcnow,
     ) -> App:
         settings = settings or get_settings()
+        protect_library_loggers(settings)
         return cls(
             settings=settings,
             db=Database.from_settings(settings),

@@ -35,6 +35,23 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# Libraries that log request URLs or payloads: a filter on their own loggers rewrites a record before any
+# handler sees it, whatever level or handler a deployment (or a test) configures.
+LIBRARY_LOGGERS = ("httpx", "httpcore", "slack_sdk", "slack_bolt", "discord.http", "discord.gateway",
+                   "aiohttp.access", "uvicorn.access")
+_library_filter = RedactSecrets([])
+
+
+def protect_library_loggers(settings: Settings) -> None:
+    """Install (once) a redacting filter on the loggers of libraries that may print URLs with keys."""
+    _library_filter.secrets = sorted({*_library_filter.secrets, *(v for v in secret_values(settings) if len(v) >= 8)},
+                                     key=len, reverse=True)
+    for name in LIBRARY_LOGGERS:
+        target = logging.getLogger(name)
+        if _library_filter not in target.filters:
+            target.addFilter(_library_filter)
+
+
 def secret_values(settings: Settings) -> list[str]:
     values = []
     for name in type(settings).model_fields:
@@ -49,6 +66,7 @@ def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secret_values(settings)))
+    protect_library_loggers(settings)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
