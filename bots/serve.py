@@ -25,8 +25,9 @@ def describe_roles(settings: Settings, role: str) -> dict[str, str | None]:
     wanted = {"web", "clock", "discord"} if role == "all" else {role}
     off: dict[str, str | None] = {}
     if "web" in wanted:
-        slack = settings.slack_signing_secret and (settings.slack_bot_token or settings.slack_client_id)
-        off["slack"] = None if slack else (
+        from bots.slack.app import slack_mode
+
+        off["slack"] = None if slack_mode(settings) else (
             "set SLACK_SIGNING_SECRET with SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
             "SLACK_CLIENT_SECRET (any workspace)"
         )
@@ -57,14 +58,23 @@ async def serve(settings: Settings, role: str = "all") -> None:
     tasks: list[asyncio.Task[None]] = []
     server: uvicorn.Server | None = None
     scheduler = None
+    slack = None
+    if wanted & {"web", "clock"}:
+        from bots.slack.app import build_slack
+
+        slack = build_slack(app)
+        if slack is not None:
+            app.sinks["slack"] = slack.sink  # web sends `digest now`, the clock the scheduled digests
     try:
         if "web" in wanted:
-            web = create_web_app(app)
+            web = create_web_app(app, routes=slack.routes if slack else ())
             config = uvicorn.Config(web, host=settings.host, port=settings.port, log_config=None, lifespan="off")
             server = uvicorn.Server(config)
             server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
             tasks.append(asyncio.create_task(server.serve(), name="web"))
             log.info("web: listening on http://%s:%d (GET /healthz)", settings.host, settings.port)
+            if slack is not None and slack.app_token:
+                tasks.append(asyncio.create_task(slack.run_socket_mode(stop), name="slack-socket"))
         if "clock" in wanted:
             from bots.console.sink import ConsoleSink
 
@@ -100,7 +110,11 @@ async def serve(settings: Settings, role: str = "all") -> None:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=10)
+        if slack is not None:
+            await slack.aclose()  # lets answers in flight finish, then closes its HTTP sessions
         for sink in list(app.sinks.values()):
+            if slack is not None and sink is slack.sink:
+                continue
             closer = getattr(sink, "aclose", None)
             if closer is not None:  # e.g. the Discord sink's own HTTP client
                 await closer()

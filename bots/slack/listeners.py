@@ -1,0 +1,243 @@
+"""The bolt listeners: `/radar`, the buttons, and the events that take our access away.
+
+All of them go through `core.handle`, like the console. Slack gives three seconds for the ack, so the ack never
+waits on anything: help and usage errors, which need only the text, ride in the ack itself; every other
+command is acked empty at once and answered through `response_url` by a task that starts after the ack. A
+slow data source, `users.info`, or a database busy with the clock's writes (SQLite waits up to ten seconds
+for a lock) can then never make Slack show "operation timed out".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import time
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bots.console.adapter import usage_problem
+from bots.slack import workspace
+from bots.slack.actors import ActorDirectory, destination_of, user_of
+from bots.slack.blocks import SlackMessage
+from bots.slack.mrkdwn import unescape_incoming
+from bots.slack.render import (
+    ACTION_DIGEST_MORE,
+    ACTION_FOLLOW,
+    ACTION_LINK,
+    ACTION_RESEARCHER,
+    ACTION_UNSUBSCRIBE,
+    render,
+)
+from core.app import App
+from core.commands import Command, Destination, Help, UsageError, parse_command
+from core.help import help_view
+from core.service import handle
+from core.views import HelpView, Problem, View
+
+log = logging.getLogger(__name__)
+QUIET_S = 0.005
+LONGEST_WAIT_S = 0.05
+
+# What a click means, as the command a person would have typed.
+TYPED = {
+    ACTION_RESEARCHER: "researcher {value}",
+    ACTION_FOLLOW: "follow {value}",
+    ACTION_UNSUBSCRIBE: "unsubscribe {value}",
+    ACTION_DIGEST_MORE: "digest more",
+}
+NO_CHANNEL = Problem("Paper Radar works in channels", "This request did not say which channel it came from.",
+                     code="usage")
+BROKEN = Problem("Something went wrong on our side", "Paper Radar could not show that answer.",
+                 "Try again; if it keeps happening, tell whoever runs the bot.", code="internal")
+
+
+def _render(view: View, actor_id: str) -> list[SlackMessage]:
+    try:
+        return render(view, actor_id=actor_id)
+    except Exception:  # a renderer bug must still leave the person with an answer
+        log.exception("slack: could not render %s", type(view).__name__)
+        return render(BROKEN)
+
+
+def _ack_args(message: SlackMessage) -> dict[str, Any]:
+    return {"text": message.payload()["text"], "blocks": message.blocks,
+            "response_type": "in_channel" if message.in_channel else "ephemeral",
+            "unfurl_links": False, "unfurl_media": False}
+
+
+@functools.lru_cache(maxsize=64)
+def _help_ack(topic: str | None) -> dict[str, Any]:
+    """Help never changes while the process runs: render each page once, not on every `/radar help`."""
+    view = help_view(topic)
+    assert view is not None
+    return _ack_args(render(view)[0])
+
+
+class Responder:
+    """Posts answers to response_url over one shared connection pool.
+
+    bolt's `respond()` opens a new HTTP session (and, against Slack, a new TLS connection) for every answer;
+    a busy workspace answers many commands a minute, so the connections are kept and reused here.
+    """
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    async def send(self, response_url: str, messages: Sequence[SlackMessage]) -> None:
+        """Post answers in order (a response_url takes five; `render` never makes more)."""
+        if not response_url.startswith(("https://", "http://")):
+            log.warning("slack: no usable response_url to answer with")
+            return
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        client = AsyncWebhookClient(response_url, session=self._session)
+        for message in messages:
+            try:
+                answer = await client.send_dict({**_ack_args(message), "replace_original": False})
+            except Exception as error:
+                log.warning("slack: response_url post failed: %s", type(error).__name__)
+                return
+            if answer.status_code != 200:
+                log.warning("slack: response_url answered %s: %s", answer.status_code, answer.body[:200])
+                return
+
+    async def aclose(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+
+class Listeners:
+    def __init__(self, app: App, directory: ActorDirectory,
+                 revocation: AsyncTokenRevocationListeners | None = None) -> None:
+        self.app = app
+        self.directory = directory
+        self.revocation = revocation
+        self.responder = Responder()
+        self._running: set[asyncio.Task[None]] = set()
+        self._last_ack = 0.0
+
+    def after_ack(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` once the ack is out. (bolt's lazy listeners would deep-copy the whole request for this,
+        which costs more than everything else in an ack put together.)"""
+        self._last_ack = time.monotonic()
+        task = asyncio.create_task(self._when_quiet(work))
+        self._running.add(task)
+        task.add_done_callback(self._finished)
+
+    async def _when_quiet(self, work: Coroutine[Any, Any, None]) -> None:
+        """Start once no ack has gone out for QUIET_S, or after LONGEST_WAIT_S at most.
+
+        Slack's three seconds are for the ack, the answer has minutes: in a burst of commands, the acks go
+        out first instead of queueing behind the database work the earlier ones started. The bound keeps
+        steady traffic from starving the answers."""
+        give_up = time.monotonic() + LONGEST_WAIT_S
+        while True:
+            wait = min(self._last_ack + QUIET_S, give_up) - time.monotonic()
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        await work
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("slack: answering failed", exc_info=task.exception())
+
+    async def aclose(self, grace: float = 10.0) -> None:
+        """Let answers in progress reach Slack (within `grace`), then close the connections."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace)
+        await self.responder.aclose()
+
+    async def answer(self, command: Command, client: AsyncWebClient, user_id: str, where: Destination) -> View:
+        actor = await self.directory.actor(client, where.workspace_id, user_id, check_role=command.mutates)
+        return await handle(command, actor, where, app=self.app)
+
+    @staticmethod
+    def quick_answer(body: dict[str, Any]) -> View | Command:
+        """What can be answered from the text alone (help, usage errors), else the command to run later."""
+        if destination_of(body) is None:
+            return NO_CHANNEL
+        try:
+            command = parse_command(unescape_incoming(str(body.get("text") or "")))
+        except UsageError as error:
+            return usage_problem(error)
+        if isinstance(command, Help):
+            view = help_view(command.topic)
+            if view is not None:
+                return view
+        return command
+
+    async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The ack waits on nothing; the answer to anything but help follows through response_url."""
+        answer = self.quick_answer(body)
+        if isinstance(answer, HelpView):
+            await ack(**_help_ack(answer.topic))
+        elif isinstance(answer, View):
+            await ack(**_ack_args(_render(answer, user_of(body))[0]))
+        else:
+            await ack()
+            self.after_ack(self.run_command(answer, body, client))
+
+    async def run_command(self, command: Command, body: dict[str, Any], client: AsyncWebClient) -> None:
+        where, user_id = destination_of(body), user_of(body)
+        assert where is not None  # quick_answer answered requests without a channel
+        view = await self.answer(command, client, user_id, where)
+        await self.responder.send(str(body.get("response_url") or ""), _render(view, user_id))
+
+    async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                        client: AsyncWebClient) -> None:
+        await ack()
+        self.after_ack(self.run_action(body, action, client))
+
+    async def run_action(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        where, user_id = destination_of(body), user_of(body)
+        typed = TYPED.get(str(action.get("action_id")), "")
+        view: View
+        if where is None:
+            view = NO_CHANNEL
+        else:
+            try:
+                command = parse_command(typed.format(value=str(action.get("value") or "")))
+            except UsageError as error:
+                view = usage_problem(error)
+            else:
+                view = await self.answer(command, client, user_id, where)
+        await self.responder.send(str(body.get("response_url") or ""), _render(view, user_id))
+
+    async def on_link(self, ack: AsyncAck) -> None:
+        await ack()  # the browser opens the link; Slack still tells us about the click
+
+    async def on_app_uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        team_id = context.team_id or body.get("team_id")
+        if team_id:
+            await workspace.pause_workspace(self.app, str(team_id), workspace.UNINSTALLED)
+        if self.revocation is not None:
+            await self.revocation.handle_app_uninstalled_events(context)
+
+    async def on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any],
+                                context: AsyncBoltContext) -> None:
+        team_id = context.team_id or body.get("team_id")
+        if team_id and (event.get("tokens") or {}).get("bot"):
+            await workspace.pause_workspace(self.app, str(team_id), workspace.TOKENS_REVOKED)
+        if self.revocation is not None:
+            await self.revocation.handle_tokens_revoked_events(event, context)
+
+
+def register(bolt: AsyncApp, listeners: Listeners) -> None:
+    # Any command name starting with /radar, so a second app for development can use /radar-dev.
+    bolt.command(re.compile(r"^/radar"))(listeners.on_command)
+    actions = "|".join(re.escape(a) for a in TYPED)
+    bolt.action(re.compile(rf"^(?:{actions})$"))(listeners.on_action)
+    bolt.action(re.compile(rf"^{ACTION_LINK}"))(listeners.on_link)
+    bolt.event("app_uninstalled")(listeners.on_app_uninstalled)
+    bolt.event("tokens_revoked")(listeners.on_tokens_revoked)

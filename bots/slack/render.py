@@ -1,0 +1,311 @@
+"""Render core Views as Block Kit messages: one function per View, the same content as the console renderer.
+
+Renderers return a list of messages because some answers (a long subscription list, a big export, a preview)
+do not fit one Slack message; most return one. User text is escaped in `mrkdwn.escape` and never trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from bots.slack import blocks as b
+from bots.slack.mrkdwn import clip, escape, link, mention, safe_url
+from core import views as v
+
+MAX_RESPONSES = 5  # a response_url takes at most five messages
+PICK_BUTTONS = 20  # candidates shown with buttons (two blocks each); the rest are listed as text
+
+# Action ids the interactivity listener answers; values carry what the equivalent typed command takes.
+ACTION_RESEARCHER = "radar_researcher"
+ACTION_FOLLOW = "radar_follow"
+ACTION_UNSUBSCRIBE = "radar_unsubscribe"
+ACTION_DIGEST_MORE = "radar_digest_more"
+ACTION_LINK = "radar_link"  # link buttons: Slack still sends a click, which only needs an ack
+
+
+def when(value: datetime | None, timezone: str = "UTC") -> str:
+    """A time that each reader sees in their own zone, with the channel's zone as the fallback text."""
+    if value is None:
+        return "never"
+    try:
+        from zoneinfo import ZoneInfo
+
+        local = value.astimezone(ZoneInfo(timezone))
+    except Exception:
+        local = value
+    fallback = escape(local.strftime("%a %d %b %Y %H:%M %Z"))
+    return f"<!date^{int(value.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def _message(text: str, blocks: list[b.Block]) -> b.SlackMessage:
+    return b.SlackMessage(text=text, blocks=blocks)
+
+
+def _packed(first: Sequence[b.Block], groups: Sequence[Sequence[b.Block]], text: str,
+            tail: Sequence[b.Block] = ()) -> list[b.SlackMessage]:
+    """Groups of blocks spread over as many messages as the limits need; `tail` closes the last one."""
+    # Room for what `render` may add to the last message: who asked, and a note when answers are cut.
+    packer = b.Packer(reserve_blocks=len(tail) + 2, reserve_chars=b.blocks_size(tail) + 600)
+    packer.start(first)
+    for group in groups:
+        packer.add(group)
+    pages = [page for page in packer.pages if page] or [[b.section(text)]]
+    pages[-1].extend(tail)
+    return [_message(text, page) for page in pages]
+
+
+def render_notice(view: v.Notice) -> list[b.SlackMessage]:
+    body = escape(view.text)
+    text = f"*{escape(view.title)}*\n{body}" if view.title else body
+    return [_message(body, [b.section(text)])]
+
+
+def render_problem(view: v.Problem) -> list[b.SlackMessage]:
+    blocks = [b.section(f":warning: *{escape(view.title)}*\n{escape(view.detail)}")]
+    if view.hint:
+        blocks.append(b.context(escape(view.hint)))
+    return [_message(f"{escape(view.title)}: {escape(view.detail)}", blocks)]
+
+
+def render_help(view: v.HelpView) -> list[b.SlackMessage]:
+    first: list[b.Block] = [b.header(f"/radar {view.topic}" if view.topic else "Paper Radar")]
+    if view.intro:
+        first.append(b.section(escape(view.intro)))
+    groups = []
+    for entry in view.entries:
+        lock = "  :lock: _channel managers_" if entry.manage else ""
+        lines = [f"`/radar {escape(entry.usage)}`{lock}", escape(entry.summary)]
+        if view.topic and entry.examples:
+            lines.append("*Examples:* " + "  ".join(f"`/radar {escape(e)}`" for e in entry.examples))
+        groups.append([b.section("\n".join(lines))])
+    tail = [] if view.topic else [b.context("Type `/radar help &lt;command&gt;` for examples.")]
+    return _packed(first, groups, "Paper Radar help", tail)
+
+
+def _stat(label: str, value: int | None) -> str | None:
+    return f"*{label}*\n{value:,}" if value is not None else None
+
+
+def render_researcher(view: v.ResearcherCard) -> list[b.SlackMessage]:
+    blocks: list[b.Block] = [b.header(view.name)]
+    entries = [
+        f"*Affiliation*\n{escape('; '.join(view.institutions))}" if view.institutions else None,
+        _stat("Works", view.works_count), _stat("Citations", view.cited_by_count),
+        _stat("h-index", view.h_index), _stat("i10-index", view.i10_index),
+        f"*ORCID*\n{link(view.orcid_url, view.orcid or '')}" if view.orcid_url else None,
+    ]
+    present = [e for e in entries if e]
+    if present:
+        blocks.append(b.fields(present))
+    if view.topics:
+        blocks.append(b.section("*Topics:* " + escape(", ".join(view.topics))))
+    if view.works_per_year and view.sparkline:
+        first, last = view.works_per_year[0].year, view.works_per_year[-1].year
+        blocks.append(b.section(f"*Works per year* {first}–{last}\n`{escape(view.sparkline)}`"))
+    if view.collaborators:
+        names = ", ".join(f"{escape(name)} ({count})" for name, count in view.collaborators)
+        blocks.append(b.section(f"*Frequent collaborators:* {names}"))
+    if view.recent_papers:
+        lines = ["*Recent papers*"]
+        for paper in view.recent_papers:
+            when_where = ", ".join(p for p in (str(paper.year) if paper.year else "", escape(paper.venue)) if p)
+            lines.append(f"• {link(paper.url, paper.title)}" + (f" ({when_where})" if when_where else ""))
+        blocks.append(b.section(b.fit_lines(lines)))  # one section: a card, not a bibliography
+    buttons = []
+    key = view.openalex_id or (f"s2:{view.s2_id}" if view.s2_id else None) or view.orcid
+    if key and not view.followed:
+        buttons.append(b.button("Follow in this channel", ACTION_FOLLOW, value=key, style="primary"))
+    if safe_url(view.profile_url):
+        buttons.append(b.button("Profile", f"{ACTION_LINK}_profile", url=view.profile_url))
+    if safe_url(view.orcid_url):
+        buttons.append(b.button("ORCID", f"{ACTION_LINK}_orcid", url=view.orcid_url))
+    if buttons:
+        blocks.append(b.actions(*buttons))
+    notes = [f"Source: {escape(view.source)}" if view.source else "",
+             "This channel follows them." if view.followed else ""]
+    if any(notes):
+        blocks.append(b.context(*[n for n in notes if n]))
+    return [_message(escape(view.name), blocks)]
+
+
+def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
+    blocks = [b.section(f"Several people match “{clip(escape(view.query), 500)}”. Pick one:")]
+    rest = []
+    for candidate in view.candidates:
+        details = ", ".join(p for p in (
+            escape(candidate.institution), f"{candidate.works_count:,} works" if candidate.works_count is not None
+            else "", escape(candidate.main_topic)) if p)
+        line = f"*{candidate.number}. {escape(candidate.name)}*" + (f" — {details}" if details else "")
+        if candidate.number > PICK_BUTTONS:
+            rest.append(f"{line}  `{escape(candidate.key)}`")
+            continue
+        blocks.append(b.section(f"{line}\n`{escape(candidate.key)}`"))
+        primary = view.action != "follow"
+        blocks.append(b.actions(
+            b.button("View profile", ACTION_RESEARCHER, value=candidate.key, style="primary" if primary else None),
+            b.button("Follow", ACTION_FOLLOW, value=candidate.key, style=None if primary else "primary"),
+        ))
+    if rest:
+        blocks += [b.section(piece) for piece in b.split_text("\n".join(rest))]
+    blocks.append(b.context(f"Or type `/radar {view.action} pick &lt;n&gt;` or `/radar {view.action} &lt;id&gt;`. "
+                            "Not listed? Try the full name as they publish it, or their ORCID."))
+    return _packed([], [[block] for block in blocks], f"Several people match “{escape(view.query)}”")
+
+
+def render_paper(view: v.PaperCard) -> list[b.SlackMessage]:
+    blocks = [b.section(f"*{link(view.abs_url, view.title, label_limit=1000)}*")]
+    authors = escape(", ".join(view.authors)) + (f" et al. (+{view.more_authors})" if view.more_authors else "")
+    meta = " · ".join(p for p in (
+        view.date.isoformat() if view.date else "", escape(", ".join(view.categories)), escape(view.venue),
+        f"{view.citation_count:,} citations" if view.citation_count is not None else "") if p)
+    if authors or meta:
+        blocks.append(b.section("\n".join(p for p in (clip(authors, 1500), meta) if p)))
+    if view.abstract:
+        blocks += [b.section(piece) for piece in b.split_text(clip(escape(view.abstract), 4500))]
+    buttons = [b.button(label, f"{ACTION_LINK}_{label.lower()}", url=url)
+               for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), ("Code", view.code_url),
+                                  ("DOI", f"https://doi.org/{view.doi}" if view.doi else None)) if safe_url(url)]
+    if view.first_author_key:
+        buttons.append(b.button("Follow first author", ACTION_FOLLOW, value=view.first_author_key))
+    if buttons:
+        blocks.append(b.actions(*buttons))
+    if view.sources:
+        blocks.append(b.context("Sources: " + escape(", ".join(view.sources))))
+    return [_message(escape(view.title), blocks)]
+
+
+def render_trending(view: v.TrendingView) -> list[b.SlackMessage]:
+    day = view.day.isoformat()
+    if not view.items:
+        return [_message(f"No Hugging Face daily papers for {day}.",
+                         [b.section(f"No Hugging Face daily papers for {day}.")])]
+    groups = []
+    for item in view.items:
+        lines = [f"*{item.rank}.* {link(item.url, item.title)}  ▲{item.upvotes}"]
+        if item.authors:
+            lines.append(clip(escape(item.authors), 500))
+        extras = [link(url, label) for label, url in (("code", item.code_url), ("project", item.project_url))
+                  if safe_url(url)]
+        if extras:
+            lines.append(" · ".join(extras))
+        groups.append([b.section(b.fit_lines(lines))])
+    return _packed([b.header(f"Trending on Hugging Face, {day}")], groups, f"Trending on Hugging Face, {day}")
+
+
+def render_subscriptions(view: v.SubscriptionList) -> list[b.SlackMessage]:
+    if not view.items:
+        text = "This channel has no subscriptions yet. Try `/radar subscribe topic &lt;query&gt;` or `/radar follow &lt;name&gt;`."
+        return [_message(text, [b.section(text)])]
+    groups = []
+    for item in view.items:
+        label = clip(escape(item.label), 600)
+        lines = [f"*#{item.number}* · {escape(item.kind)} · {label}"]
+        if item.description and item.description != item.label:
+            lines.append(f"_{clip(escape(item.description), 600)}_")
+        lines.append(f"{item.matches_last_week} this week")
+        remove = b.button("Unsubscribe", ACTION_UNSUBSCRIBE, value=str(item.number), style="danger",
+                          confirm=b.confirm(f"Remove #{item.number}?", f"This channel stops receiving papers "
+                                            f"for #{item.number} ({item.label}).", "Unsubscribe"))
+        groups.append([b.section("\n".join(lines), accessory=remove)])
+    title = f"Subscriptions ({len(view.items)}/{view.limit})"
+    return _packed([b.header(title)], groups, title)
+
+
+def _onoff(value: bool) -> str:
+    return "on" if value else "off"
+
+
+def render_settings(view: v.SettingsView) -> list[b.SlackMessage]:
+    title = f"Changed {view.changed}" if view.changed else "Digest settings"
+    entries = [
+        f"*Time*\n{escape(view.digest_time)} ({escape(view.timezone)})", f"*Days*\n{escape(view.weekdays)}",
+        f"*Max papers*\n{view.max_items}", f"*Updates*\n{_onoff(view.include_updates)} (new versions of papers sent)",
+        f"*Cross-lists*\n{_onoff(view.include_crosslists)}",
+        f"*Quiet notice*\n{_onoff(view.quiet_notice)} (say so on days with no new papers)",
+    ]
+    if view.paused:
+        entries.append(f"*Paused*\n{escape(view.paused_reason) or 'paused by a channel manager'}")
+    elif view.next_digest:
+        entries.append(f"*Next digest*\n{when(view.next_digest, view.timezone)}")
+    blocks = [b.header(title), b.fields(entries),
+              b.context("Change with `/radar settings time 08:30`, `settings timezone Europe/Paris`, "
+                        "`settings max 15` … (channel managers)")]
+    return [_message(escape(title), blocks)]
+
+
+def render_status(view: v.StatusView) -> list[b.SlackMessage]:
+    last = when(view.last_run, view.timezone)
+    if view.last_run:
+        last += f"\n{escape(view.last_run_state)}, {view.last_run_items} papers"
+    entries = [f"*Last digest*\n{last}",
+               f"*Next digest*\n{'paused' if view.paused else when(view.next_run, view.timezone)}",
+               f"*Papers ingested today*\n{view.papers_today}", f"*Subscriptions*\n{view.subscriptions}"]
+    blocks = [b.header("Paper Radar status"), b.fields(entries)]
+    if view.paused and view.paused_reason:
+        blocks.append(b.section(f":double_vertical_bar: *Paused:* {escape(view.paused_reason)}"))
+    problems = "\n".join(f":warning: {escape(p)}" for p in view.problems) or ":white_check_mark: No problems."
+    blocks += [b.section(piece) for piece in b.split_text(clip(problems, 5000))]
+    return [_message("Paper Radar status", blocks)]
+
+
+def render_export(view: v.ExportView) -> list[b.SlackMessage]:
+    intro = (f"This channel's {view.subscriptions} subscription(s) and settings. Paste everything after "
+             "`/radar import` in another channel to copy them there.")
+    chunks = b.split_text(escape(view.payload), b.SECTION_TEXT - 8)
+    groups = [[b.section(f"```{chunk}```")] for chunk in chunks]
+    return _packed([b.section(intro)], groups, "Export of this channel's subscriptions")
+
+
+def render_import(view: v.ImportReport) -> list[b.SlackMessage]:
+    lines = [f"*Imported {len(view.added)} subscription(s).*", *[f"+ {escape(a)}" for a in view.added]]
+    if view.skipped:
+        lines += [f"*Skipped {len(view.skipped)}:*", *[f"– {escape(s)}" for s in view.skipped]]
+    if view.settings_changed:
+        lines.append("*Settings changed:* " + escape(", ".join(view.settings_changed)))
+    groups = [[b.section(piece)] for piece in b.split_text("\n".join(lines))]
+    return _packed([], groups, f"Imported {len(view.added)} subscription(s).")
+
+
+def render_digest_view(view: v.DigestView) -> list[b.SlackMessage]:
+    from bots.slack.render_digest import render_digest
+
+    return render_digest(view)
+
+
+_RENDERERS: dict[type[v.View], Callable[[Any], list[b.SlackMessage]]] = {
+    v.Notice: render_notice,
+    v.Problem: render_problem,
+    v.HelpView: render_help,
+    v.ResearcherCard: render_researcher,
+    v.PickList: render_picklist,
+    v.PaperCard: render_paper,
+    v.TrendingView: render_trending,
+    v.SubscriptionList: render_subscriptions,
+    v.SettingsView: render_settings,
+    v.StatusView: render_status,
+    v.DigestView: render_digest_view,
+    v.ExportView: render_export,
+    v.ImportReport: render_import,
+}
+
+
+def render(view: v.View, *, actor_id: str | None = None, max_messages: int = MAX_RESPONSES) -> list[b.SlackMessage]:
+    """The messages that answer a command; channel-visible answers say who asked."""
+    renderer = _RENDERERS.get(type(view))
+    if renderer is None:
+        raise TypeError(f"no Slack renderer for {type(view).__name__}")
+    messages = renderer(view)
+    visible = view.visibility == v.Visibility.CHANNEL
+    who = mention(getattr(view, "actor_id", None) or actor_id)
+    if visible and who:
+        messages[-1].blocks.append(b.context(f"{who} via `/radar`"))
+    if len(messages) > max_messages:
+        dropped = len(messages) - max_messages
+        messages = messages[:max_messages]
+        messages[-1].blocks.append(b.context(f"…{dropped} more message(s) not shown: Slack takes at most "
+                                             f"{max_messages} answers to one command."))
+    for message in messages:
+        message.in_channel = visible
+    return messages

@@ -1,0 +1,110 @@
+"""A digest as Slack messages: a top message with the header and the first papers, the rest as thread replies.
+
+Core builds a digest of any length; here it is cut into messages that each stay within Block Kit's limits,
+never splitting a paper across messages, every reply labelled "part k of n" so that a thread read out of
+order still makes sense. Each message knows which papers it carries, so the sink can mark exactly those
+sent once Slack has taken it.
+"""
+
+from __future__ import annotations
+
+from bots.slack import blocks as b
+from bots.slack.mrkdwn import clip, escape, link, safe_url
+from bots.slack.render import ACTION_DIGEST_MORE
+from core import views as v
+
+TOP_ITEMS = 5  # papers beside the header: enough to read in the channel, the rest one click away
+REPLY_ITEMS = 10  # per reply; the size budget may cut sooner
+LABEL_CHARS = 300  # room kept in every message for its "part k of n" label
+FOOTER_CHARS = 600  # and in the last one for "…and N more" with its button
+
+
+def _why(item: v.DigestItem) -> str:
+    reasons = [escape(r.text) + (" _(matched by name)_" if r.by_name else "") for r in item.why]
+    return ":dart: " + clip("; ".join(reasons), 1500) if reasons else ""
+
+
+def item_blocks(number: int, item: v.DigestItem) -> list[b.Block]:
+    """One paper: a section with title, authors and snippet, and a context line saying why it is here."""
+    flag = ""
+    if item.is_update:
+        flag = f"  `updated to v{item.version}`" if item.version else "  `updated`"
+    lines = [f"*{number}. {link(item.url, item.title, label_limit=600)}*{flag}"]
+    if item.authors:
+        lines.append(clip(escape(item.authors), 400))
+    if item.snippet:
+        lines.append(clip(escape(" ".join(item.snippet.split())), 900))
+    extras = [link(item.pdf_url, "PDF")] if safe_url(item.pdf_url) else []
+    if item.categories:
+        extras.append(escape(", ".join(item.categories[:6])))
+    if extras:
+        lines.append(" · ".join(extras))
+    blocks = [b.section(b.fit_lines(lines))]
+    why = _why(item)
+    if why:
+        blocks.append(b.context(why))
+    return blocks
+
+
+def _heading(view: v.DigestView) -> str:
+    return f"{view.title} — {view.day:%a %d %b %Y}"
+
+
+def _top_blocks(view: v.DigestView) -> list[b.Block]:
+    blocks = [b.header(_heading(view))]
+    if view.preview:
+        blocks.append(b.context(":eyes: Preview: only you see this, and nothing is marked as sent."))
+    if view.items:
+        shown = f" Showing {len(view.items)}." if view.total_matched > len(view.items) else ""
+        subs = f" match {view.subscriptions} subscription(s)" if view.subscriptions else ""
+        blocks.append(b.section(f"*{view.total_matched}* new paper(s){subs}.{shown}"))
+    else:
+        blocks.append(b.section("No new papers match this channel's subscriptions since the last digest."))
+    if view.note:
+        blocks.append(b.context(":hourglass_flowing_sand: " + clip(escape(view.note), 1000)))
+    return blocks
+
+
+def _footer(view: v.DigestView) -> list[b.Block]:
+    if not view.more_count:
+        return []
+    text = f"…and *{view.more_count}* more past this channel's cap."
+    if view.preview:
+        return [b.context(text)]
+    more = b.button(f"Show {view.more_count} more", ACTION_DIGEST_MORE, value="more")
+    return [b.section(text + " Only you will see them.", accessory=more)]
+
+
+def render_digest(view: v.DigestView, *, resume_after: int = 0) -> list[b.SlackMessage]:
+    """The messages of a digest, in order. `resume_after` > 0 continues a thread that already has that many
+    messages (a resumed run): then every message is a reply and the labels count on from there."""
+    footer = _footer(view)
+    packer = b.Packer(reserve_blocks=1 + len(footer), reserve_chars=LABEL_CHARS + FOOTER_CHARS,
+                      max_groups_first=None if resume_after else TOP_ITEMS, max_groups=REPLY_ITEMS)
+    packer.start([] if resume_after else _top_blocks(view))
+    for number, item in enumerate(view.items, 1):
+        packer.add(item_blocks(number, item))
+    pages = [page for page in packer.pages if page]
+    counts = [count for page, count in zip(packer.pages, packer.groups_per_page, strict=True) if page]
+    if not pages:  # a resumed run with nothing left still needs one message to say so
+        pages, counts = [[b.section("Nothing more to send for this digest.")]], [0]
+    total = resume_after + len(pages)
+    heading = escape(_heading(view))
+    messages: list[b.SlackMessage] = []
+    start = 0
+    for index, (page, count) in enumerate(zip(pages, counts, strict=True)):
+        part = resume_after + index + 1
+        ids = tuple(item.paper_id for item in view.items[start : start + count])
+        start += count
+        blocks = list(page)
+        if total > 1:
+            label = f"part {part} of {total}"
+            if part == 1:
+                blocks.insert(1, b.context(f"{label} · the rest are in the thread :thread:"))
+            else:
+                blocks.insert(0, b.context(f"{heading} · {label}" + (" (continued)" if resume_after else "")))
+        if index == len(pages) - 1:
+            blocks.extend(footer)
+        text = f"{heading}: {view.total_matched} new paper(s)" if part == 1 else f"{heading} · part {part} of {total}"
+        messages.append(b.SlackMessage(text=text, blocks=blocks, paper_ids=ids))
+    return messages

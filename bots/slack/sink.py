@@ -1,0 +1,213 @@
+"""Delivering digests to Slack channels: threaded, paced, and honest about failures.
+
+The top message goes to the channel and the rest reply in its thread. Slack allows about one message per
+second per channel, so a per-channel pacer spaces our posts (many channels still go out in parallel), and
+slack_sdk's rate-limit handler sleeps through the occasional 429. After each accepted message the papers it
+carried are marked sent with its ts, so a crash or a failure halfway resumes in the same thread without
+repeating anything. Errors are sorted into "pause this channel" (no retry can help) and "try again later".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack.blocks import SlackMessage
+from bots.slack.render_digest import render_digest
+from bots.slack.workspace import ACCESS_LOST
+from core.commands import Destination
+from core.digest.sink import DeliveryError, MarkSent
+from core.views import DigestView
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 3
+MESSAGE_INTERVAL_S = 1.0
+# Errors after which retrying cannot help: the destination is paused with the reason, subscriptions kept.
+CHANNEL_GONE = {
+    "channel_not_found": "the channel no longer exists or Paper Radar cannot see it",
+    "not_in_channel": "Paper Radar is not a member of this private channel; invite it with /invite",
+    "is_archived": "the channel is archived",
+    "restricted_action": "the workspace does not allow Paper Radar to post here",
+    "missing_scope": "the app lacks a permission it needs to post; reinstall it",
+}
+ACCESS_GONE = {
+    "account_inactive": "the bot account was deactivated",
+    "token_revoked": "the bot token was revoked",
+    "invalid_auth": "the bot token is not valid",
+    "not_authed": "no bot token was sent",
+    "team_access_not_granted": "the app has no access to this workspace",
+}
+# The message's blocks were refused: send the same message as plain text instead of losing it.
+BLOCKS_REFUSED = {"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long", "msg_too_long"}
+
+TokenSource = Callable[[str], Awaitable[str | None]]
+
+
+def client_for(token: str | None, base_url: str, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """A Web API client on the configured base URL that waits out rate limits instead of failing."""
+    return AsyncWebClient(
+        token=token, base_url=base_url, session=session,
+        retry_handlers=[AsyncConnectionErrorRetryHandler(),
+                        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+    )
+
+
+class ChannelPacer:
+    """At most one message per `interval` per channel, counted from when Slack answered the previous one."""
+
+    def __init__(self, interval: float = MESSAGE_INTERVAL_S, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.sleep = sleep
+        self._next: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, channel: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            wait = self._next.get(channel, 0.0) - self.clock()
+            if wait > 0:
+                await self.sleep(wait)
+            try:
+                yield
+            finally:
+                self._next[channel] = self.clock() + self.interval
+                self._forget_idle()
+
+    def _forget_idle(self) -> None:
+        if len(self._next) < 4096:
+            return
+        now = self.clock()
+        for channel in [c for c, t in self._next.items() if t < now and not self._locks[c].locked()]:
+            self._next.pop(channel, None)
+            self._locks.pop(channel, None)
+
+
+def _retry_after(error: SlackApiError) -> float:
+    headers = getattr(error.response, "headers", None) or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    try:
+        return max(1.0, float(value)) if value is not None else 30.0
+    except (TypeError, ValueError):
+        return 30.0
+
+
+def classify(error: SlackApiError) -> DeliveryError:
+    """A Slack error as the digest engine's retry-or-pause decision."""
+    code = str(error.response.get("error") or "")
+    status = int(getattr(error.response, "status_code", 0) or 0)
+    if status == 429 or code == "ratelimited":
+        return DeliveryError(f"Slack rate limit ({code or status}) persisted after {RATE_LIMIT_RETRIES} retries",
+                             retry_after=_retry_after(error))
+    if code in CHANNEL_GONE:
+        return DeliveryError(f"Slack: {code} ({CHANNEL_GONE[code]})", pause=True)
+    if code in ACCESS_GONE:
+        return DeliveryError(f"{ACCESS_LOST}{code} ({ACCESS_GONE[code]}). Reinstall Paper Radar.", pause=True)
+    return DeliveryError(f"Slack answered {code or status or 'an error'}")
+
+
+class SlackSink:
+    """The DigestSink for Slack. `tokens(team_id)` gives the bot token of a workspace (None: not installed)."""
+
+    def __init__(self, tokens: TokenSource, *, base_url: str, pacer: ChannelPacer | None = None) -> None:
+        self.tokens = tokens
+        self.base_url = base_url
+        self.pacer = pacer or ChannelPacer()
+        self._session: aiohttp.ClientSession | None = None
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    def _client(self, token: str) -> AsyncWebClient:
+        if self._session is None or self._session.closed:
+            # One connection pool for every digest: a fresh session per message would reconnect each time.
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+            self._clients.clear()
+        client = self._clients.get(token)
+        if client is None:
+            if len(self._clients) > 1000:
+                self._clients.clear()
+            client = self._clients[token] = client_for(token, self.base_url, self._session)
+        return client
+
+    async def aclose(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+        self._clients.clear()
+
+    async def send_digest(
+        self, destination: Destination, view: DigestView, mark_sent: MarkSent, *, previous: Sequence[str] = ()
+    ) -> None:
+        try:
+            token = await self.tokens(destination.workspace_id)
+        except Exception as error:
+            raise DeliveryError(f"could not read this workspace's Slack token: {type(error).__name__}") from error
+        if not token:
+            raise DeliveryError(f"{ACCESS_LOST}Paper Radar is not installed in this workspace.", pause=True)
+        client = self._client(token)
+        thread_ts = previous[0] if previous else None
+        for message in render_digest(view, resume_after=len(previous)):
+            ts = await self.post(client, destination, message, thread_ts)
+            thread_ts = thread_ts or ts
+            await mark_sent(message.paper_ids, ts)
+
+    async def post(self, client: AsyncWebClient, destination: Destination, message: SlackMessage,
+                   thread_ts: str | None) -> str:
+        """Post one message (paced, rate limits waited out) and return its ts."""
+        key = f"{destination.workspace_id}/{destination.channel_id}"
+        payload: dict[str, Any] = {"channel": destination.channel_id, **message.payload()}
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        async with self.pacer.turn(key):
+            try:
+                return await self._post(client, payload)
+            except SlackApiError as error:
+                if str(error.response.get("error") or "") not in BLOCKS_REFUSED:
+                    raise classify(error) from error
+                log.warning("slack refused a digest message's blocks (%s); sending it as text",
+                            error.response.get("error"))
+        async with self.pacer.turn(key):
+            fallback = {k: v for k, v in payload.items() if k != "blocks"}
+            fallback["text"] = _as_text(message)
+            try:
+                return await self._post(client, fallback)
+            except SlackApiError as error:
+                raise classify(error) from error
+
+    async def _post(self, client: AsyncWebClient, payload: dict[str, Any]) -> str:
+        try:
+            response = await client.chat_postMessage(**payload)
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise DeliveryError(f"could not reach Slack: {type(error).__name__}") from error
+        ts = response.get("ts")
+        if not ts:
+            raise DeliveryError("Slack accepted a message without giving its ts")
+        return str(ts)
+
+
+def _as_text(message: SlackMessage) -> str:
+    """The readable text of a message's blocks, for when Slack refuses the blocks themselves."""
+    parts: list[str] = []
+    for block in message.blocks:
+        text = block.get("text")
+        if isinstance(text, dict):
+            parts.append(str(text.get("text", "")))
+        for element in block.get("elements", ()) if block.get("type") == "context" else ():
+            parts.append(str(element.get("text", "")))
+    return "\n".join(p for p in parts if p)[:3900] or message.text[:3900]

@@ -1,0 +1,219 @@
+"""Installing through OAuth, tokens sealed at rest, and losing access: uninstall and revoked tokens pause."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from bots.slack.app import build_slack, slack_mode
+from bots.slack.oauth import SEALED, TokenCipher, TokenKeyError
+from bots.slack.workspace import UNINSTALLED
+from core.storage.models import DestinationRecord, SubscriptionRecord
+from tests.slack.conftest import ADMIN, CHANNEL, Harness, HarnessFactory, add_papers, command_body, text_of
+from tests.slack.fake_slack import TEAM, serve_socket
+
+OTHER_TEAM = "T0000002"
+INSTALLED_TOKEN = "xoxb-2-installed-workspace-token"
+SECRET_KEY = "a-long-random-secret-key-for-tests-only"
+OAUTH = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "client-secret-for-tests",
+         "RADAR_SECRET_KEY": SECRET_KEY}
+
+
+def grant(team: str, token: str) -> dict[str, Any]:
+    return {"ok": True, "app_id": "A0000001", "authed_user": {"id": ADMIN}, "scope": "commands,chat:write",
+            "token_type": "bot", "access_token": token, "bot_user_id": "UBOT0002",
+            "team": {"id": team, "name": "Other"}, "enterprise": None, "is_enterprise_install": False}
+
+
+async def install(harness: Harness, code: str, team: str = OTHER_TEAM, token: str = INSTALLED_TOKEN) -> None:
+    harness.fake.oauth_grants[code] = grant(team, token)
+    harness.fake.token_teams[token] = team
+    page = await harness.http.get("/slack/install")
+    assert page.status_code == 200
+    authorize_url = re.search(r'href="(https://slack.com/oauth/v2/authorize\?[^"]+)"', page.text)
+    assert authorize_url and "scope=commands,chat:write,chat:write.public,users:read,team:read" in authorize_url.group(1)
+    state = re.search(r"state=([^&\"]+)", authorize_url.group(1))
+    assert state is not None
+    cookie = page.headers["set-cookie"].split(";", 1)[0]
+    done = await harness.http.get(f"/slack/oauth_redirect?code={code}&state={state.group(1)}",
+                                  headers={"cookie": cookie})
+    assert done.status_code == 200, done.text
+
+
+async def destinations(harness: Harness) -> dict[tuple[str, str], DestinationRecord]:
+    async with harness.app.db.session() as session:
+        rows = (await session.exec(select(DestinationRecord))).all()
+    return {(r.workspace_id, r.channel_id): r for r in rows}
+
+
+async def eventually(harness: Harness, done: Callable[[dict[tuple[str, str], DestinationRecord]], bool],
+                     within: float = 5.0) -> dict[tuple[str, str], DestinationRecord]:
+    """Events are acked before their listener runs: wait for its effect."""
+    deadline = time.monotonic() + within
+    while not done(found := await destinations(harness)):
+        assert time.monotonic() < deadline, found
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.05)  # and for the rest of the listener (the installation is deleted after the pause)
+    return found
+
+
+async def test_oauth_install_round_trip_stores_a_sealed_token(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(**OAUTH)
+    assert harness.slack.mode == "oauth"
+    await install(harness, "code-1")
+    (exchange,) = harness.fake.called("oauth.v2.access")
+    assert exchange.params["code"] == "code-1"
+    store = harness.slack.installation_store
+    assert store is not None and await store.bot_token(OTHER_TEAM) == INSTALLED_TOKEN
+    async with harness.app.db.engine.connect() as conn:
+        stored = [row[0] for row in await conn.execute(text("SELECT bot_token FROM slack_bots"))]
+    assert stored and all(t.startswith(SEALED) and INSTALLED_TOKEN not in t for t in stored)
+
+    # The new workspace can use /radar (bolt authorizes with the stored token) ...
+    ack, _ = await harness.command("help", team=OTHER_TEAM)
+    assert ack.status_code == 200 and "Paper Radar" in text_of(ack.json())
+    # ... and its digests are posted with its own token.
+    await add_papers(harness.app, 2)
+    await harness.ask("subscribe category cs.LG", team=OTHER_TEAM)
+    (sent,) = await harness.ask("digest now", team=OTHER_TEAM)
+    assert "Sent the digest: 2" in text_of(sent)
+    (post,) = [c for c in harness.fake.called("chat.postMessage")]
+    assert post.token == INSTALLED_TOKEN
+    # A workspace that never installed is told so, and nothing runs.
+    stranger, key = await harness.command("subscribe category cs.LG", team="T0000009")
+    assert stranger.status_code == 200
+    (told,) = await harness.fake.wait_for_answers(1, key)
+    assert "not installed in this workspace" in told["text"]
+
+
+async def test_install_with_a_forged_state_fails(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(**OAUTH)
+    harness.fake.oauth_grants["code-2"] = grant(OTHER_TEAM, INSTALLED_TOKEN)
+    refused = await harness.http.get("/slack/oauth_redirect?code=code-2&state=forged",
+                                     headers={"cookie": "slack-app-oauth-state=forged"})
+    assert refused.status_code >= 400 and harness.fake.called("oauth.v2.access") == []
+    store = harness.slack.installation_store
+    assert store is not None and await store.bot_token(OTHER_TEAM) is None
+
+
+async def test_uninstall_pauses_the_workspace_and_reinstall_resumes_it(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(**OAUTH)
+    await install(harness, "code-1")
+    for channel in ("C1", "C2", "C3"):
+        await harness.ask("subscribe category cs.LG", team=OTHER_TEAM, channel=channel)
+    await harness.ask("pause", team=OTHER_TEAM, channel="C3")  # a manager's own pause
+    await install(harness, "code-2", team=TEAM, token="xoxb-1-first-workspace-token")
+    await harness.ask("subscribe category cs.RO", team=TEAM, channel=CHANNEL)
+
+    answer = await harness.event({"type": "app_uninstalled", "event_ts": "1700000000.1"}, team=OTHER_TEAM)
+    assert answer.status_code == 200  # acked at once; the pause follows
+    found = await eventually(harness, lambda rows: rows[(OTHER_TEAM, "C1")].paused)
+    assert found[(OTHER_TEAM, "C1")].paused and found[(OTHER_TEAM, "C1")].paused_reason == UNINSTALLED
+    assert found[(OTHER_TEAM, "C2")].paused and found[(OTHER_TEAM, "C3")].paused_reason == "paused by a channel manager"
+    assert not found[(TEAM, CHANNEL)].paused  # other workspaces are untouched
+    async with harness.app.db.session() as session:
+        assert len((await session.exec(select(SubscriptionRecord))).all()) == 4  # subscriptions are kept
+    store = harness.slack.installation_store
+    assert store is not None and await store.bot_token(OTHER_TEAM) is None
+
+    await install(harness, "code-3")
+    found = await destinations(harness)
+    assert not found[(OTHER_TEAM, "C1")].paused and not found[(OTHER_TEAM, "C2")].paused
+    assert found[(OTHER_TEAM, "C3")].paused  # still paused: a person decided that
+
+
+async def test_revoked_bot_token_pauses_in_single_workspace_mode(harness: Harness) -> None:
+    await harness.ask("subscribe category cs.LG")
+    users_only = {"type": "tokens_revoked", "tokens": {"oauth": [ADMIN], "bot": []}}
+    assert (await harness.event(users_only)).status_code == 200
+    assert not (await destinations(harness))[(TEAM, CHANNEL)].paused
+    await asyncio.sleep(0.2)
+    assert not (await destinations(harness))[(TEAM, CHANNEL)].paused
+    bot = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT0001"]}}
+    assert (await harness.event(bot)).status_code == 200
+    record = (await eventually(harness, lambda rows: rows[(TEAM, CHANNEL)].paused))[(TEAM, CHANNEL)]
+    assert record.paused and "token was revoked" in (record.paused_reason or "")
+    assert (await harness.event({"type": "app_uninstalled"})).status_code == 200  # already paused: no change
+    await asyncio.sleep(0.2)
+    assert "token was revoked" in ((await destinations(harness))[(TEAM, CHANNEL)].paused_reason or "")
+
+
+async def test_a_revoked_token_found_while_posting_pauses_the_workspace(harness: Harness) -> None:
+    await add_papers(harness.app, 2)
+    await harness.ask("subscribe category cs.LG")
+    harness.fake.revoked_tokens.add("xoxb-test-bot-token")
+    (answer,) = await harness.ask("digest now")
+    assert "token_revoked" in text_of(answer)
+    record = (await destinations(harness))[(TEAM, CHANNEL)]
+    assert record.paused and (record.paused_reason or "").startswith("Slack workspace access lost")
+
+
+def test_token_cipher_seals_opens_and_refuses_a_wrong_key() -> None:
+    cipher = TokenCipher(SECRET_KEY)
+    sealed = cipher.seal("xoxb-1-2-abc")
+    assert sealed and sealed.startswith(SEALED) and "xoxb" not in sealed and len(sealed) < 200
+    assert cipher.seal("xoxb-1-2-abc") != sealed  # a fresh nonce each time
+    assert cipher.open(sealed) == "xoxb-1-2-abc" and cipher.open(cipher.seal(sealed)) == "xoxb-1-2-abc"
+    assert cipher.open("xoxb-stored-before-a-key") == "xoxb-stored-before-a-key" and cipher.open(None) is None
+    with pytest.raises(TokenKeyError):
+        TokenCipher("another-long-secret-key-entirely").open(sealed)
+    with pytest.raises(ValueError):
+        TokenCipher("short")
+
+
+def test_modes_follow_the_settings(app_factory: Any) -> None:
+    assert slack_mode(app_factory().settings) is None
+    assert build_slack(app_factory()) is None
+    assert slack_mode(app_factory(SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s").settings) == "single"
+    assert slack_mode(app_factory(SLACK_BOT_TOKEN="xoxb-1").settings) is None  # HTTP without signing: never
+    socket_only = build_slack(app_factory(SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1"))
+    assert socket_only is not None and socket_only.mode == "socket" and socket_only.routes == []
+    oauth = build_slack(app_factory(SLACK_SIGNING_SECRET="s", **OAUTH))
+    assert oauth is not None and [r.path for r in oauth.routes] == [  # type: ignore[attr-defined]
+        "/slack/events", "/slack/install", "/slack/oauth_redirect"]
+
+
+def test_manifest_matches_the_app() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from bots.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
+
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "bots/slack/manifest.yml").read_text())
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/radar" and command["url"].endswith(EVENTS_PATH)
+    assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+    assert manifest["oauth_config"]["redirect_urls"][0].endswith(REDIRECT_PATH)
+    settings = manifest["settings"]
+    assert settings["interactivity"]["is_enabled"] and settings["interactivity"]["request_url"].endswith(EVENTS_PATH)
+    assert settings["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
+    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_uninstalled", "tokens_revoked"}
+
+
+async def test_socket_mode_answers_a_command_without_a_public_url(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(SLACK_APP_TOKEN="xapp-1-test", SLACK_SIGNING_SECRET="")
+    assert harness.slack.mode == "socket" and harness.slack.routes == []
+    stop = asyncio.Event()
+    with serve_socket(harness.fake):
+        running = asyncio.create_task(harness.slack.run_socket_mode(stop))
+        key, url = harness._response_url()
+        payload = dict(parse_qsl(command_body("list", user=ADMIN, channel=CHANNEL, team=TEAM, response_url=url)))
+        harness.fake.socket_outbox.append({"envelope_id": "env-1", "type": "slash_commands", "payload": payload,
+                                           "accepts_response_payload": True})
+        try:
+            (answer,) = await harness.fake.wait_for_answers(1, key)
+            assert "no subscriptions yet" in text_of(answer)
+            assert any(m.get("envelope_id") == "env-1" for m in harness.fake.socket_inbox)  # the ack, on the socket
+            assert harness.fake.called("apps.connections.open")[0].token == "xapp-1-test"
+        finally:
+            stop.set()
+            await asyncio.wait_for(running, timeout=10)

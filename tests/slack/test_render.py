@@ -1,0 +1,182 @@
+"""Every View rendered as Block Kit: valid by slack_sdk's models, within the size budget, pinging nobody."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bots.slack.blocks import MAX_BLOCKS, split_text
+from bots.slack.mrkdwn import escape, link, unescape_incoming
+from bots.slack.render import ACTION_DIGEST_MORE, ACTION_FOLLOW, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE, render
+from bots.slack.render_digest import TOP_ITEMS, render_digest
+from core import views as v
+from core.help import help_view
+from tests.slack.blockcheck import check_message
+from tests.slack.conftest import buttons
+
+HOSTILE = "<!channel> @here @Everyone <@U0BADBAD1> <https://evil.example|click> & more"
+LONG = "word " * 2000
+
+
+def _payloads(view: v.View, actor: str | None = None) -> list[dict[str, object]]:
+    return [{"text": m.payload()["text"], "blocks": m.blocks} for m in render(view, actor_id=actor)]
+
+
+def digest(count: int, *, title: str = "Paper", snippet: str = "An abstract.", more: int = 0) -> v.DigestView:
+    items = tuple(
+        v.DigestItem(paper_id=f"arXiv:2411.{i:05d}", title=f"{title} {i}", url=f"https://arxiv.org/abs/2411.{i:05d}",
+                     authors="Ada Lovelace, Alan Turing et al.", snippet=snippet, categories=("cs.LG", "stat.ML"),
+                     why=(v.DigestReason("topic", 'matched "diffusion" in title'),
+                          v.DigestReason("researcher", "follows Ada Lovelace", by_name=True)),
+                     pdf_url=f"https://arxiv.org/pdf/2411.{i:05d}", is_update=i % 7 == 0, version=2)
+        for i in range(1, count + 1))
+    return v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=items, more_count=more,
+                        total_matched=count + more, subscriptions=3, visibility=v.Visibility.CHANNEL)
+
+
+SAMPLES: list[v.View] = [
+    v.Notice("Subscribed this channel to topic #1: " + HOSTILE, title="Subscribed", actor_id="UADMIN001",
+             visibility=v.Visibility.CHANNEL),
+    v.Problem("Not found", "Nobody matches " + HOSTILE, "Try `researcher <name>`", code="not_found"),
+    *[h for h in (help_view(), help_view("subscribe")) if h is not None],
+    v.ResearcherCard(name=HOSTILE * 3, openalex_id="A5100000002", orcid="0000-0001-9876-5439",
+                     institutions=("University of Toronto", HOSTILE), works_count=48, cited_by_count=1234, h_index=19,
+                     i10_index=25, topics=("Graph Neural Networks", HOSTILE), collaborators=(("Kenji", 3), (HOSTILE, 1)),
+                     recent_papers=tuple(v.PaperLine(HOSTILE + LONG[:300], "https://arxiv.org/abs/2406.01234", 2024,
+                                                     venue="JMLR") for _ in range(30)),
+                     works_per_year=(v.YearCount(2015, 1), v.YearCount(2024, 9)), sparkline="▁▂▃▅█",
+                     source="OpenAlex", profile_url="https://openalex.org/A5100000002"),
+    v.PickList(query=HOSTILE, action="follow", candidates=tuple(
+        v.Candidate(n, f"Maria Garcia {HOSTILE}", HOSTILE, 10, "Topic", f"A51000000{n:02d}") for n in range(1, 26))),
+    v.PaperCard(title=HOSTILE + LONG[:600], canonical_id="arXiv:2401.01234", authors=tuple([HOSTILE] * 200),
+                more_authors=5, date=date(2024, 1, 3), categories=("cs.LG",), abstract=LONG,
+                abs_url="https://arxiv.org/abs/2401.01234", pdf_url="https://arxiv.org/pdf/2401.01234",
+                doi="10.1/x", code_url="javascript:alert(1)", sources=("arXiv",), first_author_key="A5100000002"),
+    v.TrendingView(day=date(2024, 3, 14), items=tuple(
+        v.TrendingItem(i, HOSTILE + LONG[:400], f"https://arxiv.org/abs/2403.{i:05d}", i, authors=HOSTILE,
+                       code_url="https://github.com/x/y") for i in range(1, 60))),
+    v.SubscriptionList(items=tuple(v.SubscriptionItem(i, "topic", HOSTILE + LONG[:500], LONG[:500], 3)
+                                   for i in range(1, 51))),
+    v.SubscriptionList(items=()),
+    v.SettingsView(timezone="Europe/Paris", digest_time="08:00", weekdays="mon-fri", max_items=10, paused=True,
+                   paused_reason=HOSTILE, include_updates=False, include_crosslists=True, quiet_notice=False,
+                   changed="time", visibility=v.Visibility.CHANNEL),
+    v.SettingsView(timezone="UTC", digest_time="08:00", weekdays="mon-fri", max_items=10, paused=False,
+                   paused_reason=None, include_updates=True, include_crosslists=True, quiet_notice=True,
+                   next_digest=datetime(2024, 11, 29, 8, tzinfo=UTC)),
+    v.StatusView(last_run=datetime(2024, 11, 28, 8, tzinfo=UTC), last_run_state="done", last_run_items=7,
+                 next_run=None, papers_today=1504, subscriptions=3, paused=True, paused_reason=HOSTILE,
+                 problems=tuple(HOSTILE + LONG[:800] for _ in range(20))),
+    v.ExportView(payload=json.dumps({"subscriptions": [{"query": HOSTILE + str(i)} for i in range(400)]}, indent=2),
+                 subscriptions=400),
+    v.ImportReport(added=tuple(HOSTILE for _ in range(100)), skipped=(HOSTILE,), settings_changed=("time",)),
+    digest(12, title=HOSTILE, more=30),
+    v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=(), note=HOSTILE, preview=True),
+]
+
+
+@pytest.mark.parametrize("view", SAMPLES, ids=lambda view: view.kind)
+def test_every_view_renders_valid_harmless_messages(view: v.View) -> None:
+    payloads = _payloads(view, actor="UADMIN001")
+    assert 1 <= len(payloads) <= 5
+    for payload in payloads:
+        check_message(payload, may_mention=("UADMIN001",))
+        assert "U0BADBAD1" not in json.dumps(payload) or "&lt;@U0BADBAD1&gt;" in json.dumps(payload)
+
+
+def test_channel_visible_answers_name_the_actor() -> None:
+    notice = v.Notice("Removed #1.", title="Unsubscribed", visibility=v.Visibility.CHANNEL)
+    (message,) = render(notice, actor_id="UADMIN001")
+    assert message.in_channel and "<@UADMIN001>" in json.dumps(message.blocks)
+    (private,) = render(v.Notice("Only you"), actor_id="UADMIN001")
+    assert not private.in_channel and "<@" not in json.dumps(private.blocks)
+
+
+def test_escaping_and_links() -> None:
+    assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+    assert "@\u200dhere" in escape("hi @here") and "@\u200dEVERYONE" in escape("@EVERYONE")
+    assert escape("mail me@hereford.ac.uk") == "mail me@hereford.ac.uk"  # not a broadcast
+    assert link("https://a.b/x?q=1&r=2|>", "T <b>") == "<https://a.b/x?q=1&amp;r=2%7C%3E|T &lt;b&gt;>"
+    assert link("javascript:alert(1)", "x") == "x"
+    assert unescape_incoming("a &lt;b&gt; &amp;lt;") == "a <b> &lt;"
+
+
+def test_buttons_carry_what_the_typed_command_takes() -> None:
+    picks = v.PickList(query="Maria", action="researcher", candidates=(
+        v.Candidate(1, "Maria A", None, 1, None, "A1"), v.Candidate(2, "Maria B", None, 2, None, "s2:99")))
+    found = [(b["action_id"], b["value"]) for m in render(picks) for b in buttons(m.blocks)]
+    assert found == [(ACTION_RESEARCHER, "A1"), (ACTION_FOLLOW, "A1"), (ACTION_RESEARCHER, "s2:99"),
+                     (ACTION_FOLLOW, "s2:99")]
+    card = v.PaperCard(title="T", canonical_id="arXiv:1", first_author_key="A5100000002",
+                       abs_url="https://arxiv.org/abs/1")
+    assert (ACTION_FOLLOW, "A5100000002") in [(b["action_id"], b.get("value")) for b in buttons(render(card)[0].blocks)]
+    listed = v.SubscriptionList(items=(v.SubscriptionItem(3, "category", "cs.LG"),))
+    (remove,) = buttons(render(listed)[0].blocks)
+    assert (remove["action_id"], remove["value"]) == (ACTION_UNSUBSCRIBE, "3") and remove["confirm"]
+
+
+def _items_in(messages: list[dict[str, object]]) -> list[int]:
+    numbers = []
+    for message in messages:
+        for block in message["blocks"]:  # type: ignore[attr-defined]
+            if block["type"] == "section" and "text" in block:
+                found = re.match(r"\*(\d+)\. <https://arxiv", block["text"]["text"])
+                if found:
+                    numbers.append(int(found.group(1)))
+    return numbers
+
+
+def test_two_hundred_item_digest_splits_cleanly_in_order() -> None:
+    view = digest(200, title="Diffusion " + "x" * 280, snippet="s" * 280, more=40)
+    messages = render_digest(view)
+    payloads = [{"text": m.payload()["text"], "blocks": m.blocks, "channel": "C1", "unfurl_links": False,
+                 "unfurl_media": False} for m in messages]
+    for payload in payloads:
+        check_message(payload)
+    assert len(messages) > 10
+    assert _items_in(payloads) == list(range(1, 201))
+    assert [p for m in messages for p in m.paper_ids] == [i.paper_id for i in view.items]
+    assert len(messages[0].paper_ids) == TOP_ITEMS and messages[0].blocks[0]["type"] == "header"
+    total = len(messages)
+    for part, message in enumerate(messages, 1):
+        assert f"part {part} of {total}" in json.dumps(message.blocks, ensure_ascii=False)
+    assert messages[-1].blocks[-1]["accessory"]["action_id"] == ACTION_DIGEST_MORE
+    assert all(ACTION_DIGEST_MORE not in json.dumps(m.blocks) for m in messages[:-1])
+
+
+def test_small_digest_is_one_message_and_resume_continues_the_labels() -> None:
+    (only,) = render_digest(digest(3))
+    assert "part" not in json.dumps(only.blocks) and len(only.paper_ids) == 3
+    resumed = render_digest(digest(30), resume_after=2)
+    assert resumed[0].blocks[0]["type"] == "context"
+    assert f"part 3 of {2 + len(resumed)} (continued)" in resumed[0].blocks[0]["elements"][0]["text"]
+    empty = render_digest(digest(0))
+    assert len(empty) == 1 and "No new papers" in json.dumps(empty[0].blocks)
+
+
+def test_long_answers_are_cut_at_five_messages_with_a_note() -> None:
+    huge = v.SubscriptionList(items=tuple(v.SubscriptionItem(i, "topic", LONG[:600], LONG[:600]) for i in range(1, 400)),
+                              limit=400)
+    messages = render(huge)
+    assert len(messages) == 5 and "more message(s) not shown" in json.dumps(messages[-1].blocks)
+    for message in messages:
+        assert len(message.blocks) <= MAX_BLOCKS
+        check_message({"text": message.text, "blocks": message.blocks})
+
+
+def test_export_splits_into_code_blocks_that_rejoin_to_the_payload() -> None:
+    payload = json.dumps({"subscriptions": [{"query": f"topic <{i}> & more"} for i in range(300)]}, indent=2)
+    chunks = [b["text"]["text"] for m in render(v.ExportView(payload=payload)) for b in m.blocks
+              if b["text"]["text"].startswith("```")]
+    joined = "".join(c.removeprefix("```").removesuffix("```") for c in chunks)
+    assert unescape_incoming(joined).replace("\n", "") == payload.replace("\n", "")
+
+
+def test_split_text_never_cuts_an_entity() -> None:
+    text = escape("&" * 5000)
+    pieces = split_text(text, 3000)
+    assert all(len(p) <= 3000 and not re.search(r"&[a-z]{0,3}$", p) for p in pieces)
+    assert "".join(pieces) == text
