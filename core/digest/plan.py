@@ -7,6 +7,7 @@ transaction; `digest preview` shows a plan without claiming anything.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -76,6 +77,32 @@ def specs_for(destination_id: int, rows: list[SubscriptionRecord]) -> tuple[list
     return specs, broken
 
 
+# Channels whose digests fire around the same time see the same arrivals: they share one index (and its
+# per-query caches) instead of each loading and indexing the day's papers again.
+_MATCHERS: OrderedDict[tuple[object, ...], DigestMatcher] = OrderedDict()
+_MATCHERS_KEPT = 4
+
+
+async def shared_matcher(session: AsyncSession, start: datetime, end: datetime) -> DigestMatcher | None:
+    """The matcher over the papers that arrived in (start, end], built once per distinct set of papers."""
+    stamps = (await session.exec(
+        select(PaperRow.id, PaperRow.updated_at).where(col(PaperRow.arrived_at) > start, col(PaperRow.arrived_at) <= end)
+        .order_by(col(PaperRow.id))
+    )).all()
+    if not stamps:
+        return None
+    key = (len(stamps), hash(tuple(paper_id for paper_id, _ in stamps)), max(str(u) for _, u in stamps))
+    matcher = _MATCHERS.get(key)
+    if matcher is None:
+        matcher = DigestMatcher([record_for_matching(row) for row in await arrived_papers(session, start, end)])
+        _MATCHERS[key] = matcher
+        while len(_MATCHERS) > _MATCHERS_KEPT:
+            _MATCHERS.popitem(last=False)
+    else:
+        _MATCHERS.move_to_end(key)
+    return matcher
+
+
 async def arrived_papers(session: AsyncSession, start: datetime, end: datetime) -> list[PaperRow]:
     result = await session.exec(
         select(PaperRow).where(col(PaperRow.arrived_at) > start, col(PaperRow.arrived_at) <= end)
@@ -112,10 +139,12 @@ async def plan_digest(
     if not specs:
         return plan
     if matcher is None:
-        arrived = papers if papers is not None else await arrived_papers(session, start, end)
-        if not arrived:
+        if papers is not None:
+            matcher = DigestMatcher([record_for_matching(row) for row in papers]) if papers else None
+        else:
+            matcher = await shared_matcher(session, start, end)
+        if matcher is None:
             return plan
-        matcher = DigestMatcher([record_for_matching(row) for row in arrived])
     options = DigestOptions(include_crosslists=destination.include_crosslists,
                             include_updates=destination.include_updates)
     matches = matcher.digest(specs, options)
