@@ -14,8 +14,6 @@ from typing import Any
 
 import discord
 import yarl
-from sqlalchemy import update
-from sqlmodel import col
 
 from bots.discord.buttons import RadarButton
 from bots.discord.respond import PLATFORM, Responder
@@ -23,7 +21,7 @@ from bots.discord.sink import MAX_RATELIMIT_WAIT_S, DiscordSink, GlobalPacer, pa
 from bots.discord.tree import RadarTree, build_tree
 from core.app import App
 from core.config import Settings
-from core.storage.models import DestinationRecord
+from core.storage import repos
 
 log = logging.getLogger(__name__)
 REMOVED_REASON = "the bot was removed from this Discord server; add it again and use /radar resume"
@@ -81,14 +79,9 @@ class ShardedRadarClient(RadarMixin, discord.AutoShardedClient):
 async def pause_guild(app: App, guild_id: int, reason: str) -> int:
     """Pause every destination of a server the bot left; subscriptions stay for when it comes back."""
     async with app.db.session() as session:
-        result = await session.execute(
-            update(DestinationRecord)
-            .where(col(DestinationRecord.platform) == PLATFORM, col(DestinationRecord.workspace_id) == str(guild_id),
-                   col(DestinationRecord.paused).is_(False))
-            .values(paused=True, paused_reason=reason)
-        )
+        count = await repos.pause_workspace(session, PLATFORM, str(guild_id), reason)
         await session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return count
 
 
 def build_client(app: App, *, shard_count: int | None = None, **options: Any) -> RadarClient | ShardedRadarClient:

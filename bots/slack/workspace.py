@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import update
-from sqlmodel import col
-
 from core.app import App
-from core.storage.models import DestinationRecord
+from core.storage import repos
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +23,8 @@ TOKENS_REVOKED = ACCESS_LOST + "Paper Radar's token was revoked. Reinstall it to
 async def pause_workspace(app: App, team_id: str, reason: str) -> int:
     """Pause every running Slack channel of `team_id`; returns how many were paused."""
     async with app.db.session() as session:
-        result = await session.execute(
-            update(DestinationRecord)
-            .where(col(DestinationRecord.platform) == "slack", col(DestinationRecord.workspace_id) == team_id,
-                   col(DestinationRecord.paused).is_(False))
-            .values(paused=True, paused_reason=reason[:500])
-        )
+        count = await repos.pause_workspace(session, "slack", team_id, reason)
         await session.commit()
-    count = int(getattr(result, "rowcount", 0) or 0)
     log.info("slack: paused %d channel(s) of workspace %s (%s)", count, team_id, reason)
     return count
 
@@ -41,15 +32,8 @@ async def pause_workspace(app: App, team_id: str, reason: str) -> int:
 async def resume_workspace(app: App, team_id: str) -> int:
     """After a (re)install: resume the channels that lost access, not those a manager paused."""
     async with app.db.session() as session:
-        result = await session.execute(
-            update(DestinationRecord)
-            .where(col(DestinationRecord.platform) == "slack", col(DestinationRecord.workspace_id) == team_id,
-                   col(DestinationRecord.paused).is_(True),
-                   col(DestinationRecord.paused_reason).startswith(ACCESS_LOST))
-            .values(paused=False, paused_reason=None)
-        )
+        count = await repos.resume_workspace(session, "slack", team_id, ACCESS_LOST)
         await session.commit()
-    count = int(getattr(result, "rowcount", 0) or 0)
     if count:
         log.info("slack: resumed %d channel(s) of workspace %s after install", count, team_id)
     return count

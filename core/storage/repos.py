@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,6 +64,29 @@ async def ensure_destination(session: AsyncSession, address: Destination) -> Des
     created = await get_destination(session, address)
     assert created is not None
     return created
+
+
+async def pause_workspace(session: AsyncSession, platform: str, workspace_id: str, reason: str) -> int:
+    """Pause every running channel of a workspace or guild (access lost); subscriptions are kept."""
+    result = await session.execute(
+        update(DestinationRecord)
+        .where(col(DestinationRecord.platform) == platform, col(DestinationRecord.workspace_id) == workspace_id,
+               col(DestinationRecord.paused).is_(False))
+        .values(paused=True, paused_reason=reason[:500])
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def resume_workspace(session: AsyncSession, platform: str, workspace_id: str, reason_prefix: str) -> int:
+    """Resume the channels paused with a reason starting `reason_prefix` (not those a manager paused)."""
+    result = await session.execute(
+        update(DestinationRecord)
+        .where(col(DestinationRecord.platform) == platform, col(DestinationRecord.workspace_id) == workspace_id,
+               col(DestinationRecord.paused).is_(True),
+               col(DestinationRecord.paused_reason).startswith(reason_prefix))
+        .values(paused=False, paused_reason=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # ---------------------------------------------------------------- subscriptions
