@@ -12,8 +12,7 @@ import uvicorn
 from bots.web import create_web_app
 from core.app import App, set_current_app
 from core.config import Settings
-from core.digest.schedule import start_clock, stop_clock
-from core.digest.scheduler import build_scheduler
+from core.digest.schedule import build_scheduler, start_clock, stop_clock
 from core.storage.db import upgrade
 
 log = logging.getLogger("radar.serve")

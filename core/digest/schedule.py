@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
@@ -20,6 +21,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from core.app import App, current_app
+from core.config import Settings
 from core.digest.deliver import RunOutcome, resume_pending, run_digest
 from core.digest.ingest import EASTERN, FEED_KEY, ingest
 from core.storage.models import DestinationRecord, SourceStatusRow, SubscriptionRecord
@@ -32,6 +34,20 @@ DIGEST_DELAYS = 3  # a digest waits for a failing feed this many times, 30 minut
 DIGEST_DELAY = timedelta(minutes=30)
 
 _scheduler: AsyncIOScheduler | None = None
+
+
+# APScheduler's default grace is one second: a restart at the wrong moment would skip a digest silently.
+MISFIRE_GRACE_S = 6 * 3600
+
+
+def build_scheduler(settings: Settings) -> AsyncIOScheduler:
+    """APScheduler 3.11 with its jobs stored in our own database (pickled by reference)."""
+    jobstore = SQLAlchemyJobStore(url=settings.sync_database_url, tablename="apscheduler_jobs")
+    return AsyncIOScheduler(
+        jobstores={"default": jobstore},
+        job_defaults={"misfire_grace_time": MISFIRE_GRACE_S, "coalesce": True, "max_instances": 1},
+        timezone="UTC",
+    )
 
 
 def _job_id(destination_id: int) -> str:
