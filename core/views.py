@@ -239,6 +239,9 @@ class DigestView(View):
     note: str | None = None  # partial or delayed: what was missing
     run_id: int | None = None
     preview: bool = False
+    # A resumed run (after a crash or a failed attempt): a message may have reached the platform without being
+    # marked sent, so a sink that can look should check before posting it again.
+    resumed: bool = False
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ from core.service import HANDLER_MODULES
 
 log = logging.getLogger("radar.slack")
 
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "team:read")
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "team:read", "channels:history",
+              "groups:history")
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

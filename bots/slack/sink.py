@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 3
 MESSAGE_INTERVAL_S = 1.0
+DIGEST_EVENT = "paper_radar_digest"  # metadata event_type on digest messages
 # Errors after which retrying cannot help: the destination is paused with the reason, subscriptions kept.
 CHANNEL_GONE = {
     "channel_not_found": "the channel no longer exists or Paper Radar cannot see it",
@@ -162,18 +163,48 @@ class SlackSink:
             raise DeliveryError(f"{ACCESS_LOST}Paper Radar is not installed in this workspace.", pause=True)
         client = self._client(token)
         thread_ts = previous[0] if previous else None
+        posted = await self._already_posted(client, destination, view, thread_ts) if view.resumed else {}
         for message in render_digest(view, resume_after=len(previous)):
-            ts = await self.post(client, destination, message, thread_ts)
+            ts = posted.get(message.paper_ids[0]) if message.paper_ids else None
+            if ts is None:
+                ts = await self.post(client, destination, message, thread_ts, _tag(view, message))
             thread_ts = thread_ts or ts
             await mark_sent(message.paper_ids, ts)
 
+    async def _already_posted(self, client: AsyncWebClient, destination: Destination, view: DigestView,
+                              thread_ts: str | None) -> dict[str, str]:
+        """For a resumed run: the messages of this run Slack already has (first paper id -> ts), found by their
+        metadata. A crash between Slack taking a message and the ledger marking it leaves exactly those.
+        Best effort: without history access (scopes channels:history, groups:history) nothing is found."""
+        if view.run_id is None:
+            return {}
+        try:
+            if thread_ts:
+                response = await client.conversations_replies(channel=destination.channel_id, ts=thread_ts,
+                                                              include_all_metadata=True, limit=200)
+            else:
+                response = await client.conversations_history(channel=destination.channel_id,
+                                                              include_all_metadata=True, limit=50)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as error:
+            log.warning("could not check %s for messages already posted: %s", destination.channel_id, error)
+            return {}
+        found: dict[str, str] = {}
+        for item in response.get("messages") or ():
+            metadata = item.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == DIGEST_EVENT and payload.get("run") == view.run_id and item.get("ts"):
+                found.setdefault(str(payload.get("paper")), str(item["ts"]))
+        return found
+
     async def post(self, client: AsyncWebClient, destination: Destination, message: SlackMessage,
-                   thread_ts: str | None) -> str:
+                   thread_ts: str | None, metadata: dict[str, Any] | None = None) -> str:
         """Post one message (paced, rate limits waited out) and return its ts."""
         key = f"{destination.workspace_id}/{destination.channel_id}"
         payload: dict[str, Any] = {"channel": destination.channel_id, **message.payload()}
         if thread_ts:
             payload["thread_ts"] = thread_ts
+        if metadata:
+            payload["metadata"] = metadata
         async with self.pacer.turn(key):
             try:
                 return await self._post(client, payload)
@@ -199,6 +230,13 @@ class SlackSink:
         if not ts:
             raise DeliveryError("Slack accepted a message without giving its ts")
         return str(ts)
+
+
+def _tag(view: DigestView, message: SlackMessage) -> dict[str, Any] | None:
+    """Message metadata naming the run and the message's first paper, so a resumed run can find it."""
+    if view.run_id is None or not message.paper_ids:
+        return None
+    return {"event_type": DIGEST_EVENT, "event_payload": {"run": view.run_id, "paper": message.paper_ids[0]}}
 
 
 def _as_text(message: SlackMessage) -> str:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -85,15 +87,34 @@ def _local_day(moment: datetime | None, timezone: str) -> datetime:
         return moment
 
 
+def _owner_gone(owner: str | None) -> bool:
+    """True when a lease's owner was a process on this machine that no longer runs (killed, crashed): its
+    lease need not run out before a restarted clock resumes the run. Instance ids are host:pid:random."""
+    host, _, rest = (owner or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname()[:30] or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 async def acquire_lease(app: App, run_id: int) -> bool:
     """Take (or renew) the right to deliver a run; False while another live process holds it."""
     now = utcnow()
     async with app.db.session() as session:
+        owner = (await session.exec(select(DigestRunRow.lease_owner).where(DigestRunRow.id == run_id))).first()
+        free = [col(DigestRunRow.lease_until).is_(None), col(DigestRunRow.lease_until) < now,
+                col(DigestRunRow.lease_owner) == app.instance_id]
+        if owner and owner != app.instance_id and _owner_gone(owner):
+            free.append(col(DigestRunRow.lease_owner) == owner)  # the conditional update still lets one taker win
         result = await session.execute(
             update(DigestRunRow)
-            .where(col(DigestRunRow.id) == run_id,
-                   or_(col(DigestRunRow.lease_until).is_(None), col(DigestRunRow.lease_until) < now,
-                       col(DigestRunRow.lease_owner) == app.instance_id))
+            .where(col(DigestRunRow.id) == run_id, or_(*free))
             .values(lease_owner=app.instance_id, lease_until=now + LEASE)
         )
         await session.commit()
@@ -206,6 +227,8 @@ async def deliver_run(app: App, run_id: int) -> RunOutcome:
     if not await acquire_lease(app, run_id):
         return RunOutcome(destination.id, run_id, "skipped", message="another clock is delivering this run")
     view = await view_for_run(app, run, destination)
+    if run.state == "retry" or run.messages or run.lease_owner != app.instance_id:
+        view = replace(view, resumed=True)  # not the run this process just planned: an earlier try may have posted
     if not view.items and (run.item_count or run.messages or not destination.quiet_notice):
         # Either everything was sent before a crash, or a quiet day in a channel that wants no notice.
         await _finish(app, run_id, destination.id, "done")
