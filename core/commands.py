@@ -183,7 +183,8 @@ _SETTING_ALIASES = {"tz": "timezone", "zone": "timezone", "weekdays": "days", "q
                     "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice"}
 
 # Control characters other than ordinary whitespace are dropped: they cannot mean anything in a command.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# So are lone surrogates (undecodable bytes from a terminal, or `\ud800` in JSON): no API or database takes them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
@@ -218,7 +219,8 @@ def parse_command(text: str) -> Command:
     text = clean_text(text)
     if len(text) > MAX_COMMAND_LENGTH:
         raise UsageError(f"That is too long for a command (at most {MAX_COMMAND_LENGTH} characters).")
-    words = text.split(" ") if "\n" not in text else text.split()
+    # Any whitespace separates words: a text that ended in a line break was stripped but not folded.
+    words = text.split()
     words = [w for w in words if w]
     if words and words[0].lower() in ("/radar", "radar"):
         words = words[1:]
@@ -261,7 +263,7 @@ def _parse_follow(words: list[str]) -> Command:
 
 def _pick_number(words: list[str], name: str) -> int:
     value = words[2] if len(words) > 2 else ""
-    if len(words) != 3 or not value.isdigit() or not 1 <= int(value) <= 25:
+    if len(words) != 3 or not value.isdecimal() or not 1 <= int(value) <= 25:
         raise UsageError(f"`{name} pick` takes the number shown in the list, like `{name} pick 2`.", _usage(name))
     return int(value)
 

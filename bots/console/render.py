@@ -16,7 +16,8 @@ def _clean(text: str | None) -> str:
     """Terminal-safe: drop control characters (escape sequences could repaint the user's screen)."""
     if not text:
         return ""
-    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
+    # C1 too: U+009B is an 8-bit CSI that some terminals act on like ESC [.
+    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and not 127 <= ord(ch) <= 159))
 
 
 def _wrap(text: str, indent: str = "  ") -> str:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bots.console.render import render_digest
+from bots.console.render import _clean, render_digest
 from core.commands import Destination
 from core.digest.sink import MarkSent
 from core.views import DigestView
@@ -23,5 +23,8 @@ class ConsoleSink:
         self, destination: Destination, view: DigestView, mark_sent: MarkSent, *, previous: Sequence[str] = ()
     ) -> None:
         text = render_digest(view) if view.items else f"{view.title}: no new papers today."
+        if view.note and not view.items:
+            # A stale or failing feed: the channel must see why, or it would look like a quiet day.
+            text += f"\nNote: {_clean(view.note)}"
         print(text, file=self.stream, flush=True)
         await mark_sent([item.paper_id for item in view.items], f"console-{next(_ids)}")

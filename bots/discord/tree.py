@@ -34,7 +34,9 @@ Choices = list[app_commands.Choice[str]]
 
 def text(value: str | None, name: str, what: str) -> str:
     """An option's text as the grammar would clean it; empty (or only spaces) is a usage error."""
-    cleaned = clean_text(value or "")
+    # The grammar splits arguments on any whitespace and joins them with one space (only `import` keeps
+    # its lines, and it does not come through here): a pasted line break or tab must not be stored.
+    cleaned = " ".join(clean_text(value or "").split())
     if not cleaned:
         raise UsageError(f"`{name}` needs {what}.", USAGE.get(name))
     return cleaned

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from core.app import App
 from core.papers.records import PaperRecord
+from core.researchers.lookup import openalex_known_spent, remember_openalex_spent
 from core.sources.arxiv_feed import fetch_feed
 from core.sources.http import RateLimited, SourceError
 from core.sources.openalex import OpenAlexSource
@@ -146,10 +147,16 @@ async def ingest_researchers(
     ids = sorted({s.openalex_id or "" for s in subscriptions if s.kind == "researcher"} - {""})
     s2_ids = sorted({s.s2_id or "" for s in subscriptions if s.kind == "researcher" and not s.openalex_id} - {""})
     use_openalex = app.settings.openalex_api_key is not None
+    if use_openalex and ids and await openalex_known_spent(app):
+        # Spent earlier today (by an ingest or a lookup, in any process): asking again only costs a 429.
+        use_openalex = False
+        report.problems.append("OpenAlex: daily API budget is used up; researchers' journal papers wait until tomorrow")
     # Without an OpenAlex key only people whose Semantic Scholar id we stored can be followed this way.
     todo = [("openalex", i) for i in ids] if use_openalex else []
     todo += [("semanticscholar", i) for i in s2_ids]
     since_default = (app.now() - timedelta(days=7)).date()
+    answered: set[str] = set()
+    failed: set[str] = set()
     for done, (source, author_id) in enumerate(todo[:RESEARCHERS_PER_RUN], 1):
         if progress:
             progress("researchers", done, min(len(todo), RESEARCHERS_PER_RUN))
@@ -165,14 +172,30 @@ async def ingest_researchers(
         except RateLimited as error:
             report.problems.append(f"{error.source}: {error.message}; researchers' journal papers wait until tomorrow")
             await _set_status(app, error.source, False, error.message)
+            if error.budget_exhausted and source == "openalex":
+                await remember_openalex_spent(app, error)
+            failed.add(error.source)
             break
         except SourceError as error:
             report.problems.append(f"{error.source}: {error.message}")
             await _set_status(app, error.source, False, error.message)
+            failed.add(error.source)
             continue
+        answered.add(app.sources.openalex.name if source == "openalex" else app.sources.semantic_scholar.name)
         report.researchers_checked += 1
         report.works_stored += await _store(app, report, records)
         await _mark_checked(app, source, author_id)
+    for name in answered - failed:
+        # It answered every time in this run: whatever `status` said about it earlier is over.
+        await _clear_status(app, name)
+
+
+async def _clear_status(app: App, key: str) -> None:
+    async with app.db.session() as session:
+        row = await session.get(SourceStatusRow, key)
+        stale_problem = row is not None and not row.ok
+    if stale_problem:
+        await _set_status(app, key, True, None)
 
 
 def _recent(record: PaperRecord, since: date) -> bool:

@@ -290,10 +290,7 @@ class ResearcherLookup:
 
     async def _note_openalex_failure(self, error: SourceError) -> SourceError:
         if isinstance(error, RateLimited) and error.budget_exhausted and error.source == self.openalex.client.name:
-            # Remembered in the database so that every process skips OpenAlex until the budget resets.
-            wait = error.retry_after if error.retry_after is not None else 3600.0
-            ttl = timedelta(seconds=min(max(wait, 900.0), 86400.0))
-            await self._cache_put(OPENALEX_SPENT_KEY, True, ttl)
+            await remember_openalex_spent(self.app, error)
         return error
 
     # ------------------------------------------------------------ storage
@@ -340,6 +337,20 @@ class ResearcherLookup:
             except IntegrityError:
                 # Another request saved the same person a moment ago; theirs is as good as ours.
                 await session.rollback()
+
+
+async def remember_openalex_spent(app: App, error: RateLimited) -> None:
+    """Remembered in the database so that every process (lookups and ingest) skips OpenAlex until it resets."""
+    wait = error.retry_after if error.retry_after is not None else 3600.0
+    ttl = timedelta(seconds=min(max(wait, 900.0), 86400.0))
+    async with app.db.session() as session:
+        await repos.cache_put(session, OPENALEX_SPENT_KEY, True, ttl, now=app.now())
+        await session.commit()
+
+
+async def openalex_known_spent(app: App) -> bool:
+    async with app.db.session() as session:
+        return bool(await repos.cache_get(session, OPENALEX_SPENT_KEY, now=app.now()))
 
 
 class _Skipped(SourceError):

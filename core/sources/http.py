@@ -146,9 +146,10 @@ class RetryPolicy:
     jitter: float = 0.1
 
     def delay(self, attempt: int, penalty_level: int = 0) -> float:
-        delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        delay *= self.penalty_growth**penalty_level
-        return delay * (1 + random.uniform(0, self.jitter))
+        # The cap holds after the penalty too: a long 429 storm must not grow one wait into hours (nor, after
+        # a thousand 429s, overflow a float).
+        delay = self.base_delay * (2 ** min(attempt - 1, 32)) * self.penalty_growth ** min(penalty_level, 32)
+        return min(self.max_delay, delay * (1 + random.uniform(0, self.jitter)))
 
 
 @dataclass

@@ -330,7 +330,14 @@ def _edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+# Longer than any category's code or name: nothing is plausibly meant, and the edit distances below are
+# quadratic (a 4,000-character "category" would hold the event loop for a second or more).
+SUGGEST_MAX_LENGTH = 80
+
+
 def _suggest_archives(text: str) -> list[str]:
+    if len(text) > SUGGEST_MAX_LENGTH:
+        return []
     ranked = sorted(ARCHIVES, key=lambda archive: _edit_distance(text, archive))
     close = [a for a in ranked if _edit_distance(text, a) <= max(2, len(text) // 2)]
     return [a if a in _ALL else f"{a}.*" for a in close[:3]]
@@ -345,7 +352,7 @@ def suggest_categories(text: str, n: int = 3) -> list[str]:
     """
     query = text.strip().removeprefix("cat:").strip()
     lowered = query.lower()
-    if not lowered or n <= 0:
+    if not lowered or n <= 0 or len(lowered) > SUGGEST_MAX_LENGTH:
         return []
     archive, _, subject = lowered.partition(".")
     words = frozenset(tokenize(query)) - {"and", "of", "in", "for"}

@@ -6,7 +6,17 @@ import json
 from typing import Any
 
 from core.app import App
-from core.commands import Actor, ChangeSetting, Destination, Export, Import, Pause, Resume, ShowSettings
+from core.commands import (
+    Actor,
+    ChangeSetting,
+    Destination,
+    Export,
+    Import,
+    Pause,
+    Resume,
+    ShowSettings,
+    clean_text,
+)
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.service import handles
 from core.storage import repos
@@ -217,6 +227,12 @@ def _identity(kind: str, query: str | None, openalex_id: str | None, orcid: str 
     return (kind, query or "")
 
 
+def _one_line(value: str) -> str:
+    """As the text grammar leaves an argument: control and bidi characters dropped, whitespace folded.
+    JSON escapes (`\u202e`, `\u0007`, a line break) would otherwise bring in what typed commands cannot."""
+    return " ".join(clean_text(value).split())
+
+
 def _validate_entry(entry: Any, max_query_length: int) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise ValueError("not an object")
@@ -225,13 +241,14 @@ def _validate_entry(entry: Any, max_query_length: int) -> dict[str, Any]:
         query = entry.get("query")
         if not isinstance(query, str):
             raise ValueError("a topic needs a query")
+        query = _one_line(query)
         try:
             parse_query(query, max_length=max_query_length)
         except QueryError as error:
             raise ValueError(error.message) from None
         return {"kind": "topic", "query": query.strip()}
     if kind == "category":
-        value = str(entry.get("query") or entry.get("category") or "")
+        value = _one_line(str(entry.get("query") or entry.get("category") or ""))
         try:
             category = normalize_wildcard(value) if is_wildcard(value) else normalize_category(value)
         except UnknownCategory:
@@ -248,11 +265,12 @@ def _validate_entry(entry: Any, max_query_length: int) -> dict[str, Any]:
             raise ValueError(str(error)) from None
         if entry.get("s2_id"):
             s2 = str(entry["s2_id"])
-            if not s2.isdigit():
+            if not (s2.isascii() and s2.isdigit()) or len(s2) > 32:
                 raise ValueError("s2_id must be a Semantic Scholar author number")
             fields["s2_id"] = s2
         if not (fields.get("openalex_id") or fields.get("orcid") or fields.get("s2_id")):
             raise ValueError("a researcher needs an openalex_id, orcid or s2_id (names alone are ambiguous)")
-        fields["display_name"] = str(entry.get("name") or fields.get("openalex_id") or fields.get("orcid"))[:300]
+        name = _one_line(str(entry.get("name") or ""))
+        fields["display_name"] = (name or fields.get("openalex_id") or fields.get("orcid") or fields["s2_id"])[:300]
         return fields
     raise ValueError("kind must be topic, category or researcher")

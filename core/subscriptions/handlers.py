@@ -184,7 +184,7 @@ async def list_subscriptions(app: App, command: ListSubscriptions, actor: Actor,
 
 def _number(ref: str) -> int | None:
     value = ref.strip().lstrip("#")
-    return int(value) if value.isdigit() and len(value) < 9 else None
+    return int(value) if value.isdecimal() and len(value) < 9 else None
 
 
 def _not_found(ref: str) -> Problem:

@@ -91,13 +91,19 @@ def parse_days(text: str) -> str:
     if not parts:
         raise SettingError("Say which days, like `mon-fri` or `daily`.")
     expression = ",".join(dict.fromkeys(parts))
-    CronTrigger(day_of_week=expression)  # APScheduler has the last word on what it will run
+    try:
+        CronTrigger(day_of_week=expression)  # APScheduler has the last word on what it will run
+    except ValueError:
+        raise SettingError(
+            f"`{text[:40]}` is not a set of days: a range runs forward within Monday to Sunday "
+            "(for Friday to Monday, write `fri-sun,mon`)."
+        ) from None
     return expression
 
 
 def parse_max(text: str, *, ceiling: int = 50) -> int:
     value = text.strip()
-    if not value.isdigit() or not 1 <= int(value) <= ceiling:
+    if not value.isdecimal() or not 1 <= int(value) <= ceiling:
         raise SettingError(f"`max` takes a number of papers from 1 to {ceiling}, like `settings max 15`.")
     return int(value)
 
