@@ -17,56 +17,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SECRET = "bench-signing-secret-not-real"
-TOKEN = "xoxb-bench-token"
-USER = "UBENCH001"
+from bench._common import (  # noqa: E402  (the project root goes on sys.path first)
+    SECRET,
+    TOKEN,
+    free_port,
+    machine,
+    percentile,
+    run_fakes,
+    server_env,
+    signed_command,
+    wait_until_listening,
+)
+
 CONCURRENCY = 50
 ROUNDS = 40
 WARM_UP_ROUNDS = 2
 MIX = ("help", "list", "status", "settings", "trending 2024-03-14")
-HF_DAY = ROOT / "tests" / "fixtures" / "synthetic_hf_daily_papers_2024-03-14.json"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ---------------------------------------------------------------- the three server processes
-
-
-def run_fakes(port: int) -> None:
-    import uvicorn
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    from tests.slack.fake_slack import FakeSlack
-
-    fake = FakeSlack()
-    asgi = fake.asgi()
-    day = HF_DAY.read_bytes()
-
-    async def daily_papers(request: object) -> Response:
-        return Response(day, media_type="application/json")
-
-    asgi.router.routes.append(Route("/hf/api/daily_papers", daily_papers))
-    uvicorn.run(asgi, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
 
 
 def run_web(port: int) -> None:
@@ -115,20 +96,8 @@ def run_bare(port: int, api_url: str) -> None:
 # ---------------------------------------------------------------- the load
 
 
-def signed(text: str, number: int, response_url: str) -> tuple[bytes, dict[str, str]]:
-    from slack_sdk.signature import SignatureVerifier
-
-    body = urlencode({"team_id": "T0000001", "channel_id": f"C{number % 5:07d}", "user_id": USER,
-                      "command": "/radar", "text": text, "response_url": response_url, "trigger_id": "1.2.3",
-                      "api_app_id": "A0000001"})
-    stamp = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)
-    return body.encode(), {"content-type": "application/x-www-form-urlencoded",
-                           "x-slack-request-timestamp": stamp, "x-slack-signature": str(signature)}
-
-
 async def one_round(session: aiohttp.ClientSession, url: str, response_url: str) -> list[float]:
-    requests = [signed(MIX[i % len(MIX)], i, response_url) for i in range(CONCURRENCY)]
+    requests = [signed_command(MIX[i % len(MIX)], f"C{i % 5:07d}", response_url) for i in range(CONCURRENCY)]
 
     async def send(body: bytes, headers: dict[str, str]) -> float:
         started = time.perf_counter()
@@ -141,23 +110,6 @@ async def one_round(session: aiohttp.ClientSession, url: str, response_url: str)
         return elapsed * 1000
 
     return list(await asyncio.gather(*(send(b, h) for b, h in requests)))
-
-
-def wait_until_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"a server exited early (code {process.returncode})")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"nothing listening on {port}")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 async def measure(web_url: str, bare_url: str, response_url: str) -> tuple[list[list[float]], list[list[float]]]:
@@ -195,7 +147,6 @@ def main() -> int:
         run_bare(args.port, args.api_url)
         return 0
 
-    from bench._common import machine
     from core.storage.db import upgrade
 
     work = Path(tempfile.mkdtemp(prefix="radar-bench-"))
@@ -203,13 +154,7 @@ def main() -> int:
     upgrade(database)
     ports = {"fakes": free_port(), "web": free_port(), "bare": free_port()}
     fakes = f"http://127.0.0.1:{ports['fakes']}"
-    closed = "http://127.0.0.1:9/"
-    env = {**os.environ, "DATABASE_URL": database, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": f"{fakes}/api/", "SLACK_MANAGERS": USER, "RADAR_HUGGINGFACE_URL": f"{fakes}/hf",
-           "RADAR_OPENALEX_URL": closed, "RADAR_SEMANTIC_SCHOLAR_URL": closed, "RADAR_ARXIV_API_URL": closed,
-           "RADAR_ARXIV_RSS_URL": closed, "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN"):
-        env.pop(name, None)
+    env = server_env(database, fakes)
     processes = []
     try:
         for role in ("fakes", "web", "bare"):

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
     slack_managers: str = Field(default="", alias="SLACK_MANAGERS")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    # Commands waiting for or being answered at once; past this a command is told "busy, try again" in its ack
+    # instead of joining a queue that would answer it minutes later (and grow without bound under a surge).
+    slack_answer_backlog: int = Field(default=200, ge=1, alias="RADAR_SLACK_ANSWER_BACKLOG")
 
     # Discord
     discord_bot_token: SecretStr | None = Field(default=None, alias="DISCORD_BOT_TOKEN")

@@ -7,9 +7,13 @@ and shown to the channel as a short apology, never as a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core.app import App, current_app
 from core.commands import Actor, Command, Destination, Help
@@ -54,6 +58,12 @@ def _load_handlers() -> None:
         for name in HANDLER_MODULES:
             importlib.import_module(name)
         _loaded = True
+
+
+# Attempts at a command whose transaction lost a race with another writer (each one rolled back whole).
+DB_ATTEMPTS = 3
+DB_BUSY = Problem("Paper Radar is busy right now", "Its database was too busy to answer that; nothing was changed.",
+                  "Try it again in a minute.", code="busy")
 
 
 def permission_problem(command: Command, actor: Actor) -> Problem:
@@ -108,16 +118,45 @@ async def handle(
             "Not available yet", f"This version of Paper Radar cannot do `{type(command).__name__}` yet.",
             code="unavailable",
         )
-    try:
-        return await handler(app or current_app(), command, actor, destination)
-    except SourceError as error:
-        log.warning("source error while handling %s: %s", type(command).__name__, error)
-        return source_problem(error)
-    except Exception:
-        log.exception("unexpected error while handling %s", type(command).__name__)
-        return Problem(
-            "Something went wrong on our side",
-            "Paper Radar hit an unexpected error answering that. Nothing in this channel was changed.",
-            "Try again; if it keeps happening, tell whoever runs the bot (it is in their logs).",
-            code="internal",
-        )
+    for attempt in range(1, DB_ATTEMPTS + 1):
+        try:
+            return await handler(app or current_app(), command, actor, destination)
+        except DBAPIError as error:
+            if not _transient(error):
+                return _unexpected(command)
+            if attempt == DB_ATTEMPTS:
+                log.warning("database still busy after %d attempts at %s", attempt, type(command).__name__)
+                return DB_BUSY
+            # The losing transaction was rolled back; what a handler committed before it (a cache entry, a
+            # pick list, a run already in the ledger) is written so that doing it again changes nothing.
+            log.info("database busy (%s) handling %s; retrying", _sqlstate(error), type(command).__name__)
+            await asyncio.sleep(random.uniform(0.05, 0.25) * attempt)
+        except SourceError as error:
+            log.warning("source error while handling %s: %s", type(command).__name__, error)
+            return source_problem(error)
+        except Exception:
+            return _unexpected(command)
+    raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
+
+
+def _sqlstate(error: DBAPIError) -> str:
+    return str(getattr(error.orig, "sqlstate", None) or str(error.orig)[:40])
+
+
+def _transient(error: DBAPIError) -> bool:
+    """A conflict with another writer that goes away on its own: SQLite's lock waited out (busy_timeout),
+    PostgreSQL's serialization failure or deadlock (the server rolled one side back)."""
+    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
+        return True
+    return getattr(error.orig, "sqlstate", None) in ("40001", "40P01")
+
+
+def _unexpected(command: Command) -> Problem:
+    log.exception("unexpected error while handling %s", type(command).__name__)
+    return Problem(
+        "Something went wrong on our side",
+        "Paper Radar hit an unexpected error answering that. Nothing in this channel was changed.",
+        "Try again; if it keeps happening, tell whoever runs the bot (it is in their logs).",
+        code="internal",
+    )
+

@@ -21,6 +21,7 @@ from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
@@ -36,6 +37,24 @@ from bots.slack.workspace import resume_workspace
 from core.app import App
 from core.config import Settings
 from core.service import HANDLER_MODULES
+
+BOLT_LOGGER = "radar.slack.bolt"
+
+
+class _ClientWinsNotice(logging.Filter):
+    """bolt picks SLACK_BOT_TOKEN out of the environment by itself, then warns that the `client` we pass wins
+    over it. It does, on purpose (our client carries SLACK_API_URL and the same token), so the line would only
+    send an operator looking for a problem that is not there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger(BOLT_LOGGER)
+    if not any(isinstance(f, _ClientWinsNotice) for f in logger.filters):
+        logger.addFilter(_ClientWinsNotice())
+    return logger
 
 log = logging.getLogger("radar.slack")
 
@@ -151,7 +170,7 @@ def build_slack(app: App) -> SlackIntegration | None:
         authorize = AsyncInstallationStoreAuthorize(
             logger=log, installation_store=store, client_id=settings.slack_client_id,
             client_secret=client_secret, bot_only=True, cache_enabled=True, client=client)
-        bolt = AsyncApp(name="paper-radar", logger=logging.getLogger("radar.slack.bolt"), signing_secret=signing,
+        bolt = AsyncApp(name="paper-radar", logger=_bolt_logger(), signing_secret=signing,
                         process_before_response=True, client=client, installation_store=store,
                         authorize=authorize,  # type: ignore[arg-type]  # bolt takes an AsyncAuthorize as is
                         installation_store_bot_only=True, user_facing_authorize_error_message=NOT_INSTALLED,
@@ -161,7 +180,7 @@ def build_slack(app: App) -> SlackIntegration | None:
     else:
         token = _secret(settings.slack_bot_token)
         client = client_for(token, base_url)
-        bolt = AsyncApp(name="paper-radar", logger=logging.getLogger("radar.slack.bolt"), signing_secret=signing,
+        bolt = AsyncApp(name="paper-radar", logger=_bolt_logger(), signing_secret=signing,
                         process_before_response=True, client=client, request_verification_enabled=mode == "single")
 
         async def single_token(team_id: str) -> str | None:

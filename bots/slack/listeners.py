@@ -4,7 +4,9 @@ All of them go through `core.handle`, like the console. Slack gives three second
 waits on anything: help and usage errors, which need only the text, ride in the ack itself; every other
 command is acked empty at once and answered through `response_url` by a task that starts after the ack. A
 slow data source, `users.info`, or a database busy with the clock's writes (SQLite waits up to ten seconds
-for a lock) can then never make Slack show "operation timed out".
+for a lock) can then never make Slack show "operation timed out". In a surge, once RADAR_SLACK_ANSWER_BACKLOG
+commands are waiting for their answers, the next ones are told "busy, try again" in the ack: an answer minutes
+late helps nobody, and a queue without a bound grows until the process runs out of memory.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ TYPED = {
 }
 NO_CHANNEL = Problem("Paper Radar works in channels", "This request did not say which channel it came from.",
                      code="usage")
+# A surge: more commands than the answer slots can work through soon. Said in the ack, which costs nothing.
+BUSY = Problem("Paper Radar is busy right now", "A lot of commands arrived at once, so this one was not started.",
+               "Try it again in a minute.", code="busy")
 BROKEN = Problem("Something went wrong on our side", "Paper Radar could not show that answer.",
                  "Try again; if it keeps happening, tell whoever runs the bot.", code="internal")
 
@@ -82,6 +87,11 @@ def _help_ack(topic: str | None) -> dict[str, Any]:
     view = help_view(topic)
     assert view is not None
     return _ack_args(render(view)[0])
+
+
+@functools.lru_cache(maxsize=1)
+def _busy_ack() -> dict[str, Any]:
+    return _ack_args(render(BUSY)[0])
 
 
 class Responder:
@@ -128,14 +138,21 @@ class Listeners:
         self._running: set[asyncio.Task[None]] = set()
         self._last_ack = 0.0
         self._slots = asyncio.Semaphore(ANSWER_SLOTS)
+        # Typed commands acked and not yet answered, and how many of them may be: a surge past that is told
+        # "busy" in the ack (costs nothing) instead of waiting minutes in a queue that holds its memory.
+        self.backlog = app.settings.slack_answer_backlog
+        self.waiting = 0
+        self.turned_away = 0  # commands told "busy" since start (logged now and then, not each time)
 
-    def after_ack(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run `work` once the ack is out. (bolt's lazy listeners would deep-copy the whole request for this,
-        which costs more than everything else in an ack put together.)"""
+    def after_ack(self, work: Coroutine[Any, Any, None], *, holds_room: bool = False) -> None:
+        """Run `work` once the ack is out; `holds_room`: it took a place in the backlog, freed when done.
+        (bolt's lazy listeners would deep-copy the whole request for this, which costs more than everything
+        else in an ack put together.)"""
         self._last_ack = time.monotonic()
+        self.waiting += holds_room
         task = asyncio.create_task(self._when_quiet(work))
         self._running.add(task)
-        task.add_done_callback(self._finished)
+        task.add_done_callback(functools.partial(self._finished, holds_room=holds_room))
 
     async def _when_quiet(self, work: Coroutine[Any, Any, None]) -> None:
         """Start once no ack has gone out for QUIET_S, or after LONGEST_WAIT_S at most.
@@ -152,8 +169,10 @@ class Listeners:
         async with self._slots:
             await work
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
+    def _finished(self, task: asyncio.Task[None], *, holds_room: bool) -> None:
         self._running.discard(task)
+        if holds_room:
+            self.waiting -= 1
         if not task.cancelled() and task.exception() is not None:
             log.error("slack: answering failed", exc_info=task.exception())
 
@@ -189,9 +208,21 @@ class Listeners:
             await ack(**_help_ack(answer.topic))
         elif isinstance(answer, View):
             await ack(**_ack_args(_render(answer, user_of(body))[0]))
+        elif self.waiting >= self.backlog:
+            await ack(**_busy_ack())
+            self._turn_away()
         else:
+            # Scheduled (and counted) before the ack is awaited, so the next command's check sees it; the
+            # task itself starts only after this listener has returned the ack.
+            self.after_ack(self.run_command(answer, body, client), holds_room=True)
             await ack()
-            self.after_ack(self.run_command(answer, body, client))
+
+    def _turn_away(self) -> None:
+        # A surge turns away commands by the hundred: one log line per hundred, not one each.
+        if self.turned_away % 100 == 0:
+            log.warning("slack: busy (%d answers in progress or waiting); turned away %d command(s) so far",
+                        self.waiting, self.turned_away + 1)
+        self.turned_away += 1
 
     async def run_command(self, command: Command, body: dict[str, Any], client: AsyncWebClient) -> None:
         where, user_id = destination_of(body), user_of(body)
@@ -202,6 +233,8 @@ class Listeners:
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                         client: AsyncWebClient) -> None:
         await ack()
+        # A click is someone answering a card we sent: it is always taken, and does not count against the
+        # backlog that holds back surges of typed commands.
         self.after_ack(self.run_action(body, action, client))
 
     async def run_action(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:

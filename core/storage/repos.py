@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -113,9 +114,18 @@ async def add_subscription(
 ) -> SubscriptionRecord:
     """Add a subscription with the channel's next short number (numbers are never reused)."""
     assert destination.id is not None
-    number = destination.next_subscription_number
-    destination.next_subscription_number = number + 1
-    session.add(destination)
+    # One atomic UPDATE ... RETURNING, not read-then-write: two `subscribe` commands in one channel at the
+    # same moment would otherwise both take the same number (PostgreSQL holds the row lock until commit, so
+    # the second waits and takes the next number; SQLite's single writer serialises them the same way).
+    taken = await session.execute(
+        update(DestinationRecord)
+        .where(col(DestinationRecord.id) == destination.id)
+        .values(next_subscription_number=col(DestinationRecord.next_subscription_number) + 1)
+        .returning(col(DestinationRecord.next_subscription_number))
+    )
+    following = int(taken.scalar_one())
+    number = following - 1
+    set_committed_value(destination, "next_subscription_number", following)  # the row already says so
     record = SubscriptionRecord(destination_id=destination.id, number=number, created_at=utcnow(), **fields)
     session.add(record)
     await session.flush()

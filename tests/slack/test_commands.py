@@ -18,7 +18,17 @@ from bots.slack.render import render
 from core import views as v
 from core.storage.models import DestinationRecord, SubscriptionRecord
 from tests.slack.blockcheck import check_message
-from tests.slack.conftest import ADMIN, CHANNEL, MANAGER, MEMBER, Harness, add_papers, buttons, text_of
+from tests.slack.conftest import (
+    ADMIN,
+    CHANNEL,
+    MANAGER,
+    MEMBER,
+    Harness,
+    add_papers,
+    buttons,
+    source_router,
+    text_of,
+)
 from tests.slack.fake_slack import TEAM
 
 
@@ -94,6 +104,35 @@ async def test_paper_card_links_and_follow_first_author(harness: Harness) -> Non
 async def test_trending(harness: Harness) -> None:
     (answer,) = await harness.ask("trending 2024-03-14")
     assert "Scaling Laws for Fish" in text_of(ok(answer)) and "▲57" in text_of(answer)
+
+
+async def test_a_surge_past_the_backlog_is_told_busy_at_once_and_the_rest_answered(make_harness) -> None:  # type: ignore[no-untyped-def]
+    """Two answers in progress fill a backlog of two: the next commands are acked with "busy, try again"
+    (nothing queued behind, nothing changed), the two in progress still get their answers, and once they are
+    done commands are taken again."""
+    router, release = source_router(), asyncio.Event()
+    day = router.routes[-1][2]  # Hugging Face's day of papers, answered only once the test releases it
+
+    async def slow_day(request: Any) -> Any:
+        await release.wait()
+        return day(request)
+
+    router.add("huggingface", "/api/daily_papers", slow_day)
+    harness = await make_harness(router, RADAR_SLACK_ANSWER_BACKLOG="2")
+    held = [await harness.command("trending 2024-03-14") for _ in range(2)]
+    assert all(ack.status_code == 200 and ack.content == b"" for ack, _ in held)
+    for text in ("trending 2024-03-14", "list", 'subscribe topic "diffusion models"'):
+        ack, key = await harness.command(text)
+        busy = ok(ack.json())
+        assert "Paper Radar is busy right now" in text_of(busy) and "Try it again in a minute" in text_of(busy)
+    assert await subscriptions(harness) == []  # the turned-away subscribe changed nothing
+    release.set()
+    for _, key in held:
+        (answer,) = await harness.fake.wait_for_answers(1, key)
+        assert "Scaling Laws for Fish" in text_of(ok(answer))
+    await asyncio.sleep(0.05)
+    (answer,) = await harness.ask('subscribe topic "diffusion models"')
+    assert "Subscribed this channel to topic #1" in text_of(ok(answer, visible=True))
 
 
 async def test_subscribe_is_visible_and_names_who_did_it(harness: Harness) -> None:

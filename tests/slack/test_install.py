@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -217,3 +218,16 @@ async def test_socket_mode_answers_a_command_without_a_public_url(make_harness: 
         finally:
             stop.set()
             await asyncio.wait_for(running, timeout=10)
+
+
+async def test_start_up_log_has_no_misleading_token_warning(make_harness: HarnessFactory, monkeypatch,  # type: ignore[no-untyped-def]
+                                                             caplog) -> None:
+    """With SLACK_BOT_TOKEN in the environment (the usual set-up) bolt would log that our client "wins" over
+    the token: true and harmless, so it must not be in the log an operator reads."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    caplog.set_level("DEBUG")
+    harness = await make_harness()
+    (answer,) = await harness.ask("list")
+    assert "This channel has no subscriptions yet" in text_of(answer)
+    assert not [r for r in caplog.records if "will be unused" in r.getMessage()]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("radar.slack")]
