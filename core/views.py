@@ -12,6 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def local_time(value: datetime, timezone: str = "UTC") -> str:
+    """`value` as the channel reads it, in its own zone ("Fri 04 Dec 2026 08:30 CET"); renderers share it so
+    the console and Slack's fallback text agree. An unusable zone name falls back to the value's own zone."""
+    try:
+        local = value.astimezone(ZoneInfo(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        local = value
+    return local.strftime("%a %d %b %Y %H:%M %Z")
 
 
 class Visibility(StrEnum):

@@ -28,15 +28,7 @@ def _wrap(text: str, indent: str = "  ") -> str:
 
 
 def _when(value: datetime | None, tz: str = "UTC") -> str:
-    if value is None:
-        return "never"
-    try:
-        from zoneinfo import ZoneInfo
-
-        local = value.astimezone(ZoneInfo(tz))
-    except Exception:
-        local = value
-    return local.strftime("%a %d %b %Y %H:%M %Z")
+    return "never" if value is None else v.local_time(value, tz)
 
 
 def render_notice(view: v.Notice) -> str:

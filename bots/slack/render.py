@@ -29,13 +29,7 @@ def when(value: datetime | None, timezone: str = "UTC") -> str:
     """A time that each reader sees in their own zone, with the channel's zone as the fallback text."""
     if value is None:
         return "never"
-    try:
-        from zoneinfo import ZoneInfo
-
-        local = value.astimezone(ZoneInfo(timezone))
-    except Exception:
-        local = value
-    fallback = escape(local.strftime("%a %d %b %Y %H:%M %Z"))
+    fallback = escape(v.local_time(value, timezone))
     return f"<!date^{int(value.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 

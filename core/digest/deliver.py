@@ -60,12 +60,19 @@ def _reasons_json(item: PlannedItem) -> list[dict[str, object]]:
             for r in item.match.reasons]
 
 
+def shown_authors(names: list[str]) -> str:
+    """The first few authors, as a digest line has room for them."""
+    return ", ".join(names[:SHOWN_AUTHORS]) + (" et al." if len(names) > SHOWN_AUTHORS else "")
+
+
+def snippet_of(abstract: str) -> str:
+    """The abstract's opening, cut at a word: enough to judge a paper by, short enough for a digest."""
+    return abstract if len(abstract) <= SNIPPET else abstract[:SNIPPET].rsplit(" ", 1)[0] + "…"
+
+
 def digest_item(row: DeliveryRow, paper: PaperRow) -> DigestItem:
-    names = [a.get("name", "") for a in paper.authors or ()]
-    authors = ", ".join(names[:SHOWN_AUTHORS]) + (" et al." if len(names) > SHOWN_AUTHORS else "")
-    snippet = paper.abstract or ""
-    if len(snippet) > SNIPPET:
-        snippet = snippet[:SNIPPET].rsplit(" ", 1)[0] + "…"
+    authors = shown_authors([a.get("name", "") for a in paper.authors or ()])
+    snippet = snippet_of(paper.abstract or "")
     url = f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else (
         paper.links.get("landing") or (f"https://doi.org/{paper.doi}" if paper.doi else ""))
     reasons = tuple(

@@ -6,7 +6,7 @@ from sqlmodel import col, select
 
 from core.app import App
 from core.commands import Actor, Destination, DigestMore, DigestNow, DigestPreview
-from core.digest.deliver import TITLE, digest_item, run_digest
+from core.digest.deliver import TITLE, digest_item, run_digest, shown_authors, snippet_of
 from core.digest.plan import plan_digest, window_for
 from core.service import handles
 from core.storage import repos
@@ -34,11 +34,9 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
     items = tuple(
         DigestItem(
             paper_id=i.paper_id, title=i.match.paper.title, url=i.match.paper.abs_url or "",
-            authors=", ".join(a.name for a in i.match.paper.authors[:3])
-            + (" et al." if len(i.match.paper.authors) > 3 else ""),
+            authors=shown_authors([a.name for a in i.match.paper.authors]),
             why=tuple(DigestReason(r.kind, r.text, r.by_name) for r in i.match.reasons),
-            snippet=(i.match.paper.abstract[:280].rsplit(" ", 1)[0] + "…") if len(i.match.paper.abstract) > 280
-            else i.match.paper.abstract,
+            snippet=snippet_of(i.match.paper.abstract),
             categories=i.match.paper.categories, is_update=i.revision > 0, pdf_url=i.match.paper.pdf_url,
         )
         for i in shown

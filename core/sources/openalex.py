@@ -29,7 +29,7 @@ from core.ids import (
 )
 from core.papers.records import AuthorRef, PaperRecord
 from core.researchers.records import AuthorCandidate, AuthorProfile, YearCounts
-from core.sources.http import NotFound, RateLimited, SourceClient, SourceError, Unavailable
+from core.sources.http import NotFound, RateLimited, SourceClient, Unavailable
 from core.sources.parsing import (
     Listing,
     MalformedItem,
@@ -188,20 +188,12 @@ class OpenAlexSource:
         while cursor is not None:
             seen.add(cursor)
             params = {"filter": filters, "per_page": _page_size(per_page), "cursor": cursor}
-            try:
-                data = await self._get("works", params)
-            except SourceError as exc:
-                if listing.pages == 0:
-                    raise
-                log.warning("%s: paging stopped after %d pages: %s", self.client.name, listing.pages, exc)
-                listing.error = exc
+            data = await listing.page(self._get("works", params), self.client.name)
+            if data is None:
                 break
-            listing.pages += 1
             meta = as_dict(data.get("meta"))
             listing.total = as_int(meta.get("count")) if listing.total is None else listing.total
-            records, skipped = parse_items(data.get("results"), parse_work, source=SOURCE, what="work")
-            listing.items.extend(records)
-            listing.skipped += skipped
+            listing.add(data.get("results"), parse_work, source=SOURCE, what="work")
             next_cursor = meta.get("next_cursor")
             cursor = next_cursor if isinstance(next_cursor, str) and next_cursor and data.get("results") else None
             if cursor is not None and len(listing.items) >= max_results:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
@@ -161,3 +161,23 @@ class Listing(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.items)
+
+    async def page(self, fetch: Awaitable[dict[str, Any]], source: str) -> dict[str, Any] | None:
+        """The next page's body, or None once paging has to stop. A failing first page raises (there is
+        nothing to show); a failing later page ends the listing with `error` set and keeps what came."""
+        try:
+            data = await fetch
+        except SourceError as exc:
+            if self.pages == 0:
+                raise
+            log.warning("%s: paging stopped after %d pages: %s", source, self.pages, exc)
+            self.error = exc
+            return None
+        self.pages += 1
+        return data
+
+    def add(self, raw: Any, parser: Callable[[dict[str, Any]], T], *, source: str, what: str) -> None:
+        """Parse one page's items into the listing; unreadable ones are counted in `skipped`."""
+        items, skipped = parse_items(raw, parser, source=source, what=what)
+        self.items.extend(items)
+        self.skipped += skipped

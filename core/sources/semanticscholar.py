@@ -15,7 +15,7 @@ from urllib.parse import quote
 from core.ids import InvalidId, is_arxiv_id, is_doi, normalize_doi, normalize_orcid, parse_arxiv_id
 from core.papers.records import AuthorRef, PaperRecord
 from core.researchers.records import AuthorCandidate, AuthorProfile
-from core.sources.http import SourceClient, SourceError, Unavailable
+from core.sources.http import SourceClient, Unavailable
 from core.sources.parsing import (
     Listing,
     MalformedItem,
@@ -24,7 +24,6 @@ from core.sources.parsing import (
     as_list,
     clean_text,
     normalized,
-    parse_items,
     parse_timestamp,
     unique,
 )
@@ -177,19 +176,12 @@ class SemanticScholarSource:
         listing: Listing[T] = Listing()
         offset = 0
         while True:
-            try:
-                data = await self._get(path, {**params, "offset": offset, "limit": page_size})
-            except SourceError as exc:
-                if listing.pages == 0:
-                    raise
-                log.warning("%s: paging stopped after %d pages: %s", self.client.name, listing.pages, exc)
-                listing.error = exc
+            data = await listing.page(self._get(path, {**params, "offset": offset, "limit": page_size}),
+                                      self.client.name)
+            if data is None:
                 break
-            listing.pages += 1
             listing.total = as_int(data.get("total")) if listing.total is None else listing.total
-            items, skipped = parse_items(data.get("data"), parser, source=SOURCE, what=what)
-            listing.items.extend(items)
-            listing.skipped += skipped
+            listing.add(data.get("data"), parser, source=SOURCE, what=what)
             next_offset = as_int(data.get("next"))
             if next_offset is None or not data.get("data"):
                 break
