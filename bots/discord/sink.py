@@ -85,9 +85,11 @@ def pacing_trace(pacer: GlobalPacer) -> aiohttp.TraceConfig:
 def nonce_for(destination: Destination, view: DigestView, message: Outgoing, part: int) -> str:
     """The same message of the same digest gets the same nonce, so Discord drops a repeat (enforce_nonce).
 
-    That covers a post Discord accepted but whose answer was lost, which discord.py then retries.
+    That covers a post Discord accepted but whose answer was lost, which discord.py then retries. The whole
+    destination is in it, as in the ledger: another destination's digest of the same papers is not a repeat.
     """
-    basis = "\x1f".join((destination.channel_id, view.day.isoformat(), str(part), *message.paper_ids))
+    basis = "\x1f".join((destination.workspace_id, destination.channel_id, view.day.isoformat(), str(part),
+                          *message.paper_ids))
     return hashlib.sha256(basis.encode()).hexdigest()[:25]  # Discord allows 25 characters
 
 

@@ -10,7 +10,8 @@ from slack_sdk.models.blocks import Block
 
 from bots.slack.blocks import MAX_BLOCKS, MESSAGE_BUDGET
 
-_BROADCAST = re.compile(r"@(here|channel|everyone)\b|<!(here|channel|everyone)", re.IGNORECASE)
+# Broadcasts, and user-group mentions (`<!subteam^S123>`), which ping everyone in the group.
+_BROADCAST = re.compile(r"@(here|channel|everyone)\b|<!(here|channel|everyone|subteam\^)", re.IGNORECASE)
 _MENTION = re.compile(r"<@([A-Z0-9]+)")
 # The only control sequences we write ourselves: links, the asker's mention, and localised dates.
 _OURS = re.compile(r"<(?:https?://[^|<>\s]+\|[^<>]*|@[UW][A-Z0-9]+|!date\^\d+\^[^|<>]+\|[^<>]*)>")

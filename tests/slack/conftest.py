@@ -6,9 +6,11 @@ Requests are signed exactly as Slack signs them (slack_sdk's SignatureVerifier) 
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,10 @@ class Harness:
     async def event(self, event: dict[str, Any], *, team: str = TEAM) -> httpx.Response:
         return await self.post("/slack/events", event_body(event, team=team), "application/json")
 
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        await self.slack.aclose()
+
 
 def _works_by_author(body: dict[str, Any]) -> Callable[[httpx.Request], httpx.Response]:
     def works(request: httpx.Request) -> httpx.Response:
@@ -156,13 +162,39 @@ def source_router() -> SourceRouter:
     return router
 
 
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
+@contextmanager
+def serve_workspace() -> Iterator[FakeSlack]:
+    """The fake Slack, serving a workspace with an admin (ADMIN) and a plain member (MEMBER)."""
     fake = FakeSlack()
     fake.add_user(ADMIN, admin=True, name="Ada Admin")
     fake.add_user(MEMBER, name="Max Member")
     with serve_fake(fake) as served:
         yield served
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with serve_workspace() as served:
+        yield served
+
+
+def slack_settings(fake: FakeSlack, **settings: Any) -> dict[str, Any]:
+    """The settings that turn Slack on against `fake` (single-workspace mode unless SLACK_CLIENT_ID is given)."""
+    values = {"SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url, "SLACK_MANAGERS": MANAGER,
+              "OPENALEX_API_KEY": "test-key", **settings}
+    if "SLACK_CLIENT_ID" not in values:
+        values.setdefault("SLACK_BOT_TOKEN", BOT_TOKEN)
+    return values
+
+
+def start_harness(app: App, fake: FakeSlack) -> Harness:
+    """The web role for `app` (built with `slack_settings(fake)`); close it with `harness.aclose()`."""
+    slack = build_slack(app)
+    assert slack is not None
+    app.sinks["slack"] = slack.sink
+    web = create_web_app(app, routes=slack.routes)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://radar.test")
+    return Harness(app, slack, fake, http, itertools.count(1))
 
 
 HarnessFactory = Callable[..., Awaitable[Harness]]
@@ -173,24 +205,14 @@ async def make_harness(app_factory: Any, fake_slack: FakeSlack) -> AsyncIterator
     made: list[Harness] = []
 
     async def factory(router: SourceRouter | None = None, **settings: Any) -> Harness:
-        values = {"SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.api_url, "SLACK_MANAGERS": MANAGER,
-                  "OPENALEX_API_KEY": "test-key", **settings}
-        if "SLACK_CLIENT_ID" not in values:
-            values.setdefault("SLACK_BOT_TOKEN", BOT_TOKEN)
-        app = app_factory(router or source_router(), **values)
-        slack = build_slack(app)
-        assert slack is not None
-        app.sinks["slack"] = slack.sink
-        web = create_web_app(app, routes=slack.routes)
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://radar.test")
-        harness = Harness(app, slack, fake_slack, http, iter(range(1, 10_000)))
+        app = app_factory(router or source_router(), **slack_settings(fake_slack, **settings))
+        harness = start_harness(app, fake_slack)
         made.append(harness)
         return harness
 
     yield factory
     for harness in made:
-        await harness.http.aclose()
-        await harness.slack.aclose()
+        await harness.aclose()
 
 
 @pytest.fixture

@@ -79,13 +79,17 @@ class FakeSlack:
     def answers(self, key: str | None = None) -> list[dict[str, Any]]:
         return [body for k, body in self.responses if key is None or k == key]
 
-    async def wait_for_answers(self, count: int, key: str | None = None, within: float = 10.0) -> list[dict[str, Any]]:
+    async def wait_for_answers(self, count: int, key: str | None = None, within: float = 10.0,
+                               settle: float = 0.05) -> list[dict[str, Any]]:
+        """At least `count` answers to `key`, waiting up to `within` seconds; then `settle` seconds more, so that
+        a stray extra answer arrives and tests can assert on the exact count."""
         deadline = time.monotonic() + within
         while len(self.answers(key)) < count:
             if time.monotonic() > deadline:
                 raise AssertionError(f"expected {count} response_url posts, got {self.answers(key)}")
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.05)  # let a stray extra answer arrive, so tests can assert on the exact count
+            await asyncio.sleep(0.005)
+        if settle:
+            await asyncio.sleep(settle)
         return self.answers(key)
 
     def add_user(self, user_id: str, *, admin: bool = False, owner: bool = False, name: str = "") -> None:
