@@ -35,6 +35,21 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
+def paper_number(channel: int, item: int) -> str:
+    """A well-formed arXiv id, different for every (channel, item) up to 100,000 channels and 120 items."""
+    return f"{20 + item // 12:02d}{1 + item % 12:02d}.{channel:05d}"
+
+
+def channels_option(default: int) -> int:
+    """`--channels N` on the command line (the scaling figures run at 10,000); `default` otherwise."""
+    import argparse
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--channels", type=int, default=default)
+    known, _ = parser.parse_known_args()
+    return int(known.channels)
+
+
 # ---------------------------------------------------------------- Slack load: fakes, signed commands, servers
 
 SECRET = "bench-signing-secret-not-real"

@@ -30,7 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHANNELS = 500
+from bench._common import channels_option, paper_number  # noqa: E402  (the project root goes on sys.path first)
+
+CHANNELS = channels_option(500)
 ITEMS = 45
 MESSAGE_INTERVAL_S = 1.0
 TOKEN = "xoxb-bench-token"
@@ -73,8 +75,8 @@ def digest_for(channel: int) -> object:
     from core.views import DigestItem, DigestReason, DigestView, Visibility
 
     items = tuple(
-        DigestItem(paper_id=f"arXiv:2411.{channel:03d}{i:02d}", title=f"Paper {i} for channel {channel}: on "
-                   + "scalable diffusion " * 6, url=f"https://arxiv.org/abs/2411.{channel:03d}{i:02d}",
+        DigestItem(paper_id=f"arXiv:{paper_number(channel, i)}", title=f"Paper {i} for channel {channel}: on "
+                   + "scalable diffusion " * 6, url=f"https://arxiv.org/abs/{paper_number(channel, i)}",
                    authors="Ada Lovelace, Alan Turing, Grace Hopper et al.", snippet="We study " + "things " * 38,
                    why=(DigestReason("category", "new in cs.LG"),), categories=("cs.LG",))
         for i in range(1, ITEMS + 1))
@@ -119,6 +121,7 @@ async def deliver(api_url: str) -> tuple[float, dict[str, list[str]], int]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fake-port", type=int)
+    parser.add_argument("--channels", type=int, default=CHANNELS, help="channels to deliver to")
     args = parser.parse_args()
     if args.fake_port:
         run_fake(args.fake_port)
@@ -157,7 +160,7 @@ def main() -> int:
     out_of_order = 0
     for number in range(CHANNELS):
         channel = f"C{number:08d}"
-        expected = [f"https://arxiv.org/abs/2411.{number:03d}{i:02d}" for i in range(1, ITEMS + 1)]
+        expected = [f"https://arxiv.org/abs/{paper_number(number, i)}" for i in range(1, ITEMS + 1)]
         received = stats["papers"].get(channel, [])
         duplicates += sum(count - 1 for count in Counter(received).values() if count > 1)
         lost += len(set(expected) - set(received))
