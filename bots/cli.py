@@ -156,6 +156,11 @@ async def _ingest(settings: Settings, day: date | None, researchers: bool) -> in
           f"{report.skipped} unreadable items skipped")
     if report.researchers_checked:
         print(f"followed researchers checked: {report.researchers_checked} ({report.works_stored} works)")
+    if report.backfill and not report.backfill.failed:
+        from core.digest.backfill import describe_days
+
+        print(f"missed days {describe_days(report.backfill.missed)}: {report.backfill.fetched} papers from the "
+              f"arXiv API, {report.backfill.new} not seen before")
     if report.quiet and not report.stale:
         print("a quiet day: arXiv announced nothing in these categories")
     for problem in report.problems:

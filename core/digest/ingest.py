@@ -2,8 +2,10 @@
 
 One feed request covers every category the subscriptions need (arXiv joins them with `+`, and asks for one
 request every few seconds), then followed researchers' recent works come from OpenAlex (or Semantic
-Scholar), within a cap per run so the API budget lasts. Every outcome is written to `source_status`, which
-`status` shows and the scheduler reads to retry while a feed is stale or a source is down.
+Scholar), within a cap per run so the API budget lasts. Announcement days whose feed never came (arXiv down
+all day) are fetched from the query API once a feed is read again (`core.digest.backfill`). Every outcome is
+written to `source_status`, which `status` shows and the scheduler reads to retry while a feed is stale, a
+backfill is owed or a source is down.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from core.app import App
+from core.digest.backfill import BACKFILL_KEY, BackfillReport, backfill_gap, covered_through
 from core.papers.records import PaperRecord
 from core.researchers.lookup import openalex_known_spent, remember_openalex_spent
 from core.sources.arxiv_feed import fetch_feed
@@ -48,12 +51,14 @@ class IngestReport:
     quiet: bool = False
     researchers_checked: int = 0
     works_stored: int = 0
+    backfill: BackfillReport | None = None  # the missed days fetched from the query API, when there was a gap
     problems: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        """The feed was read and current: nothing to retry."""
-        return not self.stale and not any(p.startswith(FEED_KEY) for p in self.problems)
+        """The feed was read and current, and no missed day is still owed: nothing to retry."""
+        owed = self.backfill is not None and self.backfill.failed
+        return not self.stale and not owed and not any(p.startswith(FEED_KEY) for p in self.problems)
 
 
 def expected_feed_date(now: datetime) -> date | None:
@@ -127,7 +132,12 @@ async def ingest_feeds(app: App, report: IngestReport, subscriptions: list[Subsc
     await _store(app, report, list(result.items))
     report.new = sum(1 for r in result.items if r.is_new_announcement)
     report.updates = len(result.items) - report.new
+    covered = await covered_through(app, FEED_KEY)  # read before today's date is written over the fallback
     await _set_status(app, FEED_KEY, True, None, feed_date=result.feed_date, items=len(result.items))
+    # Today's papers are in whatever happens next: a failing backfill only leaves the missed days owed.
+    report.backfill = await backfill_gap(app, names, covered, result.feed_date)
+    if report.backfill is not None and report.backfill.problem:
+        report.problems.append(f"{BACKFILL_KEY}: {report.backfill.problem}")
 
 
 async def _store(app: App, report: IngestReport, records: list[PaperRecord]) -> int:
@@ -238,8 +248,9 @@ async def ingest(app: App, *, day: date | None = None, progress: Progress | None
         progress("feeds", 1, 1)
     if researchers:
         await ingest_researchers(app, report, subscriptions, progress)
-    log.info("ingest: %d stored (%d new, %d updates) from %s%s", report.stored, report.new, report.updates,
-             "+".join(report.feeds) or "no feeds", " [stale]" if report.stale else "")
+    backfilled = f", {report.backfill.new} backfilled" if report.backfill else ""
+    log.info("ingest: %d stored (%d new, %d updates%s) from %s%s", report.stored, report.new, report.updates,
+             backfilled, "+".join(report.feeds) or "no feeds", " [stale]" if report.stale else "")
     return report
 
 

@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from core.app import App, current_app
 from core.config import Settings
+from core.digest.backfill import BACKFILL_KEY
 from core.digest.deliver import RunOutcome, resume_pending, run_digest
 from core.digest.ingest import EASTERN, FEED_KEY, ingest
 from core.storage.models import DestinationRecord, SourceStatusRow, SubscriptionRecord
@@ -60,6 +61,19 @@ async def feed_problem(app: App) -> str | None:
     return None if row is None or row.ok else (row.message or "the arXiv feed is failing")
 
 
+async def backfill_problem(app: App) -> str | None:
+    """A failed backfill still owed (its marker is behind today's feed): an earlier day's papers are not in.
+
+    A capped backfill is reported in `status` but owes nothing (its marker moved on), so it is not a reason here.
+    """
+    async with app.db.session() as session:
+        row = await session.get(SourceStatusRow, BACKFILL_KEY)
+        feed = await session.get(SourceStatusRow, FEED_KEY)
+    if row is None or row.ok or row.feed_date is None or feed is None or feed.feed_date is None:
+        return None
+    return f"{BACKFILL_KEY}: {row.message or 'failing'}" if row.feed_date < feed.feed_date else None
+
+
 async def ingest_job() -> None:
     app = current_app()
     report = await ingest(app)
@@ -84,7 +98,11 @@ async def digest_job(destination_id: int, delays: int = 0) -> RunOutcome | None:
                            id=f"digest-delay:{destination_id}", replace_existing=True)
         log.info("digest for %s delayed to %s: %s", destination_id, when, problem)
         return None
-    note = f"Partial digest: {problem}. Missing papers will come in the next one." if problem else None
+    # A missed day still owed does not hold the digest up (today's papers are in); the note says what is missing.
+    problem = problem or await backfill_problem(app)
+    # True because ingest backfills every announcement day it missed once arXiv answers again.
+    note = (f"Partial digest: {problem}. The missing papers will come in a later digest, once arXiv is back."
+            if problem else None)
     return await run_digest(app, destination_id, note=note)
 
 

@@ -36,7 +36,9 @@ LOOKUP_BATCH = 100
 SortBy = Literal["relevance", "lastUpdatedDate", "submittedDate"]
 SortOrder = Literal["ascending", "descending"]
 
-_CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?$")
+# A category (`cs.LG`, `hep-th`) or a whole archive (`cs.*`): arXiv's API matches an archive only through a
+# wildcard, and nothing else in this shape can widen or escape the query.
+_CATEGORY = re.compile(r"^[a-z][a-z-]*(\.([A-Za-z][A-Za-z-]*|\*))?$")
 
 
 @dataclass(frozen=True)
