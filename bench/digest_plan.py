@@ -17,17 +17,46 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlmodel import col, select
+
 from bench._common import channels_option, machine, recordings
-from core.commands import Destination
 from core.digest.plan import plan_digest, window_for
 from core.sources.arxiv_feed import parse_feed
 from core.storage import repos
 from core.storage.db import Database, upgrade
+from core.storage.models import DestinationRecord, SubscriptionRecord, utcnow
 
 DESTINATIONS = channels_option(1000)
 CATEGORIES = ["cs.LG", "cs.CV", "cs.CL", "stat.ML", "math.PR", "hep-th", "cs.RO", "quant-ph", "cs.*", "math.CO"]
 TOPICS = ["diffusion model", '"graph neural network"', "language model -survey", '"reinforcement learning"',
           "transformer OR attention", "quantum error correction", '"dark matter" -review', "protein folding"]
+
+
+def subscriptions_of(channel: int) -> list[tuple[str, str]]:
+    """Five categories and five topics, varied across channels so that their digests differ."""
+    kinds = []
+    for j in range(5):
+        kinds.append(("category", CATEGORIES[(channel + j) % len(CATEGORIES)]))
+        kinds.append(("topic", TOPICS[(channel * 3 + j) % len(TOPICS)]))
+    return kinds
+
+
+async def add_channels(db: Database, count: int) -> list[DestinationRecord]:
+    """The channels and their subscriptions, in bulk: at 10,000 channels the commands' one-at-a-time path
+    (an atomic number per subscription) would take longer to set up than the measurement itself."""
+    created = utcnow()
+    async with db.session() as session:
+        session.add_all(DestinationRecord(platform="slack", workspace_id="T1", channel_id=f"C{i}", created_at=created,
+                                          next_subscription_number=11) for i in range(count))
+        await session.commit()
+        rows = (await session.exec(select(DestinationRecord).order_by(col(DestinationRecord.id)))).all()
+        for index, destination in enumerate(rows):
+            assert destination.id is not None
+            session.add_all(SubscriptionRecord(destination_id=destination.id, number=number, kind=kind, query=query,
+                                               created_at=created)
+                            for number, (kind, query) in enumerate(subscriptions_of(index), start=1))
+        await session.commit()
+    return list(rows)
 
 
 async def main_async() -> int:
@@ -40,16 +69,8 @@ async def main_async() -> int:
         try:
             async with db.session() as session:
                 await repos.upsert_papers(session, list(feed.items), now=now - timedelta(hours=2))
-                destinations = []
-                for i in range(DESTINATIONS):
-                    destination = await repos.ensure_destination(session, Destination("slack", "T1", f"C{i}"))
-                    for j in range(5):
-                        await repos.add_subscription(session, destination, kind="category",
-                                                     query=CATEGORIES[(i + j) % len(CATEGORIES)])
-                        await repos.add_subscription(session, destination, kind="topic",
-                                                     query=TOPICS[(i * 3 + j) % len(TOPICS)])
-                    destinations.append(destination)
                 await session.commit()
+            destinations = await add_channels(db, DESTINATIONS)
             started = time.perf_counter()
             items = 0
             for destination in destinations:

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import channels_option, machine, paper_number
+from bench._common import channels_option, int_option, machine, paper_number
 from bots.discord.render_digest import render_digest
 from bots.discord.sink import DiscordSink, GlobalPacer
 from core.commands import Destination
@@ -34,6 +34,8 @@ from core.views import DigestItem, DigestReason, DigestView
 from tests.discord.fake_discord import FakeDiscord
 
 CHANNELS = channels_option(200)
+# Digests sent at once: all of them by default; the scaling run uses the clock's bound (RADAR_DIGEST_CONCURRENCY).
+CONCURRENCY = int_option("concurrency", CHANNELS)
 ITEMS = 25  # with the header, 26 embeds: three messages per digest, 600 in all, a floor of 12 s
 GLOBAL_LIMIT = 50
 GUILD = "800000000000000001"
@@ -85,7 +87,13 @@ async def deliver(fake: FakeDiscord, pacer: GlobalPacer) -> tuple[float, dict[tu
     marked: Counter[tuple[str, str]] = Counter()
     failures: Counter[str] = Counter()
 
+    slots = asyncio.Semaphore(CONCURRENCY)
+
     async def one(channel: str) -> None:
+        async with slots:
+            await deliver_one(channel)
+
+    async def deliver_one(channel: str) -> None:
         async def mark_sent(papers: Sequence[str], message_id: str) -> None:
             for paper in papers:
                 marked[(channel, paper)] += 1

@@ -7,6 +7,9 @@ be done in less than 4 s (the per-channel floor). All 500 go out at once through
 (renderer, per-channel pacer, rate-limit retry handler); `mark_sent` records what each message carried,
 as the delivery ledger would.
 
+`--channels N --concurrency C` sends N channels' digests C at a time, as a clock bounded by
+RADAR_DIGEST_CONCURRENCY does (the scaling figures: 10,000 at 200); the floor is then one channel's per wave.
+
 Goal: finished within 1.5x of the floor, no duplicates, nothing lost. Ends with
 `BENCH slack_delivery channels=<n> seconds=<t> floor_s=<t> ratio=<x> duplicates=<n> lost=<n>`.
 """
@@ -30,9 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import channels_option, paper_number  # noqa: E402  (the project root goes on sys.path first)
+from bench._common import channels_option, int_option, paper_number  # noqa: E402  (the project root goes first)
 
 CHANNELS = channels_option(500)
+# Digests sent at once. The default sends every channel's together (the sink's own fan-out); the scaling run
+# uses the clock's bound (RADAR_DIGEST_CONCURRENCY, 200), where the floor is one channel's per wave of them.
+CONCURRENCY = int_option("concurrency", CHANNELS)
 ITEMS = 45
 MESSAGE_INTERVAL_S = 1.0
 TOKEN = "xoxb-bench-token"
@@ -98,7 +104,13 @@ async def deliver(api_url: str) -> tuple[float, dict[str, list[str]], int]:
 
     views = [digest_for(n) for n in range(CHANNELS)]  # the digests core built, before the clock starts
 
+    slots = asyncio.Semaphore(CONCURRENCY)
+
     async def one(number: int) -> None:
+        async with slots:
+            await deliver_one(number)
+
+    async def deliver_one(number: int) -> None:
         channel = f"C{number:08d}"
         view = views[number]
         assert isinstance(view, DigestView)
@@ -122,6 +134,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fake-port", type=int)
     parser.add_argument("--channels", type=int, default=CHANNELS, help="channels to deliver to")
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help="digests sent at once")
     args = parser.parse_args()
     if args.fake_port:
         run_fake(args.fake_port)
@@ -136,7 +149,8 @@ def main() -> int:
     sample = digest_for(0)
     assert isinstance(sample, DigestView)
     per_channel = len(render_digest(sample))
-    floor = (per_channel - 1) * MESSAGE_INTERVAL_S
+    waves = -(-CHANNELS // CONCURRENCY)
+    floor = waves * (per_channel - 1) * MESSAGE_INTERVAL_S
     port = free_port()
     fake = subprocess.Popen([sys.executable, __file__, "--fake-port", str(port)],
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
@@ -172,7 +186,7 @@ def main() -> int:
     ratio = seconds / floor
     print(f"machine: {machine()}")
     print(f"{CHANNELS} channels, {ITEMS} papers each = {per_channel} messages per channel "
-          f"(floor {floor:.0f} s at one message per second per channel)")
+          f"(floor {floor:.0f} s at one message per second per channel, {CONCURRENCY} channels at a time)")
     print("| channels | messages | seconds | floor s | ratio | 429s answered | duplicates | lost | out of order |")
     print("|---|---|---|---|---|---|---|---|---|")
     print(f"| {CHANNELS} | {messages} | {seconds:.2f} | {floor:.0f} | {ratio:.2f} | {stats['rate_limited']} | "

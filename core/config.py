@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     max_query_length: int = Field(default=500, alias="RADAR_MAX_QUERY_LENGTH")
     lookup_ttl_hours: float = Field(default=24.0, alias="RADAR_LOOKUP_TTL_HOURS")
     default_categories: str = Field(default="cs.*,stat.ML", alias="RADAR_DEFAULT_CATEGORIES")
+    # Digests one clock process runs at once. APScheduler starts every due job together; thousands of channels
+    # set to the same minute would otherwise all plan at once and time out waiting for a database connection.
+    digest_concurrency: int = Field(default=200, ge=1, alias="RADAR_DIGEST_CONCURRENCY")
 
     @field_validator("database_url")
     @classmethod

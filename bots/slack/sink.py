@@ -137,7 +137,11 @@ class SlackSink:
     def _client(self, token: str) -> AsyncWebClient:
         if self._session is None or self._session.closed:
             # One connection pool for every digest: a fresh session per message would reconnect each time.
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+            # The deadlines are on connecting and on each read, not on the whole request: at fan-out (hundreds
+            # of channels' digests at once) a message may wait its turn for one of the pool's connections, and
+            # that wait is not Slack being slow; a total deadline turned it into a failed delivery.
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=30))
             self._clients.clear()
         client = self._clients.get(token)
         if client is None:

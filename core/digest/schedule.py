@@ -8,6 +8,7 @@ digest runs that a crash or a platform outage interrupted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -35,6 +36,7 @@ DIGEST_DELAYS = 3  # a digest waits for a failing feed this many times, 30 minut
 DIGEST_DELAY = timedelta(minutes=30)
 
 _scheduler: AsyncIOScheduler | None = None
+_slots: tuple[asyncio.AbstractEventLoop, int, asyncio.Semaphore] | None = None
 
 
 # APScheduler's default grace is one second: a restart at the wrong moment would skip a digest silently.
@@ -103,7 +105,21 @@ async def digest_job(destination_id: int, delays: int = 0) -> RunOutcome | None:
     # True because ingest backfills every announcement day it missed once arXiv answers again.
     note = (f"Partial digest: {problem}. The missing papers will come in a later digest, once arXiv is back."
             if problem else None)
-    return await run_digest(app, destination_id, note=note)
+    async with digest_slots(app):
+        return await run_digest(app, destination_id, note=note)
+
+
+def digest_slots(app: App) -> asyncio.Semaphore:
+    """The bound on digests running at once in this process (`RADAR_DIGEST_CONCURRENCY`).
+
+    A run mostly waits on the platforms' pacing, so two hundred at a time keep Slack and Discord busy while
+    the database pool (30 connections) only ever sees the short planning and ledger transactions of those.
+    """
+    global _slots
+    loop, size = asyncio.get_running_loop(), app.settings.digest_concurrency
+    if _slots is None or _slots[0] is not loop or _slots[1] != size:
+        _slots = (loop, size, asyncio.Semaphore(size))
+    return _slots[2]
 
 
 async def tick_job() -> None:

@@ -132,3 +132,50 @@ async def test_the_same_paper_from_two_sources_is_one_item(channel_app, sink: Re
     ids = sink.paper_ids()
     assert ids.count("arXiv:2411.18562") == 1 and len(ids) == len(set(ids))
 
+
+
+async def test_a_crowded_minute_is_delivered_a_few_channels_at_a_time(app_factory, recordings) -> None:  # type: ignore[no-untyped-def]
+    """Twelve channels all set to 08:00: every one gets its digest, never more than the bound at once."""
+    import asyncio
+
+    from core.commands import Destination
+    from tests.digest.conftest import feed_router
+
+    app = app_factory(feed_router(recordings), now=THURSDAY, RADAR_DIGEST_CONCURRENCY="3")
+    inside, most = 0, 0
+
+    class SlowSink(RecordingSink):
+        async def send_digest(self, destination, view, mark_sent, *, previous=()):  # type: ignore[no-untyped-def]
+            nonlocal inside, most
+            inside += 1
+            most = max(most, inside)
+            try:
+                await asyncio.sleep(0.02)  # a platform's pacing: the run holds its slot while it waits
+                await super().send_digest(destination, view, mark_sent, previous=previous)
+            finally:
+                inside -= 1
+
+    sink = SlowSink()
+    app.sinks["console"] = sink
+    ids = []
+    async with app.db.session() as session:
+        for n in range(12):
+            destination = await repos.ensure_destination(session, Destination("console", "local", f"ch{n}"))
+            await repos.add_subscription(session, destination, kind="category", query="cs.LG")
+            ids.append(destination.id)
+        await session.commit()
+    await ingest(app, researchers=False)
+    set_current_app(app)
+    try:
+        outcomes = await asyncio.gather(*(schedule.digest_job(i) for i in ids))
+    finally:
+        set_current_app(None)
+    assert [o.state for o in outcomes if o is not None] == ["done"] * 12
+    received: dict[str, list[str]] = {}
+    for destination, paper, _message in sink.messages:
+        received.setdefault(destination.channel_id, []).append(paper)
+    assert sorted(received) == sorted(f"ch{n}" for n in range(12))
+    first = received["ch0"]
+    assert first and len(set(first)) == len(first)  # each paper once
+    assert all(papers == first for papers in received.values())  # the same subscription, the same digest
+    assert most == 3
