@@ -230,7 +230,7 @@ async def backfill_gap(app: App, feed_names: Sequence[str], covered: date | None
     except SourceError as error:
         report.failed = True
         # Read in a channel's digest note and in `status`: no "ingest", only what is missing and why.
-        report.problem = f"the papers announced on {days} could not be fetched yet ({error.source} {error.message})"
+        report.problem = f"the papers announced on {days} could not be fetched yet — {error.source} {error.message}"
         log.warning("backfill of %s failed: %s", days, error)
         await _record(app, False, report.problem, covered)
         return report

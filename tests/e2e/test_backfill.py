@@ -197,7 +197,7 @@ async def test_a_failed_backfill_is_noted_and_retried_at_the_next_ingest(
     # Thursday's own papers are in; Wednesday's are owed, so the clock will ingest again.
     assert report.stored >= 1504 and not report.complete
     assert report.backfill is not None and report.backfill.failed
-    assert any(p.startswith(f"{BACKFILL_KEY}: the papers announced on Wed 27 Nov could not be fetched yet (arXiv is having trouble")
+    assert any(p.startswith(f"{BACKFILL_KEY}: the papers announced on Wed 27 Nov could not be fetched yet — arXiv is having trouble (HTTP 503)")
                for p in report.problems), report.problems
     feed = await feed_status(thursday, FEED_KEY)
     assert feed is not None and feed.ok
