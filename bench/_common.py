@@ -41,18 +41,13 @@ def paper_number(channel: int, item: int) -> str:
 
 
 def int_option(name: str, default: int) -> int:
-    """`--<name> N` on the command line; `default` otherwise."""
+    """`--<name> N` on the command line (the scaling figures run `--channels 10000`); `default` otherwise."""
     import argparse
 
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument(f"--{name}", type=int, default=default)
     known, _ = parser.parse_known_args()
     return int(getattr(known, name.replace("-", "_")))
-
-
-def channels_option(default: int) -> int:
-    """`--channels N` on the command line (the scaling figures run at 10,000); `default` otherwise."""
-    return int_option("channels", default)
 
 
 # ---------------------------------------------------------------- Slack load: fakes, signed commands, servers

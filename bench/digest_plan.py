@@ -19,14 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import col, select
 
-from bench._common import channels_option, machine, recordings
+from bench._common import int_option, machine, recordings
 from core.digest.plan import plan_digest, window_for
 from core.sources.arxiv_feed import parse_feed
 from core.storage import repos
 from core.storage.db import Database, upgrade
 from core.storage.models import DestinationRecord, SubscriptionRecord, utcnow
 
-DESTINATIONS = channels_option(1000)
+DESTINATIONS = int_option("channels", 1000)
 CATEGORIES = ["cs.LG", "cs.CV", "cs.CL", "stat.ML", "math.PR", "hep-th", "cs.RO", "quant-ph", "cs.*", "math.CO"]
 TOPICS = ["diffusion model", '"graph neural network"', "language model -survey", '"reinforcement learning"',
           "transformer OR attention", "quantum error correction", '"dark matter" -review', "protein folding"]

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import channels_option, int_option, machine, paper_number
+from bench._common import int_option, machine, paper_number
 from bots.discord.render_digest import render_digest
 from bots.discord.sink import DiscordSink, GlobalPacer
 from core.commands import Destination
@@ -33,7 +33,7 @@ from core.config import Settings
 from core.views import DigestItem, DigestReason, DigestView
 from tests.discord.fake_discord import FakeDiscord
 
-CHANNELS = channels_option(200)
+CHANNELS = int_option("channels", 200)
 # Digests sent at once: all of them by default; the scaling run uses the clock's bound (RADAR_DIGEST_CONCURRENCY).
 CONCURRENCY = int_option("concurrency", CHANNELS)
 ITEMS = 25  # with the header, 26 embeds: three messages per digest, 600 in all, a floor of 12 s

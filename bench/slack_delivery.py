@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import channels_option, int_option, paper_number  # noqa: E402  (the project root goes first)
+from bench._common import int_option, paper_number  # noqa: E402  (the project root goes first)
 
-CHANNELS = channels_option(500)
+CHANNELS = int_option("channels", 500)
 # Digests sent at once. The default sends every channel's together (the sink's own fan-out); the scaling run
 # uses the clock's bound (RADAR_DIGEST_CONCURRENCY, 200), where the floor is one channel's per wave of them.
 CONCURRENCY = int_option("concurrency", CHANNELS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,13 +10,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bots.console.adapter import CONSOLE_DESTINATION
 from core.app import set_current_app
+from core.commands import Destination
 from core.digest import schedule
 from core.digest.ingest import ingest
 from core.papers.records import AuthorRef, PaperRecord
 from core.storage import repos
 from core.storage.models import SourceStatusRow
 from core.subscriptions.schedule import digest_trigger, next_digest
-from tests.digest.conftest import THURSDAY, RecordingSink
+from tests.digest.conftest import THURSDAY, RecordingSink, feed_router
 from tests.fakes import ask_text
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -133,14 +135,8 @@ async def test_the_same_paper_from_two_sources_is_one_item(channel_app, sink: Re
     assert ids.count("arXiv:2411.18562") == 1 and len(ids) == len(set(ids))
 
 
-
 async def test_a_crowded_minute_is_delivered_a_few_channels_at_a_time(app_factory, recordings) -> None:  # type: ignore[no-untyped-def]
     """Twelve channels all set to 08:00: every one gets its digest, never more than the bound at once."""
-    import asyncio
-
-    from core.commands import Destination
-    from tests.digest.conftest import feed_router
-
     app = app_factory(feed_router(recordings), now=THURSDAY, RADAR_DIGEST_CONCURRENCY="3")
     inside, most = 0, 0
 
