@@ -32,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.digest.matching import DigestMatch, DigestOptions, SubscriptionSpec, build_digests
-from core.papers.records import PaperRecord
+from core.model.papers import PaperRecord
 from core.sources.arxiv_feed import parse_feed
 from core.subscriptions.text import tokenize
 

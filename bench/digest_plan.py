@@ -24,7 +24,7 @@ from core.digest.plan import plan_digest, window_for
 from core.sources.arxiv_feed import parse_feed
 from core.storage import repos
 from core.storage.db import Database, upgrade
-from core.storage.models import DestinationRecord, SubscriptionRecord, utcnow
+from core.storage.models import DestinationRow, SubscriptionRow, utcnow
 
 DESTINATIONS = int_option("channels", 1000)
 CATEGORIES = ["cs.LG", "cs.CV", "cs.CL", "stat.ML", "math.PR", "hep-th", "cs.RO", "quant-ph", "cs.*", "math.CO"]
@@ -41,18 +41,18 @@ def subscriptions_of(channel: int) -> list[tuple[str, str]]:
     return kinds
 
 
-async def add_channels(db: Database, count: int) -> list[DestinationRecord]:
+async def add_channels(db: Database, count: int) -> list[DestinationRow]:
     """The channels and their subscriptions, in bulk: at 10,000 channels the commands' one-at-a-time path
     (an atomic number per subscription) would take longer to set up than the measurement itself."""
     created = utcnow()
     async with db.session() as session:
-        session.add_all(DestinationRecord(platform="slack", workspace_id="T1", channel_id=f"C{i}", created_at=created,
+        session.add_all(DestinationRow(platform="slack", workspace_id="T1", channel_id=f"C{i}", created_at=created,
                                           next_subscription_number=11) for i in range(count))
         await session.commit()
-        rows = (await session.exec(select(DestinationRecord).order_by(col(DestinationRecord.id)))).all()
+        rows = (await session.exec(select(DestinationRow).order_by(col(DestinationRow.id)))).all()
         for index, destination in enumerate(rows):
             assert destination.id is not None
-            session.add_all(SubscriptionRecord(destination_id=destination.id, number=number, kind=kind, query=query,
+            session.add_all(SubscriptionRow(destination_id=destination.id, number=number, kind=kind, query=query,
                                                created_at=created)
                             for number, (kind, query) in enumerate(subscriptions_of(index), start=1))
         await session.commit()

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import int_option, machine, paper_number
 from bots.discord.render_digest import render_digest
 from bots.discord.sink import DiscordSink, GlobalPacer
-from core.commands import Destination
 from core.config import Settings
+from core.model.context import Destination
 from core.views import DigestItem, DigestReason, DigestView
 from tests.discord.fake_discord import FakeDiscord
 

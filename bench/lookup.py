@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import machine, recordings
 from core.app import App
-from core.commands import Actor, Destination, LookupResearcher
+from core.commands import LookupResearcher
 from core.config import Settings
+from core.model.context import Actor, Destination
 from core.service import handle
 from core.storage.db import upgrade
 from core.storage.models import LookupCacheRow, ResearcherRow

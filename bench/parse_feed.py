@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:  # runnable from a plain checkout, not only from a
     sys.path.insert(0, str(ROOT))
 
 from core.ids import InvalidId, parse_arxiv_id  # noqa: E402
-from core.papers.records import PaperRecord  # noqa: E402
+from core.model.papers import PaperRecord  # noqa: E402
 from core.sources.arxiv_feed import parse_feed  # noqa: E402
 from core.sources.arxiv_text import clean_whitespace, eastern_date, first_doi, split_authors  # noqa: E402
 

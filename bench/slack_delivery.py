@@ -92,7 +92,7 @@ def digest_for(channel: int) -> object:
 
 async def deliver(api_url: str) -> tuple[float, dict[str, list[str]], int]:
     from bots.slack.sink import ChannelPacer, SlackSink
-    from core.commands import Destination
+    from core.model.context import Destination
     from core.views import DigestView
 
     async def token(team_id: str) -> str:

@@ -21,7 +21,7 @@ from core.sources.hub import SourceHub
 from core.storage.db import Database
 
 if TYPE_CHECKING:
-    from core.digest.sink import DigestSink
+    from core.model.sink import DigestSink
 
 
 def _utcnow() -> datetime:

@@ -26,25 +26,6 @@ class UsageError(ValueError):
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who asked: `can_manage` is set by the adapter from the platform's permissions."""
-
-    platform: str
-    user_id: str
-    can_manage: bool = False
-    display_name: str | None = None
-
-
-@dataclass(frozen=True)
-class Destination:
-    """Where the command came from and where answers and digests go."""
-
-    platform: str
-    workspace_id: str
-    channel_id: str
-
-
-@dataclass(frozen=True)
 class Command:
     """Base class; `mutates` marks commands that change the channel and need `can_manage`."""
 

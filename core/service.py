@@ -10,55 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core.app import App, current_app
-from core.commands import Actor, Command, Destination, Help
-from core.help import help_view
+from core.commands import Command, Help
+from core.handlers import HANDLERS
+from core.model.context import Actor, Destination
 from core.sources.http import NotFound, RateLimited, SourceError
 from core.views import Problem, View
 
 log = logging.getLogger(__name__)
-
-C = TypeVar("C", bound=Command)
-Handler = Callable[[App, C, Actor, Destination], Awaitable[View]]
-_HANDLERS: dict[type[Command], Handler[Command]] = {}
-
-
-def handles(command_type: type[C]) -> Callable[[Handler[C]], Handler[C]]:
-    """Register the handler for one Command type."""
-
-    def register(func: Handler[C]) -> Handler[C]:
-        _HANDLERS[command_type] = func  # type: ignore[assignment]
-        return func
-
-    return register
-
-
-# Modules whose handlers register themselves with @handles; imported on first use to avoid import cycles.
-HANDLER_MODULES = (
-    "core.subscriptions.handlers",
-    "core.subscriptions.channel",
-    "core.papers.handlers",
-    "core.digest.status",
-    "core.digest.handlers",
-    "core.researchers.handlers",
-)
-_loaded = False
-
-
-def _load_handlers() -> None:
-    global _loaded
-    if not _loaded:
-        import importlib
-
-        for name in HANDLER_MODULES:
-            importlib.import_module(name)
-        _loaded = True
-
 
 # Attempts at a command whose transaction lost a race with another writer (each one rolled back whole).
 DB_ATTEMPTS = 3
@@ -103,16 +65,7 @@ async def handle(
     """Answer one command for one actor in one channel."""
     if command.mutates and not actor.can_manage:
         return permission_problem(command, actor)
-    if isinstance(command, Help):
-        view = help_view(command.topic)
-        if view is None:
-            return Problem(
-                "No such command", f"There is no command `{command.topic}`.", "Type `help` for the list.",
-                code="usage",
-            )
-        return view
-    _load_handlers()
-    handler = _HANDLERS.get(type(command))
+    handler = HANDLERS.get(type(command))
     if handler is None:
         return Problem(
             "Not available yet", f"This version of Paper Radar cannot do `{type(command).__name__}` yet.",
@@ -120,7 +73,9 @@ async def handle(
         )
     for attempt in range(1, DB_ATTEMPTS + 1):
         try:
-            return await handler(app or current_app(), command, actor, destination)
+            # Help needs no running App (the console and tests ask for it before one exists).
+            target = app if app is not None or isinstance(command, Help) else current_app()
+            return await handler(target, command, actor, destination)
         except DBAPIError as error:
             if not _transient(error):
                 return _unexpected(command)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import getpass
 
 from core.app import App
-from core.commands import Actor, Destination, UsageError, parse_command
+from core.commands import UsageError, parse_command
+from core.model.context import Actor, Destination
 from core.service import handle
 from core.views import Problem, View
 

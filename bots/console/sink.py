@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bots.console.render import _clean, render_digest
-from core.commands import Destination
-from core.digest.sink import MarkSent
+from core.model.context import Destination
+from core.model.sink import MarkSent
 from core.views import DigestView
 
 _ids = itertools.count(1)

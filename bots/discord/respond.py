@@ -20,9 +20,7 @@ from bots.discord.message import AMBER, NO_MENTIONS, Outgoing, embed
 from bots.discord.render import render
 from core.app import App
 from core.commands import (
-    Actor,
     Command,
-    Destination,
     DigestNow,
     Follow,
     Help,
@@ -35,6 +33,7 @@ from core.commands import (
     Trending,
     UsageError,
 )
+from core.model.context import Actor, Destination
 from core.service import handle, permission_problem
 from core.views import Problem, View, Visibility
 

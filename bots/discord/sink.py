@@ -24,9 +24,9 @@ import discord
 from bots.discord.buttons import build_view
 from bots.discord.message import NO_MENTIONS, Outgoing
 from bots.discord.render_digest import render_digest
-from core.commands import Destination
 from core.config import Settings
-from core.digest.sink import DeliveryError, MarkSent
+from core.model.context import Destination
+from core.model.sink import DeliveryError, MarkSent
 from core.views import DigestView
 
 log = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ from bots.discord.respond import Responder, address_of
 from core import commands as c
 from core.commands import UsageError, clean_text
 from core.help import ENTRIES, USAGE
+from core.model.context import Destination
 
 log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 256_000
@@ -170,7 +171,7 @@ class RadarGroup(app_commands.Group):
         workspace, channel = address_of(interaction)
         try:
             return await suggest.subscription_choices(
-                self.responder.app, c.Destination("discord", workspace, channel), current, kind=kind)
+                self.responder.app, Destination("discord", workspace, channel), current, kind=kind)
         except Exception:
             log.exception("subscription autocomplete failed")
             return []

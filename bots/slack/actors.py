@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from core.commands import Actor, Destination
+from core.model.context import Actor, Destination
 
 log = logging.getLogger(__name__)
 ROLE_TTL_S = 300.0

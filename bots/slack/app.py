@@ -36,7 +36,6 @@ from bots.slack.sink import SlackSink, client_for
 from bots.slack.workspace import resume_workspace
 from core.app import App
 from core.config import Settings
-from core.service import HANDLER_MODULES
 
 BOLT_LOGGER = "radar.slack.bolt"
 
@@ -149,10 +148,6 @@ def build_slack(app: App) -> SlackIntegration | None:
     mode = slack_mode(settings)
     if mode is None:
         return None
-    # Import core's command handlers now: core loads them on first use, which would put a ~100 ms import
-    # inside the first request and stall every ack that arrives meanwhile.
-    for module in HANDLER_MODULES:
-        importlib.import_module(module)
     base_url = api_url(settings)
     signing = _secret(settings.slack_signing_secret) or ""
     directory = ActorDirectory(settings.slack_manager_ids)

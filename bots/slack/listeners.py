@@ -39,8 +39,9 @@ from bots.slack.render import (
     render,
 )
 from core.app import App
-from core.commands import Command, Destination, Help, UsageError, parse_command
+from core.commands import Command, Help, UsageError, parse_command
 from core.help import help_view
+from core.model.context import Destination
 from core.service import handle
 from core.views import HelpView, Problem, View
 

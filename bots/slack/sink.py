@@ -27,8 +27,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bots.slack.blocks import SlackMessage
 from bots.slack.render_digest import render_digest
 from bots.slack.workspace import ACCESS_LOST
-from core.commands import Destination
-from core.digest.sink import DeliveryError, MarkSent
+from core.model.context import Destination
+from core.model.sink import DeliveryError, MarkSent
 from core.views import DigestView
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.app import App
-from core.papers.records import PaperRecord
+from core.model.papers import PaperRecord
 from core.sources.arxiv_api import search
 from core.sources.arxiv_text import EASTERN
 from core.sources.http import SourceError

@@ -26,11 +26,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.app import App
-from core.commands import Destination
 from core.digest.plan import DigestPlan, PlannedItem, plan_digest, window_for
-from core.digest.sink import DeliveryError
+from core.model.context import Destination
+from core.model.sink import DeliveryError
 from core.storage import repos
-from core.storage.models import DeliveryRow, DestinationRecord, DigestRunRow, PaperRow, utcnow
+from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, PaperRow, utcnow
 from core.views import DigestItem, DigestReason, DigestView, Visibility
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class RunOutcome:
     message: str = ""
 
 
-def address(record: DestinationRecord) -> Destination:
+def address(record: DestinationRow) -> Destination:
     return Destination(record.platform, record.workspace_id, record.channel_id)
 
 
@@ -129,7 +129,7 @@ async def acquire_lease(app: App, run_id: int) -> bool:
 
 
 async def start_run(
-    app: App, destination: DestinationRecord, plan: DigestPlan, *, kind: str, note: str | None = None
+    app: App, destination: DestinationRow, plan: DigestPlan, *, kind: str, note: str | None = None
 ) -> DigestRunRow:
     """Record the run and claim its first `max_items` papers, in one transaction."""
     async with app.db.session() as session:
@@ -139,7 +139,7 @@ async def start_run(
 
 
 async def _record_and_claim(
-    app: App, session: AsyncSession, destination: DestinationRecord, plan: DigestPlan, *, kind: str,
+    app: App, session: AsyncSession, destination: DestinationRow, plan: DigestPlan, *, kind: str,
     note: str | None,
 ) -> DigestRunRow:
     assert destination.id is not None
@@ -194,7 +194,7 @@ async def _recent_run(session: AsyncSession, destination_id: int) -> bool:
     return found is not None
 
 
-async def view_for_run(app: App, run: DigestRunRow, destination: DestinationRecord) -> DigestView:
+async def view_for_run(app: App, run: DigestRunRow, destination: DestinationRow) -> DigestView:
     """The digest of a run from its ledger rows: only what is claimed and not yet sent, in order."""
     async with app.db.session() as session:
         rows = (await session.exec(
@@ -213,7 +213,7 @@ async def view_for_run(app: App, run: DigestRunRow, destination: DestinationReco
     )
 
 
-async def _subscription_count(app: App, destination: DestinationRecord) -> int:
+async def _subscription_count(app: App, destination: DestinationRow) -> int:
     assert destination.id is not None
     async with app.db.session() as session:
         return await repos.count_subscriptions(session, destination.id)
@@ -223,7 +223,7 @@ async def deliver_run(app: App, run_id: int) -> RunOutcome:
     """Send what a run has claimed and not yet sent; finish, retry later, or pause the destination."""
     async with app.db.session() as session:
         run = await session.get(DigestRunRow, run_id)
-        destination = await session.get(DestinationRecord, run.destination_id) if run else None
+        destination = await session.get(DestinationRow, run.destination_id) if run else None
     if run is None or destination is None or destination.id is None:
         return RunOutcome(0, run_id, "skipped", message="run or destination gone")
     if run.state == "superseded":
@@ -265,7 +265,7 @@ async def deliver_run(app: App, run_id: int) -> RunOutcome:
 async def _finish(app: App, run_id: int, destination_id: int, state: str) -> None:
     async with app.db.session() as session:
         run = await session.get(DigestRunRow, run_id)
-        destination = await session.get(DestinationRecord, destination_id)
+        destination = await session.get(DestinationRow, destination_id)
         if run is None or destination is None:
             return
         run.state, run.finished_at, run.error, run.lease_until = state, utcnow(), None, None
@@ -279,7 +279,7 @@ async def _finish(app: App, run_id: int, destination_id: int, state: str) -> Non
 async def _failed(app: App, run_id: int, destination_id: int, error: DeliveryError, sent: int) -> RunOutcome:
     async with app.db.session() as session:
         run = await session.get(DigestRunRow, run_id)
-        destination = await session.get(DestinationRecord, destination_id)
+        destination = await session.get(DestinationRow, destination_id)
         assert run is not None and destination is not None
         run.attempts += 1
         run.error = error.reason
@@ -312,7 +312,7 @@ async def run_digest(
     clock firing the same schedule finds the slot taken and sends nothing.
     """
     async with app.db.session() as session, _destination_turn(app, session, destination_id):
-        destination = await session.get(DestinationRecord, destination_id)
+        destination = await session.get(DestinationRow, destination_id)
         if destination is None or (destination.paused and kind == "scheduled"):
             return RunOutcome(destination_id, None, "skipped", message="paused or gone")
         if destination.platform not in app.sinks:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from core.app import App
-from core.commands import Actor, Destination, DigestMore, DigestNow, DigestPreview
+from core.commands import DigestMore, DigestNow, DigestPreview
 from core.digest.deliver import TITLE, digest_item, run_digest, shown_authors, snippet_of
 from core.digest.plan import plan_digest, window_for
-from core.service import handles
+from core.model.context import Actor, Destination
 from core.storage import repos
 from core.storage.models import DeliveryRow, DigestRunRow, PaperRow, utcnow
 from core.views import DigestItem, DigestReason, DigestView, Notice, Problem, Visibility
@@ -20,7 +20,6 @@ def _no_subscriptions() -> Problem:
                    code="not_found")
 
 
-@handles(DigestPreview)
 async def preview(app: App, command: DigestPreview, actor: Actor, where: Destination) -> DigestView | Problem:
     """What the next digest would hold right now, for the person asking only; nothing is claimed."""
     async with app.db.session() as session:
@@ -47,7 +46,6 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
                       if plan.skipped_subscriptions else None)
 
 
-@handles(DigestNow)
 async def send_now(app: App, command: DigestNow, actor: Actor, where: Destination) -> Notice | Problem:
     async with app.db.session() as session:
         destination = await repos.ensure_destination(session, where)
@@ -70,7 +68,6 @@ async def send_now(app: App, command: DigestNow, actor: Actor, where: Destinatio
     return Problem("The digest was not sent", outcome.message or outcome.state, code="unavailable")
 
 
-@handles(DigestMore)
 async def more(app: App, command: DigestMore, actor: Actor, where: Destination) -> DigestView | Problem:
     """The next papers past the cap of the latest digest, claimed so they don't come back."""
     async with app.db.session() as session:

@@ -22,7 +22,7 @@ from datetime import date
 
 from core.digest.names import NameKey, ParsedName, name_key, parse_name
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
-from core.papers.records import PaperRecord, merge_all
+from core.model.papers import PaperRecord, merge_all
 from core.subscriptions.categories import matching_category
 from core.subscriptions.query import find_phrase
 from core.subscriptions.text import tokenize

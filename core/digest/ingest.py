@@ -20,14 +20,14 @@ from sqlmodel import col, select
 
 from core.app import App
 from core.digest.backfill import BACKFILL_KEY, BackfillReport, backfill_gap, covered_through
-from core.papers.records import PaperRecord
+from core.model.papers import PaperRecord
 from core.researchers.lookup import openalex_known_spent, remember_openalex_spent
 from core.sources.arxiv_feed import fetch_feed
 from core.sources.http import RateLimited, SourceError
 from core.sources.openalex import OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
 from core.storage import repos
-from core.storage.models import ResearcherRow, SourceStatusRow, SubscriptionRecord, utcnow
+from core.storage.models import ResearcherRow, SourceStatusRow, SubscriptionRow, utcnow
 from core.subscriptions.categories import archive_of, is_wildcard
 from core.subscriptions.query import QueryError, parse_query
 
@@ -72,7 +72,7 @@ def expected_feed_date(now: datetime) -> date | None:
     return eastern.date()
 
 
-def feed_names(subscriptions: list[SubscriptionRecord], defaults: str) -> list[str]:
+def feed_names(subscriptions: list[SubscriptionRow], defaults: str) -> list[str]:
     """The categories and archives to fetch: what the subscriptions name, plus the default set for topics
     and researchers that name none. Categories inside a fetched archive are left out (they add nothing)."""
     wanted: set[str] = set()
@@ -108,7 +108,7 @@ async def _set_status(app: App, key: str, ok: bool, message: str | None, *, feed
         await session.commit()
 
 
-async def ingest_feeds(app: App, report: IngestReport, subscriptions: list[SubscriptionRecord]) -> None:
+async def ingest_feeds(app: App, report: IngestReport, subscriptions: list[SubscriptionRow]) -> None:
     names = feed_names(subscriptions, app.settings.default_categories)
     report.feeds = tuple(names)
     if not names:
@@ -151,7 +151,7 @@ async def _store(app: App, report: IngestReport, records: list[PaperRecord]) -> 
 
 
 async def ingest_researchers(
-    app: App, report: IngestReport, subscriptions: list[SubscriptionRecord], progress: Progress | None = None
+    app: App, report: IngestReport, subscriptions: list[SubscriptionRow], progress: Progress | None = None
 ) -> None:
     """Recent works of followed researchers, so journal and conference papers arrive too."""
     ids = sorted({s.openalex_id or "" for s in subscriptions if s.kind == "researcher"} - {""})
@@ -231,9 +231,9 @@ async def _mark_checked(app: App, source: str, author_id: str) -> None:
         await session.commit()
 
 
-async def all_subscriptions(app: App) -> list[SubscriptionRecord]:
+async def all_subscriptions(app: App) -> list[SubscriptionRow]:
     async with app.db.session() as session:
-        return list((await session.exec(select(SubscriptionRecord))).all())
+        return list((await session.exec(select(SubscriptionRow))).all())
 
 
 async def ingest(app: App, *, day: date | None = None, progress: Progress | None = None,

@@ -27,7 +27,7 @@ from typing import Literal, NamedTuple
 from core.digest.evaluate import ContentHit, Evaluator, ResearcherContent
 from core.digest.index import UPDATE_TYPES, PaperBatch, author_id_keys
 from core.digest.rank import KIND_TIERS, RankKeys
-from core.papers.records import PaperRecord
+from core.model.papers import PaperRecord
 from core.subscriptions.categories import is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import TopicQuery, parse_query
 

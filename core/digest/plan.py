@@ -15,9 +15,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, SubscriptionSpec
-from core.papers.records import PaperRecord
+from core.model.papers import PaperRecord
 from core.storage import repos
-from core.storage.models import DeliveryRow, DestinationRecord, PaperRow, SubscriptionRecord
+from core.storage.models import DeliveryRow, DestinationRow, PaperRow, SubscriptionRow
 
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
@@ -53,7 +53,7 @@ class DigestPlan:
         return max(1, round((self.window_end - self.window_start) / timedelta(days=1)))
 
 
-def window_for(destination: DestinationRecord, now: datetime) -> tuple[datetime, datetime]:
+def window_for(destination: DestinationRow, now: datetime) -> tuple[datetime, datetime]:
     start = destination.last_digest_at
     if start is None:
         start = now - FIRST_WINDOW
@@ -62,7 +62,7 @@ def window_for(destination: DestinationRecord, now: datetime) -> tuple[datetime,
     return max(start, now - MAX_WINDOW), now
 
 
-def specs_for(destination_id: int, rows: list[SubscriptionRecord]) -> tuple[list[SubscriptionSpec], list[int]]:
+def specs_for(destination_id: int, rows: list[SubscriptionRow]) -> tuple[list[SubscriptionSpec], list[int]]:
     specs, broken = [], []
     for row in rows:
         try:
@@ -120,7 +120,7 @@ def record_for_matching(row: PaperRow) -> PaperRecord:
 
 async def plan_digest(
     session: AsyncSession,
-    destination: DestinationRecord,
+    destination: DestinationRow,
     window: tuple[datetime, datetime],
     *,
     papers: list[PaperRow] | None = None,

@@ -26,8 +26,8 @@ from core.config import Settings
 from core.digest.backfill import BACKFILL_KEY
 from core.digest.deliver import RunOutcome, resume_pending, run_digest
 from core.digest.ingest import EASTERN, FEED_KEY, ingest
-from core.storage.models import DestinationRecord, SourceStatusRow, SubscriptionRecord
-from core.subscriptions.schedule import digest_trigger
+from core.storage.models import DestinationRow, SourceStatusRow, SubscriptionRow
+from core.subscriptions.timing import digest_trigger
 
 log = logging.getLogger(__name__)
 INGEST_RETRY = timedelta(minutes=20)
@@ -90,7 +90,7 @@ async def digest_job(destination_id: int, delays: int = 0) -> RunOutcome | None:
     """A destination's scheduled digest; waits for a failing feed a few times before going out partial."""
     app = current_app()
     async with app.db.session() as session:
-        destination = await session.get(DestinationRecord, destination_id)
+        destination = await session.get(DestinationRow, destination_id)
     if destination is None or destination.paused:
         return None
     problem = await feed_problem(app)
@@ -133,18 +133,18 @@ def _aware(moment: datetime, like: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=like.tzinfo)
 
 
-async def active_destinations(app: App) -> list[DestinationRecord]:
+async def active_destinations(app: App) -> list[DestinationRow]:
     async with app.db.session() as session:
-        with_subs = select(SubscriptionRecord.destination_id).group_by(col(SubscriptionRecord.destination_id)).having(
+        with_subs = select(SubscriptionRow.destination_id).group_by(col(SubscriptionRow.destination_id)).having(
             func.count() > 0)
         rows = await session.exec(
-            select(DestinationRecord).where(col(DestinationRecord.paused).is_(False),
-                                            col(DestinationRecord.id).in_(with_subs))
+            select(DestinationRow).where(col(DestinationRow.paused).is_(False),
+                                            col(DestinationRow.id).in_(with_subs))
         )
         return list(rows.all())
 
 
-def trigger_for(destination: DestinationRecord) -> CronTrigger | None:
+def trigger_for(destination: DestinationRow) -> CronTrigger | None:
     try:
         return digest_trigger(destination.digest_time, destination.weekdays, destination.timezone)
     except (ValueError, LookupError):

@@ -9,11 +9,11 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from core.app import App
-from core.commands import Actor, Destination, Status
-from core.service import handles
+from core.commands import Status
+from core.model.context import Actor, Destination
 from core.storage import repos
 from core.storage.models import DigestRunRow, PaperRow, SourceStatusRow
-from core.subscriptions.schedule import next_digest
+from core.subscriptions.timing import next_digest
 from core.views import StatusView
 
 
@@ -23,7 +23,6 @@ def _local_midnight(now: datetime, timezone: str) -> datetime:
     return datetime.combine(local.date(), time(0), tzinfo=zone)
 
 
-@handles(Status)
 async def status(app: App, command: Status, actor: Actor, where: Destination) -> StatusView:
     now = app.now()
     async with app.db.session() as session:

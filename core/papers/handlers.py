@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.app import App
-from core.commands import Actor, Destination, LookupPaper, Trending
+from core.commands import LookupPaper, Trending
+from core.model.context import Actor, Destination
 from core.papers.lookup import lookup_paper
-from core.service import handles
 from core.sources.huggingface import HuggingFaceSource, TrendingPaper
 from core.storage import repos
 from core.views import PaperCard, Problem, TrendingItem, TrendingView
@@ -15,7 +15,6 @@ from core.views import PaperCard, Problem, TrendingItem, TrendingView
 TRENDING_SHOWN = 15
 
 
-@handles(LookupPaper)
 async def paper(app: App, command: LookupPaper, actor: Actor, where: Destination) -> PaperCard | Problem:
     return await lookup_paper(app, command.query)
 
@@ -30,7 +29,6 @@ def _item(rank: int, entry: TrendingPaper) -> TrendingItem:
     )
 
 
-@handles(Trending)
 async def trending(app: App, command: Trending, actor: Actor, where: Destination) -> TrendingView | Problem:
     today = app.now().date()
     day = command.day or today

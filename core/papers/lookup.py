@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 
 from core.app import App
 from core.ids import InvalidId, is_arxiv_id, normalize_doi, parse_arxiv_id
-from core.papers.records import PaperRecord, merge_records, record_from_json, record_to_json
+from core.model.papers import PaperRecord, merge_records, record_from_json, record_to_json
 from core.sources import arxiv_api
 from core.sources.http import NotFound, RateLimited, SourceError, Unavailable
 from core.sources.huggingface import HuggingFaceSource

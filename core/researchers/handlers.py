@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.app import App
-from core.commands import Actor, Destination, Follow, LookupResearcher, PickCandidate
+from core.commands import Follow, LookupResearcher, PickCandidate
+from core.model.context import Actor, Destination
+from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.researchers.lookup import (
     Candidates,
     Found,
@@ -17,10 +19,8 @@ from core.researchers.lookup import (
     query_for,
 )
 from core.researchers.profile import build_card, plausible_names, work_summary
-from core.researchers.records import AuthorCandidate, AuthorProfile
-from core.service import handles
 from core.storage import repos
-from core.storage.models import SubscriptionRecord
+from core.storage.models import SubscriptionRow
 from core.subscriptions.handlers import limit_problem, next_digest_phrase
 from core.views import Candidate, Notice, PickList, Problem, View, Visibility
 
@@ -39,7 +39,6 @@ async def _resolve(app: App, lookup: ResearcherLookup, text: str, actor: Actor, 
     return picklist_view(result, action)
 
 
-@handles(LookupResearcher)
 async def lookup_researcher(app: App, command: LookupResearcher, actor: Actor, where: Destination) -> View:
     try:
         found = await _resolve(app, ResearcherLookup(app), command.query, actor, where, "researcher")
@@ -48,7 +47,6 @@ async def lookup_researcher(app: App, command: LookupResearcher, actor: Actor, w
     return await _card(app, found, where) if isinstance(found, Found) else found
 
 
-@handles(PickCandidate)
 async def pick_candidate(app: App, command: PickCandidate, actor: Actor, where: Destination) -> View:
     action = "follow" if command.action == "follow" else "researcher"
     try:
@@ -61,7 +59,6 @@ async def pick_candidate(app: App, command: PickCandidate, actor: Actor, where: 
     return await _card(app, found, where)
 
 
-@handles(Follow)
 async def follow(app: App, command: Follow, actor: Actor, where: Destination) -> View:
     try:
         found = await _resolve(app, ResearcherLookup(app), command.query, actor, where, "follow")
@@ -135,7 +132,7 @@ async def _card(app: App, found: Found, where: Destination) -> View:
                       stale_since=found.fetched_at if found.stale else None)
 
 
-def _same_person(record: SubscriptionRecord, profile: AuthorProfile) -> bool:
+def _same_person(record: SubscriptionRow, profile: AuthorProfile) -> bool:
     if record.kind != "researcher":
         return False
     openalex = {i for i in (profile.openalex_id, profile.merged_from) if i}
@@ -146,7 +143,7 @@ def _same_person(record: SubscriptionRecord, profile: AuthorProfile) -> bool:
     )
 
 
-async def _followed_as(app: App, where: Destination, profile: AuthorProfile) -> SubscriptionRecord | None:
+async def _followed_as(app: App, where: Destination, profile: AuthorProfile) -> SubscriptionRow | None:
     async with app.db.session() as session:
         destination = await repos.get_destination(session, where)
         if destination is None or destination.id is None:

@@ -29,7 +29,7 @@ from core.ids import (
     normalize_openalex_id,
     normalize_orcid,
 )
-from core.researchers.records import AuthorCandidate, AuthorProfile
+from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.sources.http import NotFound, RateLimited, SourceError
 from core.sources.openalex import OpenAlexBudget, OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource

@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.app import App
-from core.papers.records import PaperRecord
-from core.researchers.records import AuthorProfile, YearCounts
+from core.model.papers import PaperRecord
+from core.model.researchers import AuthorProfile, YearCounts
 from core.sources.http import SourceError
 from core.sources.openalex import OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from core.ids import InvalidId, parse_arxiv_id
-from core.papers.records import AuthorRef, PaperRecord
+from core.model.papers import AuthorRef, PaperRecord
 from core.sources.arxiv_text import clean_whitespace, first_doi
 from core.sources.http import BadRequest, NotFound, Unavailable
 from core.sources.parsing import parse_timestamp

@@ -19,7 +19,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Literal, cast
 
 from core.ids import ArxivId, InvalidId, parse_arxiv_id
-from core.papers.records import AuthorRef, PaperRecord
+from core.model.papers import AuthorRef, PaperRecord
 from core.sources.arxiv_text import clean_whitespace, eastern_date, first_doi, split_authors, tex_to_unicode
 from core.sources.http import BadRequest, Unavailable
 

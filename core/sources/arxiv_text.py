@@ -16,7 +16,7 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 from core.ids import InvalidId, normalize_doi
-from core.papers.records import AuthorRef
+from core.model.papers import AuthorRef
 
 log = logging.getLogger(__name__)
 

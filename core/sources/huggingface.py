@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from core.ids import InvalidId, parse_arxiv_id
-from core.papers.records import AuthorRef, PaperRecord
+from core.model.papers import AuthorRef, PaperRecord
 from core.sources.http import NotFound, SourceClient, Unavailable
 from core.sources.parsing import (
     MalformedItem,

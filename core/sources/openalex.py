@@ -27,8 +27,8 @@ from core.ids import (
     normalize_orcid,
     parse_arxiv_id,
 )
-from core.papers.records import AuthorRef, PaperRecord
-from core.researchers.records import AuthorCandidate, AuthorProfile, YearCounts
+from core.model.papers import AuthorRef, PaperRecord
+from core.model.researchers import AuthorCandidate, AuthorProfile, YearCounts
 from core.sources.http import NotFound, RateLimited, SourceClient, Unavailable
 from core.sources.parsing import (
     Listing,

@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from core.ids import InvalidId, is_arxiv_id, is_doi, normalize_doi, normalize_orcid, parse_arxiv_id
-from core.papers.records import AuthorRef, PaperRecord
-from core.researchers.records import AuthorCandidate, AuthorProfile
+from core.model.papers import AuthorRef, PaperRecord
+from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.sources.http import SourceClient, Unavailable
 from core.sources.parsing import (
     Listing,

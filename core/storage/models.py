@@ -17,7 +17,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class DestinationRecord(SQLModel, table=True):
+class DestinationRow(SQLModel, table=True):
     """A channel that receives digests, with its schedule and preferences."""
 
     __tablename__ = "destinations"
@@ -41,7 +41,7 @@ class DestinationRecord(SQLModel, table=True):
     last_digest_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
-class SubscriptionRecord(SQLModel, table=True):
+class SubscriptionRow(SQLModel, table=True):
     """What a channel follows: a topic query, an arXiv category, or a researcher by stable ids."""
 
     __tablename__ = "subscriptions"
@@ -192,8 +192,8 @@ class SourceStatusRow(SQLModel, table=True):
 
 
 ALL_TABLES = (
-    DestinationRecord,
-    SubscriptionRecord,
+    DestinationRow,
+    SubscriptionRow,
     PaperRow,
     ResearcherRow,
     LookupCacheRow,

@@ -13,14 +13,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.commands import Destination
-from core.papers.records import AuthorRef, PaperRecord, merge_records
+from core.model.context import Destination
+from core.model.papers import AuthorRef, PaperRecord, merge_records
 from core.storage.models import (
     DeliveryRow,
-    DestinationRecord,
+    DestinationRow,
     LookupCacheRow,
     PaperRow,
-    SubscriptionRecord,
+    SubscriptionRow,
     utcnow,
 )
 
@@ -34,24 +34,24 @@ def _insert(session: AsyncSession, table: Any) -> Any:
 # ---------------------------------------------------------------- destinations
 
 
-async def get_destination(session: AsyncSession, address: Destination) -> DestinationRecord | None:
+async def get_destination(session: AsyncSession, address: Destination) -> DestinationRow | None:
     result = await session.exec(
-        select(DestinationRecord).where(
-            DestinationRecord.platform == address.platform,
-            DestinationRecord.workspace_id == address.workspace_id,
-            DestinationRecord.channel_id == address.channel_id,
+        select(DestinationRow).where(
+            DestinationRow.platform == address.platform,
+            DestinationRow.workspace_id == address.workspace_id,
+            DestinationRow.channel_id == address.channel_id,
         )
     )
     return result.first()
 
 
-async def ensure_destination(session: AsyncSession, address: Destination) -> DestinationRecord:
+async def ensure_destination(session: AsyncSession, address: Destination) -> DestinationRow:
     """The channel's row, created on first contact (two racing requests both end up with one row)."""
     existing = await get_destination(session, address)
     if existing is not None:
         return existing
     statement = (
-        _insert(session, DestinationRecord)
+        _insert(session, DestinationRow)
         .values(
             platform=address.platform,
             workspace_id=address.workspace_id,
@@ -70,9 +70,9 @@ async def ensure_destination(session: AsyncSession, address: Destination) -> Des
 async def pause_workspace(session: AsyncSession, platform: str, workspace_id: str, reason: str) -> int:
     """Pause every running channel of a workspace or guild (access lost); subscriptions are kept."""
     result = await session.execute(
-        update(DestinationRecord)
-        .where(col(DestinationRecord.platform) == platform, col(DestinationRecord.workspace_id) == workspace_id,
-               col(DestinationRecord.paused).is_(False))
+        update(DestinationRow)
+        .where(col(DestinationRow.platform) == platform, col(DestinationRow.workspace_id) == workspace_id,
+               col(DestinationRow.paused).is_(False))
         .values(paused=True, paused_reason=reason[:500])
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -81,10 +81,10 @@ async def pause_workspace(session: AsyncSession, platform: str, workspace_id: st
 async def resume_workspace(session: AsyncSession, platform: str, workspace_id: str, reason_prefix: str) -> int:
     """Resume the channels paused with a reason starting `reason_prefix` (not those a manager paused)."""
     result = await session.execute(
-        update(DestinationRecord)
-        .where(col(DestinationRecord.platform) == platform, col(DestinationRecord.workspace_id) == workspace_id,
-               col(DestinationRecord.paused).is_(True),
-               col(DestinationRecord.paused_reason).startswith(reason_prefix))
+        update(DestinationRow)
+        .where(col(DestinationRow.platform) == platform, col(DestinationRow.workspace_id) == workspace_id,
+               col(DestinationRow.paused).is_(True),
+               col(DestinationRow.paused_reason).startswith(reason_prefix))
         .values(paused=False, paused_reason=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -93,50 +93,50 @@ async def resume_workspace(session: AsyncSession, platform: str, workspace_id: s
 # ---------------------------------------------------------------- subscriptions
 
 
-async def list_subscriptions(session: AsyncSession, destination_id: int) -> list[SubscriptionRecord]:
+async def list_subscriptions(session: AsyncSession, destination_id: int) -> list[SubscriptionRow]:
     result = await session.exec(
-        select(SubscriptionRecord)
-        .where(SubscriptionRecord.destination_id == destination_id)
-        .order_by(col(SubscriptionRecord.number))
+        select(SubscriptionRow)
+        .where(SubscriptionRow.destination_id == destination_id)
+        .order_by(col(SubscriptionRow.number))
     )
     return list(result.all())
 
 
 async def count_subscriptions(session: AsyncSession, destination_id: int) -> int:
     result = await session.exec(
-        select(func.count()).where(SubscriptionRecord.destination_id == destination_id)
+        select(func.count()).where(SubscriptionRow.destination_id == destination_id)
     )
     return int(result.one())
 
 
 async def add_subscription(
-    session: AsyncSession, destination: DestinationRecord, **fields: Any
-) -> SubscriptionRecord:
+    session: AsyncSession, destination: DestinationRow, **fields: Any
+) -> SubscriptionRow:
     """Add a subscription with the channel's next short number (numbers are never reused)."""
     assert destination.id is not None
     # One atomic UPDATE ... RETURNING, not read-then-write: two `subscribe` commands in one channel at the
     # same moment would otherwise both take the same number (PostgreSQL holds the row lock until commit, so
     # the second waits and takes the next number; SQLite's single writer serialises them the same way).
     taken = await session.execute(
-        update(DestinationRecord)
-        .where(col(DestinationRecord.id) == destination.id)
-        .values(next_subscription_number=col(DestinationRecord.next_subscription_number) + 1)
-        .returning(col(DestinationRecord.next_subscription_number))
+        update(DestinationRow)
+        .where(col(DestinationRow.id) == destination.id)
+        .values(next_subscription_number=col(DestinationRow.next_subscription_number) + 1)
+        .returning(col(DestinationRow.next_subscription_number))
     )
     following = int(taken.scalar_one())
     number = following - 1
     set_committed_value(destination, "next_subscription_number", following)  # the row already says so
-    record = SubscriptionRecord(destination_id=destination.id, number=number, created_at=utcnow(), **fields)
+    record = SubscriptionRow(destination_id=destination.id, number=number, created_at=utcnow(), **fields)
     session.add(record)
     await session.flush()
     return record
 
 
-async def delete_subscription(session: AsyncSession, destination_id: int, number: int) -> SubscriptionRecord | None:
+async def delete_subscription(session: AsyncSession, destination_id: int, number: int) -> SubscriptionRow | None:
     """Remove one of *this* channel's subscriptions; another channel's number is simply not found."""
     result = await session.exec(
-        select(SubscriptionRecord).where(
-            SubscriptionRecord.destination_id == destination_id, SubscriptionRecord.number == number
+        select(SubscriptionRow).where(
+            SubscriptionRow.destination_id == destination_id, SubscriptionRow.number == number
         )
     )
     record = result.first()

@@ -6,24 +6,14 @@ import json
 from typing import Any
 
 from core.app import App
-from core.commands import (
-    Actor,
-    ChangeSetting,
-    Destination,
-    Export,
-    Import,
-    Pause,
-    Resume,
-    ShowSettings,
-    clean_text,
-)
+from core.commands import ChangeSetting, Export, Import, Pause, Resume, ShowSettings, clean_text
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
-from core.service import handles
+from core.model.context import Actor, Destination
 from core.storage import repos
-from core.storage.models import DestinationRecord
+from core.storage.models import DestinationRow
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import QueryError, parse_query
-from core.subscriptions.schedule import (
+from core.subscriptions.timing import (
     SettingError,
     next_digest,
     parse_days,
@@ -37,7 +27,7 @@ from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, 
 EXPORT_FORMAT = "paper-radar/1"
 
 
-def settings_view(app: App, record: DestinationRecord, changed: str | None = None) -> SettingsView:
+def settings_view(app: App, record: DestinationRow, changed: str | None = None) -> SettingsView:
     return SettingsView(
         timezone=record.timezone,
         digest_time=record.digest_time,
@@ -55,15 +45,14 @@ def settings_view(app: App, record: DestinationRecord, changed: str | None = Non
     )
 
 
-@handles(ShowSettings)
 async def show_settings(app: App, command: ShowSettings, actor: Actor, where: Destination) -> SettingsView:
     async with app.db.session() as session:
-        record = await repos.get_destination(session, where) or DestinationRecord(
+        record = await repos.get_destination(session, where) or DestinationRow(
             platform=where.platform, workspace_id=where.workspace_id, channel_id=where.channel_id)
     return settings_view(app, record)
 
 
-def apply_setting(record: DestinationRecord, name: str, value: str, *, max_ceiling: int = 50) -> str:
+def apply_setting(record: DestinationRow, name: str, value: str, *, max_ceiling: int = 50) -> str:
     """Set one setting on the record; return a sentence saying what changed, or raise SettingError."""
     if name == "time":
         record.digest_time = parse_time(value)
@@ -89,7 +78,6 @@ def apply_setting(record: DestinationRecord, name: str, value: str, *, max_ceili
     raise SettingError(f"There is no setting `{name}`.")
 
 
-@handles(ChangeSetting)
 async def change_setting(app: App, command: ChangeSetting, actor: Actor, where: Destination) -> SettingsView | Problem:
     async with app.db.session() as session:
         record = await repos.ensure_destination(session, where)
@@ -102,7 +90,6 @@ async def change_setting(app: App, command: ChangeSetting, actor: Actor, where: 
     return settings_view(app, record, changed=changed)
 
 
-@handles(Pause)
 async def pause(app: App, command: Pause, actor: Actor, where: Destination) -> Notice:
     async with app.db.session() as session:
         record = await repos.ensure_destination(session, where)
@@ -113,7 +100,6 @@ async def pause(app: App, command: Pause, actor: Actor, where: Destination) -> N
                   title="Paused", actor_id=actor.user_id, visibility=Visibility.CHANNEL)
 
 
-@handles(Resume)
 async def resume(app: App, command: Resume, actor: Actor, where: Destination) -> Notice:
     async with app.db.session() as session:
         record = await repos.ensure_destination(session, where)
@@ -127,12 +113,11 @@ async def resume(app: App, command: Resume, actor: Actor, where: Destination) ->
     return Notice(first + next_text, title="Resumed", actor_id=actor.user_id, visibility=Visibility.CHANNEL)
 
 
-@handles(Export)
 async def export(app: App, command: Export, actor: Actor, where: Destination) -> ExportView:
     async with app.db.session() as session:
         record = await repos.get_destination(session, where)
         subs = await repos.list_subscriptions(session, record.id) if record and record.id else []
-    record = record or DestinationRecord(platform=where.platform, workspace_id=where.workspace_id,
+    record = record or DestinationRow(platform=where.platform, workspace_id=where.workspace_id,
                                          channel_id=where.channel_id)
     items: list[dict[str, Any]] = []
     for sub in subs:
@@ -159,7 +144,6 @@ def _bad_import(detail: str) -> Problem:
                    "Paste the JSON that `export` printed in another channel: `import {...}`.", code="invalid")
 
 
-@handles(Import)
 async def import_(app: App, command: Import, actor: Actor, where: Destination) -> ImportReport | Problem:
     try:
         data = json.loads(command.payload)

@@ -8,19 +8,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.app import App
-from core.commands import (
-    Actor,
-    Destination,
-    ListSubscriptions,
-    SubscribeCategory,
-    SubscribeTopic,
-    Unfollow,
-    Unsubscribe,
-)
+from core.commands import ListSubscriptions, SubscribeCategory, SubscribeTopic, Unfollow, Unsubscribe
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
-from core.service import handles
+from core.model.context import Actor, Destination
 from core.storage import repos
-from core.storage.models import DeliveryRow, DestinationRecord, SubscriptionRecord
+from core.storage.models import DeliveryRow, DestinationRow, SubscriptionRow
 from core.subscriptions.categories import (
     UnknownCategory,
     category_name,
@@ -29,7 +21,7 @@ from core.subscriptions.categories import (
     normalize_wildcard,
 )
 from core.subscriptions.query import QueryError, parse_query
-from core.subscriptions.schedule import next_digest
+from core.subscriptions.timing import next_digest
 from core.views import Notice, Problem, SubscriptionItem, SubscriptionList, Visibility
 
 
@@ -42,7 +34,7 @@ def limit_problem(limit: int) -> Problem:
     )
 
 
-def next_digest_phrase(app: App, destination: DestinationRecord) -> str:
+def next_digest_phrase(app: App, destination: DestinationRow) -> str:
     if destination.paused:
         return "The digest is paused; `resume` starts it again."
     when = next_digest(destination.digest_time, destination.weekdays, destination.timezone, app.now())
@@ -51,7 +43,7 @@ def next_digest_phrase(app: App, destination: DestinationRecord) -> str:
     return f"New matches arrive in the next digest ({when.strftime('%a %d %b %H:%M')} {destination.timezone})."
 
 
-def describe_subscription(record: SubscriptionRecord) -> str:
+def describe_subscription(record: SubscriptionRow) -> str:
     if record.kind == "topic":
         try:
             return parse_query(record.query or "").describe()
@@ -67,18 +59,17 @@ def describe_subscription(record: SubscriptionRecord) -> str:
     return ", ".join(i for i in ids if i)
 
 
-def subscription_label(record: SubscriptionRecord) -> str:
+def subscription_label(record: SubscriptionRow) -> str:
     return (record.display_name if record.kind == "researcher" else record.query) or "?"
 
 
-async def _room_for_one_more(app: App, session: AsyncSession, destination: DestinationRecord) -> Problem | None:
+async def _room_for_one_more(app: App, session: AsyncSession, destination: DestinationRow) -> Problem | None:
     assert destination.id is not None
     if await repos.count_subscriptions(session, destination.id) >= app.settings.max_subscriptions_per_channel:
         return limit_problem(app.settings.max_subscriptions_per_channel)
     return None
 
 
-@handles(SubscribeTopic)
 async def subscribe_topic(app: App, command: SubscribeTopic, actor: Actor, where: Destination) -> Notice | Problem:
     limit = app.settings.max_query_length
     if len(command.query) > limit:
@@ -118,7 +109,6 @@ def _canonical(text: str | None) -> str | None:
         return None
 
 
-@handles(SubscribeCategory)
 async def subscribe_category(app: App, command: SubscribeCategory, actor: Actor, where: Destination) -> Notice | Problem:
     raw = command.category.strip().removeprefix("cat:")
     try:
@@ -164,7 +154,6 @@ async def matches_last_week(session: AsyncSession, destination_id: int, app: App
     return counts
 
 
-@handles(ListSubscriptions)
 async def list_subscriptions(app: App, command: ListSubscriptions, actor: Actor, where: Destination) -> SubscriptionList:
     async with app.db.session() as session:
         destination = await repos.get_destination(session, where)
@@ -192,7 +181,6 @@ def _not_found(ref: str) -> Problem:
                    "`list` shows this channel's subscriptions and their numbers.", code="not_found")
 
 
-@handles(Unsubscribe)
 async def unsubscribe(app: App, command: Unsubscribe, actor: Actor, where: Destination) -> Notice | Problem:
     number = _number(command.ref)
     if number is None:
@@ -210,7 +198,6 @@ async def unsubscribe(app: App, command: Unsubscribe, actor: Actor, where: Desti
                   title="Unsubscribed", visibility=Visibility.CHANNEL)
 
 
-@handles(Unfollow)
 async def unfollow(app: App, command: Unfollow, actor: Actor, where: Destination) -> Notice | Problem:
     ref = command.query.strip()
     async with app.db.session() as session:
@@ -227,7 +214,7 @@ async def unfollow(app: App, command: Unfollow, actor: Actor, where: Destination
                   title="Unfollowed", visibility=Visibility.CHANNEL)
 
 
-def _pick_followed(people: list[SubscriptionRecord], ref: str) -> SubscriptionRecord | Problem:
+def _pick_followed(people: list[SubscriptionRow], ref: str) -> SubscriptionRow | Problem:
     number = _number(ref)
     if number is not None:
         found = [p for p in people if p.number == number]

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from bots.console.sink import ConsoleSink
-from core.commands import Destination
-from core.digest.sink import DeliveryError, MarkSent
+from core.model.context import Destination
+from core.model.sink import DeliveryError, MarkSent
 from core.views import DigestView
 from tests.fakes import SourceRouter
 

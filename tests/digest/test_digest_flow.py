@@ -12,16 +12,16 @@ from core.commands import Import
 from core.digest.deliver import resume_pending, run_digest, start_run
 from core.digest.ingest import ingest
 from core.digest.plan import plan_digest, window_for
-from core.digest.sink import DeliveryError
+from core.model.sink import DeliveryError
 from core.service import handle
 from core.storage import repos
-from core.storage.models import DeliveryRow, DestinationRecord, DigestRunRow
+from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow
 from core.views import DigestView, Notice, Problem, StatusView
 from tests.digest.conftest import RecordingSink
 from tests.fakes import ask_text
 
 
-async def _destination(app) -> DestinationRecord:  # type: ignore[no-untyped-def]
+async def _destination(app) -> DestinationRow:  # type: ignore[no-untyped-def]
     async with app.db.session() as session:
         return await repos.ensure_destination(session, CONSOLE_DESTINATION)
 
@@ -36,7 +36,7 @@ async def test_topic_category_and_researcher_with_why_lines(channel_app, sink: R
     app = channel_app
     await _subscribe(app, 'subscribe topic diffusion model -medical', "subscribe category cs.RO",
                      "settings max 50")
-    from core.commands import Actor
+    from core.model.context import Actor
 
     manager = Actor("console", "me", can_manage=True)
     payload = {"format": "paper-radar/1", "subscriptions": [
@@ -169,7 +169,7 @@ async def test_quiet_day_sends_nothing_unless_asked(app_factory, synthetic, sink
     assert (await run_digest(app, destination.id)).state == "empty" and sink.messages == []
     await _subscribe(app, "settings quiet-notice on")
     async with app.db.session() as session:
-        row = await session.get(DestinationRecord, destination.id)
+        row = await session.get(DestinationRow, destination.id)
         row.last_digest_at = None
         session.add(row)
         await session.commit()

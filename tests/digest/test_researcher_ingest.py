@@ -5,12 +5,13 @@ from __future__ import annotations
 import httpx
 
 from bots.console.adapter import CONSOLE_DESTINATION
-from core.commands import Actor, Import
+from core.commands import Import
 from core.digest.deliver import run_digest
 from core.digest.ingest import feed_names, ingest
+from core.model.context import Actor
 from core.service import handle
 from core.storage import repos
-from core.storage.models import SubscriptionRecord
+from core.storage.models import SubscriptionRow
 from tests.digest.conftest import THURSDAY, RecordingSink, feed_router
 
 
@@ -68,11 +69,11 @@ async def test_openalex_budget_spent_is_reported_not_fatal(app_factory, recordin
 
 def test_feed_names_cover_what_subscriptions_need() -> None:
     subs = [
-        SubscriptionRecord(destination_id=1, number=1, kind="category", query="cs.LG"),
-        SubscriptionRecord(destination_id=1, number=2, kind="category", query="cs.*"),
-        SubscriptionRecord(destination_id=1, number=3, kind="topic", query="knots cat:math.GT"),
-        SubscriptionRecord(destination_id=1, number=4, kind="topic", query="diffusion"),
-        SubscriptionRecord(destination_id=2, number=1, kind="category", query="hep-th"),
+        SubscriptionRow(destination_id=1, number=1, kind="category", query="cs.LG"),
+        SubscriptionRow(destination_id=1, number=2, kind="category", query="cs.*"),
+        SubscriptionRow(destination_id=1, number=3, kind="topic", query="knots cat:math.GT"),
+        SubscriptionRow(destination_id=1, number=4, kind="topic", query="diffusion"),
+        SubscriptionRow(destination_id=2, number=1, kind="category", query="hep-th"),
     ]
     assert feed_names(subs, "cs.*,stat.ML") == ["cs", "hep-th", "math.GT", "stat.ML"]
 

@@ -10,13 +10,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bots.console.adapter import CONSOLE_DESTINATION
 from core.app import set_current_app
-from core.commands import Destination
 from core.digest import schedule
 from core.digest.ingest import ingest
-from core.papers.records import AuthorRef, PaperRecord
+from core.model.context import Destination
+from core.model.papers import AuthorRef, PaperRecord
 from core.storage import repos
 from core.storage.models import SourceStatusRow
-from core.subscriptions.schedule import digest_trigger, next_digest
+from core.subscriptions.timing import digest_trigger, next_digest
 from tests.digest.conftest import THURSDAY, RecordingSink, feed_router
 from tests.fakes import ask_text
 

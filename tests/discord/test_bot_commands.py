@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
-from core.storage.models import SubscriptionRecord
+from core.storage.models import SubscriptionRow
 from tests.discord.conftest import Bot, running
 from tests.discord.fake_discord import FakeDiscord, Sent
 from tests.discord.payloads import CHANNEL, EVERYONE_PERMS, MEMBER, OTHER_CHANNEL, click, slash
@@ -43,9 +43,9 @@ def as_message(fake: FakeDiscord, sent: Sent) -> dict[str, Any]:
     return fake.message(CHANNEL, sent.body, flags=EPHEMERAL if sent.ephemeral else 0) | {"id": sent.message_id}
 
 
-async def subscriptions(bot: Bot, channel: str = CHANNEL) -> list[SubscriptionRecord]:
+async def subscriptions(bot: Bot, channel: str = CHANNEL) -> list[SubscriptionRow]:
     async with bot.app.db.session() as session:
-        rows = (await session.exec(select(SubscriptionRecord))).all()
+        rows = (await session.exec(select(SubscriptionRow))).all()
     return list(rows)
 
 

@@ -13,9 +13,9 @@ from typing import Any
 from sqlmodel import col, select
 
 from bots.discord.sink import DiscordSink, GlobalPacer
-from core.commands import Destination
 from core.digest.ingest import ingest
-from core.storage.models import DeliveryRow, DestinationRecord
+from core.model.context import Destination
+from core.storage.models import DeliveryRow, DestinationRow
 from core.views import DigestItem, DigestReason, DigestView
 from tests.digest.conftest import THURSDAY, feed_router
 from tests.discord.conftest import Bot, running
@@ -117,7 +117,7 @@ async def test_leaving_a_server_pauses_its_channels(fake: FakeDiscord, discord_a
 
         async def paused() -> list[bool]:
             async with bot.app.db.session() as session:
-                return [d.paused for d in (await session.exec(select(DestinationRecord))).all()]
+                return [d.paused for d in (await session.exec(select(DestinationRow))).all()]
 
         for _ in range(200):  # the event is handled on the client's own time
             if await paused() == [True, True]:
@@ -125,7 +125,7 @@ async def test_leaving_a_server_pauses_its_channels(fake: FakeDiscord, discord_a
             await asyncio.sleep(0.02)
         assert await paused() == [True, True]
         async with bot.app.db.session() as session:
-            reasons = {d.paused_reason for d in (await session.exec(select(DestinationRecord))).all()}
+            reasons = {d.paused_reason for d in (await session.exec(select(DestinationRow))).all()}
         assert reasons == {"the bot was removed from this Discord server; add it again and use /radar resume"}
 
 

@@ -24,11 +24,11 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from core.commands import Destination
 from core.config import PROJECT_ROOT
 from core.digest.ingest import ingest
+from core.model.context import Destination
 from core.storage import repos
-from core.storage.models import DeliveryRow, DestinationRecord, DigestRunRow, PaperRow, SubscriptionRecord
+from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, PaperRow, SubscriptionRow
 from tests.digest.conftest import THURSDAY, feed_router
 from tests.e2e.crash_helpers import SlowFakeSlack
 from tests.fakes import make_app
@@ -57,7 +57,7 @@ async def _prepare(database_url: str, recordings: Path) -> None:
                 session.add(destination)
                 await session.flush()
                 assert destination.id is not None
-                session.add(SubscriptionRecord(destination_id=destination.id, number=1, kind="category",
+                session.add(SubscriptionRow(destination_id=destination.id, number=1, kind="category",
                                                query="cs.LG"))
             await session.commit()
         report = await ingest(app, researchers=False)
@@ -65,7 +65,7 @@ async def _prepare(database_url: str, recordings: Path) -> None:
         now = datetime.now(UTC)
         async with app.db.session() as session:
             await session.execute(update(PaperRow).values(arrived_at=now - timedelta(hours=1)))
-            await session.execute(update(DestinationRecord).values(
+            await session.execute(update(DestinationRow).values(
                 created_at=now - timedelta(days=10), last_digest_at=now - timedelta(days=2)))
             await session.commit()
     finally:
@@ -78,8 +78,8 @@ async def _ledger(database_url: str) -> tuple[dict[str, list[tuple[str, str]]], 
     try:
         async with app.db.session() as session:
             rows = (await session.exec(
-                select(DestinationRecord.channel_id, PaperRow.arxiv_id, DeliveryRow.state)
-                .join(DeliveryRow, col(DeliveryRow.destination_id) == col(DestinationRecord.id))
+                select(DestinationRow.channel_id, PaperRow.arxiv_id, DeliveryRow.state)
+                .join(DeliveryRow, col(DeliveryRow.destination_id) == col(DestinationRow.id))
                 .join(PaperRow, col(PaperRow.id) == col(DeliveryRow.paper_id))
                 .order_by(col(DeliveryRow.destination_id), col(DeliveryRow.run_id), col(DeliveryRow.position))
             )).all()

@@ -47,8 +47,8 @@ from bots.discord.respond import Responder
 from bots.discord.tree import RadarTree, build_tree
 from core.app import App
 from core.digest.matching import SubscriptionSpec
-from core.storage.models import DestinationRecord, SubscriptionRecord
-from core.subscriptions.schedule import digest_trigger, parse_days
+from core.storage.models import DestinationRow, SubscriptionRow
+from core.subscriptions.timing import digest_trigger, parse_days
 from core.views import Problem, View
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.payloads import EVERYONE_PERMS, MANAGER, MEMBER, slash
@@ -281,8 +281,8 @@ async def assert_database_valid(app: App) -> tuple[int, int]:
                         assert len(value) <= column.type.length, (
                             f"{table.name}.{column.name} holds {len(value)} characters (limit {column.type.length}): "
                             f"{value[:80]!r}")
-        destinations = list((await session.exec(select(DestinationRecord))).all())
-        subscriptions = list((await session.exec(select(SubscriptionRecord))).all())
+        destinations = list((await session.exec(select(DestinationRow))).all())
+        subscriptions = list((await session.exec(select(SubscriptionRow))).all())
     for d in destinations:
         assert re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", d.digest_time), d.digest_time
         ZoneInfo(d.timezone)
@@ -548,7 +548,7 @@ async def test_the_database_check_rejects_what_no_command_may_store(app_factory:
     await assert_database_valid(app)
     for column, bad in (("weekdays", "fri-mon"), ("digest_time", "8:5"), ("timezone", "Mars/Olympus")):
         async with app.db.session() as session:
-            destination = (await session.exec(select(DestinationRecord))).one()
+            destination = (await session.exec(select(DestinationRow))).one()
             original = getattr(destination, column)
             setattr(destination, column, bad)
             session.add(destination)
@@ -556,12 +556,12 @@ async def test_the_database_check_rejects_what_no_command_may_store(app_factory:
         with pytest.raises((AssertionError, ValueError, LookupError)):
             await assert_database_valid(app)
         async with app.db.session() as session:
-            destination = (await session.exec(select(DestinationRecord))).one()
+            destination = (await session.exec(select(DestinationRow))).one()
             setattr(destination, column, original)
             session.add(destination)
             await session.commit()
     async with app.db.session() as session:
-        subscription = (await session.exec(select(SubscriptionRecord))).one()
+        subscription = (await session.exec(select(SubscriptionRow))).one()
         subscription.query = "diffusion\u202e\x9b"
         session.add(subscription)
         await session.commit()

@@ -31,7 +31,7 @@ from bots.web import create_web_app
 from core.app import App
 from core.digest.deliver import run_digest
 from core.digest.schedule import active_destinations
-from core.storage.models import DeliveryRow, DestinationRecord, DigestRunRow, SubscriptionRecord
+from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, SubscriptionRow
 from tests.discord.conftest import Bot, running
 from tests.discord.fake_discord import FakeDiscord, Sent
 from tests.discord.payloads import click, slash
@@ -55,13 +55,13 @@ RESEARCHER = "A5100000002"  # Maria Garcia, in the synthetic OpenAlex answers
 async def stored(app: App, platform: str, workspace: str, channel: str) -> dict[str, Any]:
     """Every row of one destination: the channel, its subscriptions, its ledger and its digest runs."""
     async with app.db.session() as session:
-        record = (await session.exec(select(DestinationRecord).where(
-            DestinationRecord.platform == platform, DestinationRecord.workspace_id == workspace,
-            DestinationRecord.channel_id == channel))).first()
+        record = (await session.exec(select(DestinationRow).where(
+            DestinationRow.platform == platform, DestinationRow.workspace_id == workspace,
+            DestinationRow.channel_id == channel))).first()
         if record is None:
             return {}
-        subs = (await session.exec(select(SubscriptionRecord).where(
-            SubscriptionRecord.destination_id == record.id).order_by(col(SubscriptionRecord.number)))).all()
+        subs = (await session.exec(select(SubscriptionRow).where(
+            SubscriptionRow.destination_id == record.id).order_by(col(SubscriptionRow.number)))).all()
         ledger = (await session.exec(select(DeliveryRow).where(
             DeliveryRow.destination_id == record.id).order_by(col(DeliveryRow.id)))).all()
         runs = (await session.exec(select(DigestRunRow).where(

@@ -37,7 +37,7 @@ from core.digest import schedule
 from core.digest.deliver import RunOutcome
 from core.digest.ingest import FEED_KEY, IngestReport, ingest
 from core.storage import repos
-from core.storage.models import DeliveryRow, DigestRunRow, SourceStatusRow, SubscriptionRecord
+from core.storage.models import DeliveryRow, DigestRunRow, SourceStatusRow, SubscriptionRow
 from core.views import Problem, View
 from tests.digest.conftest import THURSDAY, RecordingSink
 from tests.fakes import FakeTime, SourceRouter, ask_text, make_app, read_json
@@ -89,7 +89,7 @@ class Kept:
 
 async def kept(app: App) -> Kept:
     async with app.db.session() as session:
-        subs = (await session.exec(select(SubscriptionRecord))).all()
+        subs = (await session.exec(select(SubscriptionRow))).all()
         rows = (await session.exec(select(DeliveryRow))).all()
     return Kept(
         frozenset((s.destination_id, s.number, s.kind, s.query, s.openalex_id, s.display_name) for s in subs),

@@ -8,7 +8,8 @@ import sqlite3
 
 from sqlalchemy.exc import OperationalError
 
-from core.commands import Actor, Destination, parse_command
+from core.commands import parse_command
+from core.model.context import Actor, Destination
 from core.service import handle
 from core.storage import repos
 from core.views import Notice, Problem, View

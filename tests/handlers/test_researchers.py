@@ -18,10 +18,11 @@ import pytest
 from sqlmodel import select
 
 from bots.console.adapter import CONSOLE_DESTINATION
-from core.commands import Actor, Follow, LookupResearcher, PickCandidate
+from core.commands import Follow, LookupResearcher, PickCandidate
+from core.model.context import Actor
 from core.researchers.profile import sparkline, works_per_year
 from core.service import handle
-from core.storage.models import ResearcherRow, SubscriptionRecord
+from core.storage.models import ResearcherRow, SubscriptionRow
 from core.views import Notice, PickList, Problem, ResearcherCard, SubscriptionList, Visibility
 from tests.fakes import SourceRouter, ask_text
 from tests.sources.cassettes import Cassette
@@ -99,9 +100,9 @@ def empty_answers(router: SourceRouter, synthetic: Path) -> SourceRouter:
     return router
 
 
-async def subscriptions(app: Any) -> list[SubscriptionRecord]:
+async def subscriptions(app: Any) -> list[SubscriptionRow]:
     async with app.db.session() as session:
-        return list((await session.exec(select(SubscriptionRecord))).all())
+        return list((await session.exec(select(SubscriptionRow))).all())
 
 
 # ---------------------------------------------------------------- pure pieces

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from core.papers.records import PaperRecord
+from core.model.papers import PaperRecord
 from core.storage import repos
 from core.storage.models import DigestRunRow, SourceStatusRow
 from core.views import StatusView

@@ -6,7 +6,8 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.commands import Actor, Destination, SubscribeTopic, Unsubscribe
+from core.commands import SubscribeTopic, Unsubscribe
+from core.model.context import Actor, Destination
 from core.service import handle
 from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, SubscriptionList, Visibility
 from tests.fakes import ask_text

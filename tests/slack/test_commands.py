@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from bots.slack.render import render
 from core import views as v
-from core.storage.models import DestinationRecord, SubscriptionRecord
+from core.storage.models import DestinationRow, SubscriptionRow
 from tests.slack.blockcheck import check_message
 from tests.slack.conftest import (
     ADMIN,
@@ -32,10 +32,10 @@ from tests.slack.conftest import (
 from tests.slack.fake_slack import TEAM
 
 
-async def subscriptions(harness: Harness, channel: str = CHANNEL) -> list[SubscriptionRecord]:
+async def subscriptions(harness: Harness, channel: str = CHANNEL) -> list[SubscriptionRow]:
     async with harness.app.db.session() as session:
-        rows = await session.exec(select(SubscriptionRecord).join(DestinationRecord).where(
-            DestinationRecord.channel_id == channel))
+        rows = await session.exec(select(SubscriptionRow).join(DestinationRow).where(
+            DestinationRow.channel_id == channel))
         return list(rows.all())
 
 
@@ -242,5 +242,5 @@ async def test_bad_signature_and_stale_timestamp_are_refused_with_nothing_change
     assert refused.status_code == 401
     await asyncio.sleep(0.1)
     async with harness.app.db.session() as session:
-        assert (await session.exec(select(DestinationRecord))).all() == []
+        assert (await session.exec(select(DestinationRow))).all() == []
     assert harness.fake.calls == [] and harness.fake.answers() == []

@@ -17,7 +17,7 @@ from sqlmodel import select
 from bots.slack.app import build_slack, slack_mode
 from bots.slack.oauth import SEALED, TokenCipher, TokenKeyError
 from bots.slack.workspace import UNINSTALLED
-from core.storage.models import DestinationRecord, SubscriptionRecord
+from core.storage.models import DestinationRow, SubscriptionRow
 from tests.slack.conftest import ADMIN, CHANNEL, Harness, HarnessFactory, add_papers, command_body, text_of
 from tests.slack.fake_slack import TEAM, serve_socket
 
@@ -49,14 +49,14 @@ async def install(harness: Harness, code: str, team: str = OTHER_TEAM, token: st
     assert done.status_code == 200, done.text
 
 
-async def destinations(harness: Harness) -> dict[tuple[str, str], DestinationRecord]:
+async def destinations(harness: Harness) -> dict[tuple[str, str], DestinationRow]:
     async with harness.app.db.session() as session:
-        rows = (await session.exec(select(DestinationRecord))).all()
+        rows = (await session.exec(select(DestinationRow))).all()
     return {(r.workspace_id, r.channel_id): r for r in rows}
 
 
-async def eventually(harness: Harness, done: Callable[[dict[tuple[str, str], DestinationRecord]], bool],
-                     within: float = 5.0) -> dict[tuple[str, str], DestinationRecord]:
+async def eventually(harness: Harness, done: Callable[[dict[tuple[str, str], DestinationRow]], bool],
+                     within: float = 5.0) -> dict[tuple[str, str], DestinationRow]:
     """Events are acked before their listener runs: wait for its effect."""
     deadline = time.monotonic() + within
     while not done(found := await destinations(harness)):
@@ -121,7 +121,7 @@ async def test_uninstall_pauses_the_workspace_and_reinstall_resumes_it(make_harn
     assert found[(OTHER_TEAM, "C2")].paused and found[(OTHER_TEAM, "C3")].paused_reason == "paused by a channel manager"
     assert not found[(TEAM, CHANNEL)].paused  # other workspaces are untouched
     async with harness.app.db.session() as session:
-        assert len((await session.exec(select(SubscriptionRecord))).all()) == 4  # subscriptions are kept
+        assert len((await session.exec(select(SubscriptionRow))).all()) == 4  # subscriptions are kept
     store = harness.slack.installation_store
     assert store is not None and await store.bot_token(OTHER_TEAM) is None
 

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from bots.slack.sink import ChannelPacer, classify
 from core.digest.deliver import deliver_run
-from core.storage.models import DeliveryRow, DestinationRecord, DigestRunRow
+from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow
 from tests.slack.blockcheck import check_message
 from tests.slack.conftest import CHANNEL, Harness, add_papers, text_of
 
@@ -29,9 +29,9 @@ async def ledger(harness: Harness) -> list[DeliveryRow]:
         return list((await session.exec(select(DeliveryRow).order_by(col(DeliveryRow.position)))).all())
 
 
-async def destination(harness: Harness, channel: str = CHANNEL) -> DestinationRecord:
+async def destination(harness: Harness, channel: str = CHANNEL) -> DestinationRow:
     async with harness.app.db.session() as session:
-        found = (await session.exec(select(DestinationRecord).where(DestinationRecord.channel_id == channel))).one()
+        found = (await session.exec(select(DestinationRow).where(DestinationRow.channel_id == channel))).one()
     return found
 
 

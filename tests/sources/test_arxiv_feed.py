@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.papers.records import PaperRecord
+from core.model.papers import PaperRecord
 from core.sources import arxiv_api
 from core.sources.arxiv_feed import FeedResult, feed_path, fetch_feed, parse_feed
 from core.sources.arxiv_text import split_authors, tex_to_unicode

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from core.ids import InvalidId
-from core.researchers.records import AuthorCandidate, AuthorProfile
+from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.sources.http import BadRequest, NotFound, RateLimited, Unavailable
 from core.sources.openalex import OpenAlexSource, parse_author, parse_work
 from core.sources.parsing import parse_items

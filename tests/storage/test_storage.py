@@ -15,9 +15,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from core.commands import Destination
 from core.config import _sync_database_url
-from core.papers.records import AuthorRef, PaperRecord
+from core.model.context import Destination
+from core.model.papers import AuthorRef, PaperRecord
 from core.storage import repos
 from core.storage.db import Database, head_revision, upgrade
 from core.storage.models import DeliveryRow, DigestRunRow, utcnow

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from core.digest.matching import SubscriptionSpec
-from core.papers.records import AuthorRef, PaperRecord
+from core.model.papers import AuthorRef, PaperRecord
 from core.sources.arxiv_feed import parse_feed
 
 FEED = "arxiv_rss/rss_all_archives_2024-11-28.xml"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from core.digest.matching import DigestOptions, SubscriptionSpec, build_digests
 from core.digest.names import names_compatible, parse_name
 from core.ids import normalize_openalex_id
-from core.papers.records import AuthorRef, PaperRecord
+from core.model.papers import AuthorRef, PaperRecord
 from core.subscriptions.categories import matching_category
 from core.subscriptions.query import QueryError, match
 from core.subscriptions.text import tokenize

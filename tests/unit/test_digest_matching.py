@@ -17,7 +17,7 @@ from core.digest.matching import (
     SubscriptionSpec,
     build_digests,
 )
-from core.papers.records import AuthorRef, PaperRecord
+from core.model.papers import AuthorRef, PaperRecord
 from core.subscriptions.categories import UnknownCategory
 from core.subscriptions.query import QueryError, match, parse_query
 from core.subscriptions.text import tokenize

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.commands import Actor, Destination, Help, Pause, SubscribeTopic
+from core.commands import Help, Pause, SubscribeTopic
+from core.model.context import Actor, Destination
 from core.service import handle
 from core.views import HelpView, Problem
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from core.commands import Destination
+from core.model.context import Destination
 from core.views import DigestView
 
 # Called after each platform message is accepted: the papers it carried (in order) and its message id.

@@ -1,0 +1,24 @@
+"""Who asked and where: the two facts an adapter adds to every command it hands to core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked: `can_manage` is set by the adapter from the platform's permissions."""
+
+    platform: str
+    user_id: str
+    can_manage: bool = False
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where the command came from and where answers and digests go."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str
