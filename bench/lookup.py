@@ -19,7 +19,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import machine, recordings
-from core.app import App
+from core.bootstrap import build_app
 from core.commands import LookupResearcher
 from core.config import Settings
 from core.model.context import Actor, Destination
@@ -50,7 +50,7 @@ async def main_async() -> int:
         upgrade(url)
         settings = Settings(_env_file=None, DATABASE_URL=url, OPENALEX_API_KEY="bench",  # type: ignore[call-arg]
                             RADAR_OPENALEX_URL="http://127.0.0.1:9103")
-        app = App.create(settings, transport=httpx.MockTransport(answer))
+        app = build_app(settings, transport=httpx.MockTransport(answer))
         actor, where = Actor("console", "bench", can_manage=True), Destination("console", "bench", "bench")
         command = LookupResearcher("A5023888391")
         cold, cached = [], []

@@ -55,14 +55,15 @@ def run_web(port: int) -> None:
 
     from bots.slack.app import build_slack
     from bots.web import create_web_app
-    from core.app import App, set_current_app
+    from core.app import set_current_app
+    from core.bootstrap import attach_sink, build_app
     from core.config import Settings
 
-    app = App.create(Settings())
+    app = build_app(Settings())
     set_current_app(app)
     slack = build_slack(app)
     assert slack is not None, "Slack settings missing"
-    app.sinks["slack"] = slack.sink
+    attach_sink(app, "slack", slack.sink)
     web = create_web_app(app, routes=slack.routes)
     uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
 

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import date
 
 from core.config import Settings, get_settings
-from core.logsetup import configure_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +56,8 @@ def _iso_date(text: str) -> date:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = get_settings()
+    from core.bootstrap import configure_logging  # after parsing: `radar --help` needs none of core
+
     configure_logging(settings, quiet=args.command in ("ask", "console"))
     if args.command == "db":
         return _db(settings, args.db_command)
@@ -86,43 +87,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _db(settings: Settings, command: str) -> int:
-    from core.storage.db import Database, upgrade
+    from core import bootstrap
 
     if command == "upgrade":
-        upgrade(settings.database_url)
+        bootstrap.upgrade_database(settings)
         print("database is up to date")
         return 0
-
-    async def current() -> str | None:
-        db = Database.from_settings(settings)
-        try:
-            return await db.schema_revision()
-        finally:
-            await db.dispose()
-
-    print(asyncio.run(current()) or "empty (run `radar db upgrade`)")
+    print(asyncio.run(bootstrap.schema_revision(settings)) or "empty (run `radar db upgrade`)")
     return 0
 
 
 async def _ask(settings: Settings, text: str, as_json: bool) -> int:
     from bots.console.adapter import ask, exit_code
     from bots.console.render import render
-    from core.app import App, set_current_app
-    from core.storage.db import upgrade
+    from bots.console.sink import ConsoleSink
+    from core.bootstrap import running_app
     from core.views import view_to_json
 
-    if settings.is_sqlite:
-        await asyncio.to_thread(upgrade, settings.database_url)
-    from bots.console.sink import ConsoleSink
-
-    app = App.create(settings)
-    app.sinks["console"] = ConsoleSink()
-    set_current_app(app)
-    try:
+    async with running_app(settings, sinks={"console": ConsoleSink()}) as app:
         view = await ask(app, text)
-    finally:
-        await app.aclose()
-        set_current_app(None)
     output = view_to_json(view) if as_json else render(view)
     stream = sys.stderr if exit_code(view) == 2 else sys.stdout
     print(output, file=stream)
@@ -137,34 +120,11 @@ def _progress_bar(stage: str, done: int, total: int) -> None:
 
 
 async def _ingest(settings: Settings, day: date | None, researchers: bool) -> int:
-    from core.app import App
-    from core.digest.ingest import ingest
-    from core.storage.db import upgrade
+    from core.bootstrap import describe_ingest, ingest_once
 
-    if settings.is_sqlite:
-        await asyncio.to_thread(upgrade, settings.database_url)
-    app = App.create(settings)
-    try:
-        report = await ingest(app, day=day, progress=_progress_bar, researchers=researchers)
-    finally:
-        await app.aclose()
-    feeds = "+".join(report.feeds) or "nothing (no subscriptions yet)"
-    print(f"feeds: {feeds}")
-    if report.feed_date:
-        print(f"feed date: {report.feed_date}{' (STALE: retry later)' if report.stale else ''}")
-    print(f"stored {report.stored} papers: {report.new} new, {report.updates} new versions, "
-          f"{report.skipped} unreadable items skipped")
-    if report.researchers_checked:
-        print(f"followed researchers checked: {report.researchers_checked} ({report.works_stored} works)")
-    if report.backfill and not report.backfill.failed:
-        from core.digest.backfill import describe_days
-
-        print(f"missed days {describe_days(report.backfill.missed)}: {report.backfill.fetched} papers from the "
-              f"arXiv API, {report.backfill.new} not seen before")
-    if report.quiet and not report.stale:
-        print("a quiet day: arXiv announced nothing in these categories")
-    for problem in report.problems:
-        print(f"problem: {problem}")
+    report = await ingest_once(settings, day=day, progress=_progress_bar, researchers=researchers)
+    for line in describe_ingest(report):
+        print(line)
     return 0 if report.complete else 1
 
 

@@ -10,13 +10,11 @@ import signal
 import uvicorn
 
 from bots.web import create_web_app
-from core.app import App, set_current_app
+from core import bootstrap
+from core.bootstrap import App
 from core.config import Settings
-from core.digest.schedule import build_scheduler, start_clock, stop_clock
-from core.storage.db import upgrade
 
 log = logging.getLogger("radar.serve")
-ROLES = ("all", "web", "clock", "discord")
 
 
 def describe_roles(settings: Settings, role: str) -> dict[str, str | None]:
@@ -36,11 +34,12 @@ def describe_roles(settings: Settings, role: str) -> dict[str, str | None]:
 
 
 async def serve(settings: Settings, role: str = "all") -> None:
-    if settings.is_sqlite:
-        # Nothing to install or run first on the single-machine default: bring the schema up to date here.
-        await asyncio.to_thread(upgrade, settings.database_url)
-    app = App.create(settings)
-    set_current_app(app)
+    async with bootstrap.running_app(settings) as app:
+        await _serve(app, role)
+
+
+async def _serve(app: App, role: str) -> None:
+    settings = app.settings
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -63,7 +62,8 @@ async def serve(settings: Settings, role: str = "all") -> None:
 
         slack = build_slack(app)
         if slack is not None:
-            app.sinks["slack"] = slack.sink  # web sends `digest now`, the clock the scheduled digests
+            # web sends `digest now`, the clock the scheduled digests; the integration closes it itself
+            bootstrap.attach_sink(app, "slack", slack.sink)
     try:
         if "web" in wanted:
             web = create_web_app(app, routes=slack.routes if slack else ())
@@ -78,15 +78,13 @@ async def serve(settings: Settings, role: str = "all") -> None:
             from bots.console.sink import ConsoleSink
 
             # The console channel's digests print here, in the service's output.
-            app.sinks.setdefault("console", ConsoleSink())
+            bootstrap.attach_sink(app, "console", ConsoleSink(), replace=False)
             if settings.discord_bot_token:
                 from bots.discord.sink import DiscordSink
 
                 # Digests go out over Discord's HTTP API: the clock needs no gateway connection.
-                app.sinks.setdefault("discord", DiscordSink(settings))
-            scheduler = build_scheduler(settings)
-            await start_clock(app, scheduler)
-            log.info("clock: scheduler started (%d jobs)", len(scheduler.get_jobs()))
+                bootstrap.attach_sink(app, "discord", DiscordSink(settings), replace=False)
+            scheduler = await bootstrap.start_clock(app)
         if "discord" in wanted and settings.discord_bot_token:
             from bots.discord.client import run_discord
 
@@ -105,17 +103,11 @@ async def serve(settings: Settings, role: str = "all") -> None:
         if server is not None:
             server.should_exit = True
         if scheduler is not None:
-            stop_clock(scheduler)
+            bootstrap.stop_clock(scheduler)
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=10)
         if slack is not None:
-            await slack.aclose()  # lets answers in flight finish, then closes its HTTP sessions
-        for sink in list(app.sinks.values()):
-            if slack is not None and sink is slack.sink:
-                continue
-            closer = getattr(sink, "aclose", None)
-            if closer is not None:  # e.g. the Discord sink's own HTTP client
-                await closer()
-        await app.aclose()
-        set_current_app(None)
+            # Lets answers in flight finish, then closes its HTTP sessions; the App's close skips it after.
+            await slack.aclose()
+            app.sinks.pop("slack", None)

@@ -1,22 +1,16 @@
-"""The running core: settings, database and source clients, created once per process."""
+"""The running core: settings, database and source clients, one per process (built by `core.bootstrap`)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import httpx
-
-from core.config import Settings, get_settings
-from core.logsetup import protect_library_loggers
-from core.sources.http import Clock, Sleep
+from core.config import Settings
 from core.sources.hub import SourceHub
 from core.storage.db import Database
 
@@ -45,25 +39,6 @@ class App:
     # Names this process in digest-run leases (several clock processes may share one database).
     instance_id: str = field(default_factory=_instance_id)
 
-    @classmethod
-    def create(
-        cls,
-        settings: Settings | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Sleep = asyncio.sleep,
-        clock: Clock = time.monotonic,
-        now: Callable[[], datetime] = _utcnow,
-    ) -> App:
-        settings = settings or get_settings()
-        protect_library_loggers(settings)
-        return cls(
-            settings=settings,
-            db=Database.from_settings(settings),
-            sources=SourceHub(settings, transport=transport, sleep=sleep, clock=clock),
-            now=now,
-        )
-
     async def aclose(self) -> None:
         await self.sources.aclose()
         await self.db.dispose()
@@ -80,5 +55,5 @@ def set_current_app(app: App | None) -> None:
 
 def current_app() -> App:
     if _current is None:
-        raise RuntimeError("no App is configured; call core.app.set_current_app(App.create()) first")
+        raise RuntimeError("no App is configured; start it through core.bootstrap.running_app()")
     return _current

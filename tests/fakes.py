@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from bots.console.adapter import ask
-from core.app import App
+from core.bootstrap import App, build_app
 from core.config import Settings
 from core.views import View
 
@@ -102,7 +102,7 @@ def make_app(
     router = router or SourceRouter()
     time = time or FakeTime()
     clock_now = now or datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
-    return App.create(
+    return build_app(
         settings_for(database_url, **settings),
         transport=httpx.MockTransport(router),
         sleep=time.sleep,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 
-from core.app import App
+from core.bootstrap import App
 from core.commands import UsageError, parse_command
 from core.model.context import Actor, Destination
 from core.service import handle

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from bots.console.adapter import ask
 from bots.console.render import render
-from core.app import App, set_current_app
+from core import bootstrap
 from core.config import Settings
-from core.storage.db import upgrade
 
 HISTORY = Path("var") / "console_history"
 BANNER = "Paper Radar console. Type `help` for commands, `quit` to leave. This terminal is one channel."
@@ -25,14 +24,12 @@ def run_console(settings: Settings) -> int:
         HISTORY.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
             readline.read_history_file(HISTORY)
-    if settings.is_sqlite:
-        upgrade(settings.database_url)
     loop = asyncio.new_event_loop()
     from bots.console.sink import ConsoleSink
 
-    app = App.create(settings)
-    app.sinks["console"] = ConsoleSink()
-    set_current_app(app)
+    # One App for the whole conversation, opened and closed on this loop (input() blocks between commands).
+    session = bootstrap.running_app(settings, sinks={"console": ConsoleSink()})
+    app = loop.run_until_complete(session.__aenter__())
     print(BANNER)
     try:
         while True:
@@ -48,9 +45,8 @@ def run_console(settings: Settings) -> int:
             view = loop.run_until_complete(ask(app, line))
             print(render(view))
     finally:
-        loop.run_until_complete(app.aclose())
+        loop.run_until_complete(session.__aexit__(None, None, None))
         loop.close()
-        set_current_app(None)
         if readline is not None:
             with contextlib.suppress(OSError):
                 readline.write_history_file(HISTORY)

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from bots.discord import limits
 from bots.discord.limits import fit
-from core.app import App
+from core.bootstrap import App
 from core.model.context import Destination
 from core.researchers.lookup import hashed_key
 from core.sources.http import SourceError

@@ -20,7 +20,7 @@ from core.config import Settings
 if TYPE_CHECKING:
     import discord
 
-    from core.app import App
+    from core.bootstrap import App
 
 SCOPES = ("bot", "applications.commands")
 
@@ -106,13 +106,10 @@ def run_discord_cli(settings: Settings, args: argparse.Namespace, out: TextIO = 
 
 
 async def _sync(settings: Settings, guild_id: int | None, out: TextIO) -> int:
-    from core.app import App
+    from core.bootstrap import running_app
 
-    app = App.create(settings)
-    try:
+    async with running_app(settings, migrate=False, current=False) as app:
         names = await sync_commands(app, guild_id)
-    finally:
-        await app.aclose()
     where = f"server {guild_id} (visible now)" if guild_id else "every server (Discord may take up to an hour)"
     print(f"registered /{', /'.join(names)} in {where}", file=out)
     return 0

@@ -19,7 +19,7 @@ from bots.discord.buttons import RadarButton
 from bots.discord.respond import PLATFORM, Responder
 from bots.discord.sink import MAX_RATELIMIT_WAIT_S, DiscordSink, GlobalPacer, pacing_trace
 from bots.discord.tree import RadarTree, build_tree
-from core.app import App
+from core.bootstrap import App
 from core.config import Settings
 from core.storage import repos
 

@@ -18,7 +18,7 @@ from bots.discord import limits
 from bots.discord.buttons import build_view
 from bots.discord.message import AMBER, NO_MENTIONS, Outgoing, embed
 from bots.discord.render import render
-from core.app import App
+from core.bootstrap import App
 from core.commands import (
     Command,
     DigestNow,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 from dataclasses import dataclass, field
 
@@ -34,7 +33,7 @@ from bots.slack.listeners import Listeners, register
 from bots.slack.oauth import InstallationStore, StateStore, TokenCipher
 from bots.slack.sink import SlackSink, client_for
 from bots.slack.workspace import resume_workspace
-from core.app import App
+from core.bootstrap import App
 from core.config import Settings
 
 BOLT_LOGGER = "radar.slack.bolt"

@@ -38,7 +38,7 @@ from bots.slack.render import (
     ACTION_UNSUBSCRIBE,
     render,
 )
-from core.app import App
+from core.bootstrap import App
 from core.commands import Command, Help, UsageError, parse_command
 from core.help import help_view
 from core.model.context import Destination

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from core.app import App
+from core.bootstrap import App
 from core.storage import repos
 
 log = logging.getLogger(__name__)

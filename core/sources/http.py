@@ -229,10 +229,6 @@ class SourceClient:
             log.warning("%s: unreadable JSON from %s: %s", self.name, path, exc)
             raise Unavailable(self.name, "answered with something that is not JSON") from exc
 
-    async def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
-        response = await self.get(path, params)
-        return response.text
-
     def _remember_rate_limit(self, response: httpx.Response) -> None:
         headers = {k.lower(): v for k, v in response.headers.items() if k.lower().startswith("x-ratelimit")}
         if headers:

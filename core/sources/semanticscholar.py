@@ -224,10 +224,6 @@ def parse_author(data: dict[str, Any]) -> AuthorProfile:
     )
 
 
-def parse_author_candidate(data: dict[str, Any]) -> AuthorCandidate:
-    return parse_author(data).to_candidate()
-
-
 def parse_paper(data: dict[str, Any]) -> PaperRecord:
     """A paper; the title may be empty when the caller asked for other fields only."""
     paper_id = data.get("paperId")

@@ -13,7 +13,7 @@ import pytest
 
 from bots.discord.client import run_discord
 from bots.discord.limits import check_message_limits
-from core.app import App
+from core.bootstrap import App
 from tests.discord.fake_discord import FakeDiscord, Sent
 from tests.discord.payloads import CHANNEL, GUILD, OTHER_CHANNEL
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from core.app import App
+from core.bootstrap import App
 from core.digest import backfill
 from core.digest.backfill import BACKFILL_KEY
 from core.digest.ingest import FEED_KEY, ingest

@@ -45,7 +45,7 @@ from bots.discord.client import intents
 from bots.discord.limits import check_message_limits
 from bots.discord.respond import Responder
 from bots.discord.tree import RadarTree, build_tree
-from core.app import App
+from core.bootstrap import App
 from core.digest.matching import SubscriptionSpec
 from core.storage.models import DestinationRow, SubscriptionRow
 from core.subscriptions.timing import digest_trigger, parse_days

@@ -28,7 +28,7 @@ from bots.slack.app import build_slack
 from bots.slack.render import ACTION_DIGEST_MORE, ACTION_FOLLOW, ACTION_UNSUBSCRIBE
 from bots.slack.workspace import UNINSTALLED
 from bots.web import create_web_app
-from core.app import App
+from core.bootstrap import App
 from core.digest.deliver import run_digest
 from core.digest.schedule import active_destinations
 from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, SubscriptionRow

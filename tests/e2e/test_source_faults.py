@@ -32,7 +32,8 @@ from sqlmodel import select
 from bots.console.adapter import CONSOLE_DESTINATION
 from bots.discord.limits import check_message_limits
 from bots.discord.render_digest import render_digest as render_discord_digest
-from core.app import App, set_current_app
+from core.app import set_current_app
+from core.bootstrap import App
 from core.digest import schedule
 from core.digest.deliver import RunOutcome
 from core.digest.ingest import FEED_KEY, IngestReport, ingest

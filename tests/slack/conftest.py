@@ -22,7 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bots.slack.app import SlackIntegration, build_slack
 from bots.web import create_web_app
-from core.app import App
+from core.bootstrap import App
 from tests.fakes import SourceRouter, read_json
 from tests.slack.fake_slack import TEAM, FakeSlack, serve_fake
 
