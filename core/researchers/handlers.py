@@ -19,8 +19,8 @@ from core.researchers.lookup import (
     query_for,
 )
 from core.researchers.profile import build_card, plausible_names, work_summary
-from core.storage import repos
-from core.storage.models import SubscriptionRow
+from core.storage import channels, repos
+from core.storage.channels import Subscription
 from core.subscriptions.handlers import limit_problem, next_digest_phrase
 from core.views import Candidate, Notice, PickList, Problem, View, Visibility
 
@@ -132,7 +132,7 @@ async def _card(app: App, found: Found, where: Destination) -> View:
                       stale_since=found.fetched_at if found.stale else None)
 
 
-def _same_person(record: SubscriptionRow, profile: AuthorProfile) -> bool:
+def _same_person(record: Subscription, profile: AuthorProfile) -> bool:
     if record.kind != "researcher":
         return False
     openalex = {i for i in (profile.openalex_id, profile.merged_from) if i}
@@ -143,12 +143,12 @@ def _same_person(record: SubscriptionRow, profile: AuthorProfile) -> bool:
     )
 
 
-async def _followed_as(app: App, where: Destination, profile: AuthorProfile) -> SubscriptionRow | None:
+async def _followed_as(app: App, where: Destination, profile: AuthorProfile) -> Subscription | None:
     async with app.db.session() as session:
-        destination = await repos.get_destination(session, where)
-        if destination is None or destination.id is None:
+        channel = await channels.find_channel(session, where)
+        if channel is None:
             return None
-        records = await repos.list_subscriptions(session, destination.id)
+        records = await channels.list_subscriptions(session, channel.id)
     return next((r for r in records if _same_person(r, profile)), None)
 
 
@@ -158,17 +158,16 @@ async def _followed_as(app: App, where: Destination, profile: AuthorProfile) -> 
 async def _follow(app: App, profile: AuthorProfile, actor: Actor, where: Destination) -> Notice | Problem:
     name = profile.display_name[:300]
     async with app.db.session() as session:
-        destination = await repos.ensure_destination(session, where)
-        assert destination.id is not None
-        records = await repos.list_subscriptions(session, destination.id)
+        channel = await channels.ensure_channel(session, where)
+        records = await channels.list_subscriptions(session, channel.id)
         existing = next((r for r in records if _same_person(r, profile)), None)
         if existing is not None:
             return Notice(f"This channel already follows {existing.display_name or name} as #{existing.number}.")
         if len(records) >= app.settings.max_subscriptions_per_channel:
             return limit_problem(app.settings.max_subscriptions_per_channel)
-        record = await repos.add_subscription(
+        record = await channels.add_subscription(
             session,
-            destination,
+            channel.id,
             kind="researcher",
             openalex_id=profile.openalex_id,
             orcid=profile.orcid,
@@ -181,7 +180,7 @@ async def _follow(app: App, profile: AuthorProfile, actor: Actor, where: Destina
     place = f" ({profile.institutions[0]})" if profile.institutions else ""
     return Notice(
         f"This channel now follows {name}{place} as #{record.number}: their new papers will come in the digest. "
-        + next_digest_phrase(app, destination),
+        + next_digest_phrase(app, channel.settings),
         title="Following",
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,

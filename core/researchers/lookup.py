@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-
 from core.app import App
 from core.ids import (
     InvalidId,
@@ -34,7 +31,7 @@ from core.sources.http import NotFound, RateLimited, SourceError
 from core.sources.openalex import OpenAlexBudget, OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
 from core.storage import repos
-from core.storage.models import ResearcherRow
+from core.storage.researchers import SavedProfile, find_saved_profile, save_profile
 from core.views import Problem
 
 log = logging.getLogger(__name__)
@@ -245,19 +242,19 @@ class ResearcherLookup:
 
     async def profile(self, query: ResearcherQuery) -> Found:
         """The profile behind an id, from the database while fresh, else from the source that owns the id."""
-        row = await self._row_for(query)
+        saved = await self._saved(query)
         now = self.app.now()
-        fetched = _aware(row.fetched_at, now) if row is not None else None
-        if row is not None and row.profile and fetched is not None and fetched + self.ttl > now:
-            return Found(AuthorProfile.from_json(row.profile), fetched_at=fetched)
+        fetched = _aware(saved.fetched_at, now) if saved is not None else None
+        if saved is not None and saved.profile and fetched is not None and fetched + self.ttl > now:
+            return Found(AuthorProfile.from_json(saved.profile), fetched_at=fetched)
         try:
             profile = await self._fetch_profile(query)
         except NotFound as error:
             raise LookupProblem(self._unknown_id_problem(query)) from error
         except SourceError as error:
-            if row is not None and row.profile:
+            if saved is not None and saved.profile:
                 log.warning("serving a saved profile for %s: %s", query.value, error)
-                return Found(AuthorProfile.from_json(row.profile), stale=True, fetched_at=fetched)
+                return Found(AuthorProfile.from_json(saved.profile), stale=True, fetched_at=fetched)
             if isinstance(error, RateLimited):
                 await self._note_openalex_failure(error)
             raise
@@ -304,39 +301,14 @@ class ResearcherLookup:
             await repos.cache_put(session, key, value, ttl, now=self.app.now())
             await session.commit()
 
-    async def _row_for(self, query: ResearcherQuery) -> ResearcherRow | None:
-        column = {"openalex": ResearcherRow.openalex_id, "orcid": ResearcherRow.orcid,
-                  "s2": ResearcherRow.s2_id}.get(query.kind)
-        if column is None:
-            return None
+    async def _saved(self, query: ResearcherQuery) -> SavedProfile | None:
         async with self.app.db.session() as session:
-            rows = list((await session.exec(select(ResearcherRow).where(col(column) == query.value))).all())
-        # An ORCID can sit on an OpenAlex row and a Semantic Scholar row; the OpenAlex one is richer.
-        rows.sort(key=lambda r: (r.openalex_id is None, r.profile is None))
-        return rows[0] if rows else None
+            return await find_saved_profile(session, query.kind, query.value)
 
     async def _save_profile(self, profile: AuthorProfile) -> None:
-        if profile.openalex_id:
-            where = col(ResearcherRow.openalex_id) == profile.openalex_id
-        elif profile.s2_id:
-            where = col(ResearcherRow.s2_id) == profile.s2_id
-        else:
-            return
         async with self.app.db.session() as session:
-            row = (await session.exec(select(ResearcherRow).where(where))).first()
-            row = row or ResearcherRow(openalex_id=profile.openalex_id, s2_id=profile.s2_id)
-            row.orcid = profile.orcid or row.orcid
-            row.s2_id = profile.s2_id or row.s2_id
-            row.display_name = profile.display_name[:300]
-            row.names = list(profile.names)
-            row.profile = profile.to_json()
-            row.fetched_at = self.app.now()
-            session.add(row)
-            try:
+            if await save_profile(session, profile, self.app.now()):
                 await session.commit()
-            except IntegrityError:
-                # Another request saved the same person a moment ago; theirs is as good as ours.
-                await session.rollback()
 
 
 async def remember_openalex_spent(app: App, error: RateLimited) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from core.app import App
 from core.commands import ChangeSetting, Export, Import, Pause, Resume, ShowSettings, clean_text
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.model.context import Actor, Destination
-from core.storage import repos
-from core.storage.models import DestinationRow
+from core.storage import channels
+from core.storage.channels import ChannelSettings
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import QueryError, parse_query
 from core.subscriptions.timing import (
@@ -27,7 +28,7 @@ from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, 
 EXPORT_FORMAT = "paper-radar/1"
 
 
-def settings_view(app: App, record: DestinationRow, changed: str | None = None) -> SettingsView:
+def settings_view(app: App, record: ChannelSettings, changed: str | None = None) -> SettingsView:
     return SettingsView(
         timezone=record.timezone,
         digest_time=record.digest_time,
@@ -47,54 +48,55 @@ def settings_view(app: App, record: DestinationRow, changed: str | None = None) 
 
 async def show_settings(app: App, command: ShowSettings, actor: Actor, where: Destination) -> SettingsView:
     async with app.db.session() as session:
-        record = await repos.get_destination(session, where) or DestinationRow(
-            platform=where.platform, workspace_id=where.workspace_id, channel_id=where.channel_id)
+        record = await channels.channel_settings(session, where)
     return settings_view(app, record)
 
 
-def apply_setting(record: DestinationRow, name: str, value: str, *, max_ceiling: int = 50) -> str:
-    """Set one setting on the record; return a sentence saying what changed, or raise SettingError."""
+def apply_setting(
+    record: ChannelSettings, name: str, value: str, *, max_ceiling: int = 50
+) -> tuple[ChannelSettings, str]:
+    """The settings with one changed, and a sentence saying what changed; or raise SettingError."""
     if name == "time":
-        record.digest_time = parse_time(value)
-        return f"the digest time to {record.digest_time}"
+        record = replace(record, digest_time=parse_time(value))
+        return record, f"the digest time to {record.digest_time}"
     if name == "timezone":
-        record.timezone = parse_timezone(value)
-        return f"the time zone to {record.timezone}"
+        record = replace(record, timezone=parse_timezone(value))
+        return record, f"the time zone to {record.timezone}"
     if name == "days":
-        record.weekdays = parse_days(value)
-        return f"the digest days to {record.weekdays}"
+        record = replace(record, weekdays=parse_days(value))
+        return record, f"the digest days to {record.weekdays}"
     if name == "max":
-        record.max_items = parse_max(value, ceiling=max_ceiling)
-        return f"the digest size to {record.max_items} papers"
+        record = replace(record, max_items=parse_max(value, ceiling=max_ceiling))
+        return record, f"the digest size to {record.max_items} papers"
     if name == "updates":
-        record.include_updates = parse_switch(value, name)
-        return f"updates (new versions of papers already sent) {'on' if record.include_updates else 'off'}"
+        record = replace(record, include_updates=parse_switch(value, name))
+        return record, f"updates (new versions of papers already sent) {'on' if record.include_updates else 'off'}"
     if name == "crosslists":
-        record.include_crosslists = parse_switch(value, name)
-        return f"cross-listed papers {'on' if record.include_crosslists else 'off'}"
+        record = replace(record, include_crosslists=parse_switch(value, name))
+        return record, f"cross-listed papers {'on' if record.include_crosslists else 'off'}"
     if name == "quiet-notice":
-        record.quiet_notice = parse_switch(value, name)
-        return f"the no-new-papers notice {'on' if record.quiet_notice else 'off'}"
+        record = replace(record, quiet_notice=parse_switch(value, name))
+        return record, f"the no-new-papers notice {'on' if record.quiet_notice else 'off'}"
     raise SettingError(f"There is no setting `{name}`.")
 
 
 async def change_setting(app: App, command: ChangeSetting, actor: Actor, where: Destination) -> SettingsView | Problem:
     async with app.db.session() as session:
-        record = await repos.ensure_destination(session, where)
+        channel = await channels.ensure_channel(session, where)
         try:
-            changed = apply_setting(record, command.name, command.value)
+            record, changed = apply_setting(channel.settings, command.name, command.value)
         except SettingError as error:
             return Problem("That setting value doesn't work", str(error), code="invalid")
-        session.add(record)
+        await channels.save_settings(session, channel, record)
         await session.commit()
     return settings_view(app, record, changed=changed)
 
 
 async def pause(app: App, command: Pause, actor: Actor, where: Destination) -> Notice:
     async with app.db.session() as session:
-        record = await repos.ensure_destination(session, where)
-        record.paused, record.paused_reason = True, "paused by a channel manager"
-        session.add(record)
+        channel = await channels.ensure_channel(session, where)
+        await channels.save_settings(
+            session, channel, replace(channel.settings, paused=True, paused_reason="paused by a channel manager"))
         await session.commit()
     return Notice("The daily digest is paused for this channel. Subscriptions are kept; `resume` starts it again.",
                   title="Paused", actor_id=actor.user_id, visibility=Visibility.CHANNEL)
@@ -102,10 +104,10 @@ async def pause(app: App, command: Pause, actor: Actor, where: Destination) -> N
 
 async def resume(app: App, command: Resume, actor: Actor, where: Destination) -> Notice:
     async with app.db.session() as session:
-        record = await repos.ensure_destination(session, where)
-        was_paused = record.paused
-        record.paused, record.paused_reason = False, None
-        session.add(record)
+        channel = await channels.ensure_channel(session, where)
+        was_paused = channel.settings.paused
+        record = replace(channel.settings, paused=False, paused_reason=None)
+        await channels.save_settings(session, channel, record)
         await session.commit()
     when = next_digest(record.digest_time, record.weekdays, record.timezone, app.now())
     next_text = f" Next digest: {when.strftime('%a %d %b %H:%M')} {record.timezone}." if when else ""
@@ -115,10 +117,9 @@ async def resume(app: App, command: Resume, actor: Actor, where: Destination) ->
 
 async def export(app: App, command: Export, actor: Actor, where: Destination) -> ExportView:
     async with app.db.session() as session:
-        record = await repos.get_destination(session, where)
-        subs = await repos.list_subscriptions(session, record.id) if record and record.id else []
-    record = record or DestinationRow(platform=where.platform, workspace_id=where.workspace_id,
-                                         channel_id=where.channel_id)
+        channel = await channels.find_channel(session, where)
+        subs = await channels.list_subscriptions(session, channel.id) if channel else []
+    record = channel.settings if channel else channels.default_settings()
     items: list[dict[str, Any]] = []
     for sub in subs:
         if sub.kind == "researcher":
@@ -159,9 +160,9 @@ async def import_(app: App, command: Import, actor: Actor, where: Destination) -
     skipped: list[str] = []
     changed: list[str] = []
     async with app.db.session() as session:
-        record = await repos.ensure_destination(session, where)
-        assert record.id is not None
-        existing = await repos.list_subscriptions(session, record.id)
+        channel = await channels.ensure_channel(session, where)
+        record = channel.settings
+        existing = await channels.list_subscriptions(session, channel.id)
         seen = {_identity(s.kind, s.query, s.openalex_id, s.orcid) for s in existing}
         limit = app.settings.max_subscriptions_per_channel
         count = len(existing)
@@ -179,16 +180,18 @@ async def import_(app: App, command: Import, actor: Actor, where: Destination) -
             if count >= limit:
                 skipped.append(f"{label}: the channel is at its limit of {limit} subscriptions")
                 continue
-            await repos.add_subscription(session, record, created_by=actor.user_id, **fields)
+            await channels.add_subscription(session, channel.id, created_by=actor.user_id, **fields)
             seen.add(key)
             count += 1
             added.append(f"{fields['kind']}: {label}")
         for name, value in settings.items():
             try:
-                changed.append(apply_setting(record, str(name), _setting_text(value)))
+                record, sentence = apply_setting(record, str(name), _setting_text(value))
             except SettingError as error:
                 skipped.append(f"setting {str(name)[:30]}: {error}")
-        session.add(record)
+            else:
+                changed.append(sentence)
+        await channels.save_settings(session, channel, record)
         await session.commit()
     return ImportReport(added=tuple(added), skipped=tuple(skipped), settings_changed=tuple(changed),
                         visibility=Visibility.CHANNEL if added else Visibility.EPHEMERAL)

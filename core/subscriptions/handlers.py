@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
-
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from typing import Any
 
 from core.app import App
 from core.commands import ListSubscriptions, SubscribeCategory, SubscribeTopic, Unfollow, Unsubscribe
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.model.context import Actor, Destination
-from core.storage import repos
-from core.storage.models import DeliveryRow, DestinationRow, SubscriptionRow
+from core.storage import channels
+from core.storage.channels import ChannelSettings, Subscription
 from core.subscriptions.categories import (
     UnknownCategory,
     category_name,
@@ -34,16 +33,16 @@ def limit_problem(limit: int) -> Problem:
     )
 
 
-def next_digest_phrase(app: App, destination: DestinationRow) -> str:
-    if destination.paused:
+def next_digest_phrase(app: App, settings: ChannelSettings) -> str:
+    if settings.paused:
         return "The digest is paused; `resume` starts it again."
-    when = next_digest(destination.digest_time, destination.weekdays, destination.timezone, app.now())
+    when = next_digest(settings.digest_time, settings.weekdays, settings.timezone, app.now())
     if when is None:
         return ""
-    return f"New matches arrive in the next digest ({when.strftime('%a %d %b %H:%M')} {destination.timezone})."
+    return f"New matches arrive in the next digest ({when.strftime('%a %d %b %H:%M')} {settings.timezone})."
 
 
-def describe_subscription(record: SubscriptionRow) -> str:
+def describe_subscription(record: Subscription) -> str:
     if record.kind == "topic":
         try:
             return parse_query(record.query or "").describe()
@@ -59,13 +58,12 @@ def describe_subscription(record: SubscriptionRow) -> str:
     return ", ".join(i for i in ids if i)
 
 
-def subscription_label(record: SubscriptionRow) -> str:
+def subscription_label(record: Subscription) -> str:
     return (record.display_name if record.kind == "researcher" else record.query) or "?"
 
 
-async def _room_for_one_more(app: App, session: AsyncSession, destination: DestinationRow) -> Problem | None:
-    assert destination.id is not None
-    if await repos.count_subscriptions(session, destination.id) >= app.settings.max_subscriptions_per_channel:
+def _room_for_one_more(app: App, count: int) -> Problem | None:
+    if count >= app.settings.max_subscriptions_per_channel:
         return limit_problem(app.settings.max_subscriptions_per_channel)
     return None
 
@@ -82,20 +80,19 @@ async def subscribe_topic(app: App, command: SubscribeTopic, actor: Actor, where
                        code="invalid")
     canonical = query.canonical()
     async with app.db.session() as session:
-        destination = await repos.ensure_destination(session, where)
-        assert destination.id is not None
-        for existing in await repos.list_subscriptions(session, destination.id):
+        channel = await channels.ensure_channel(session, where)
+        for existing in await channels.list_subscriptions(session, channel.id):
             if existing.kind == "topic" and _canonical(existing.query) == canonical:
                 return Notice(f"This channel already follows that topic as #{existing.number}.")
-        if problem := await _room_for_one_more(app, session, destination):
+        if problem := _room_for_one_more(app, await channels.count_subscriptions(session, channel.id)):
             return problem
-        record = await repos.add_subscription(
-            session, destination, kind="topic", query=command.query.strip(), created_by=actor.user_id
+        record = await channels.add_subscription(
+            session, channel.id, kind="topic", query=command.query.strip(), created_by=actor.user_id
         )
         await session.commit()
     return Notice(
         f"Subscribed this channel to topic #{record.number}: {record.query}. "
-        + next_digest_phrase(app, destination),
+        + next_digest_phrase(app, channel.settings),
         title="Subscribed",
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,
@@ -118,36 +115,29 @@ async def subscribe_category(app: App, command: SubscribeCategory, actor: Actor,
             "Categories look like cs.LG, stat.ML, hep-th or math.PR.")
         return Problem("Unknown arXiv category", f"`{raw[:60]}` is not an arXiv category.", hint, code="invalid")
     async with app.db.session() as session:
-        destination = await repos.ensure_destination(session, where)
-        assert destination.id is not None
-        for existing in await repos.list_subscriptions(session, destination.id):
+        channel = await channels.ensure_channel(session, where)
+        for existing in await channels.list_subscriptions(session, channel.id):
             if existing.kind == "category" and existing.query == category:
                 return Notice(f"This channel already follows {category} as #{existing.number}.")
-        if problem := await _room_for_one_more(app, session, destination):
+        if problem := _room_for_one_more(app, await channels.count_subscriptions(session, channel.id)):
             return problem
-        record = await repos.add_subscription(
-            session, destination, kind="category", query=category, created_by=actor.user_id
+        record = await channels.add_subscription(
+            session, channel.id, kind="category", query=category, created_by=actor.user_id
         )
         await session.commit()
     return Notice(
         f"Subscribed this channel to {category} ({category_name(category)}) as "
-        f"#{record.number}. " + next_digest_phrase(app, destination),
+        f"#{record.number}. " + next_digest_phrase(app, channel.settings),
         title="Subscribed",
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,
     )
 
 
-async def matches_last_week(session: AsyncSession, destination_id: int, app: App) -> dict[int, int]:
-    """How many delivered papers each subscription (by number) brought in the last seven days."""
-    since = app.now() - timedelta(days=7)
-    result = await session.exec(
-        select(DeliveryRow.reasons).where(
-            DeliveryRow.destination_id == destination_id, col(DeliveryRow.claimed_at) >= since
-        )
-    )
+def matches_per_subscription(delivered: Iterable[Iterable[Any]]) -> dict[int, int]:
+    """How many delivered papers each subscription (by number) brought in, from each paper's reasons."""
     counts: dict[int, int] = {}
-    for reasons in result.all():
+    for reasons in delivered:
         for number in {r.get("subscription") for r in reasons or () if isinstance(r, dict)}:
             if isinstance(number, int):
                 counts[number] = counts.get(number, 0) + 1
@@ -156,11 +146,12 @@ async def matches_last_week(session: AsyncSession, destination_id: int, app: App
 
 async def list_subscriptions(app: App, command: ListSubscriptions, actor: Actor, where: Destination) -> SubscriptionList:
     async with app.db.session() as session:
-        destination = await repos.get_destination(session, where)
-        if destination is None or destination.id is None:
+        channel = await channels.find_channel(session, where)
+        if channel is None:
             return SubscriptionList(items=(), limit=app.settings.max_subscriptions_per_channel)
-        records = await repos.list_subscriptions(session, destination.id)
-        counts = await matches_last_week(session, destination.id, app)
+        records = await channels.list_subscriptions(session, channel.id)
+        delivered = await channels.delivery_reasons_since(session, channel.id, app.now() - timedelta(days=7))
+    counts = matches_per_subscription(delivered)
     items = tuple(
         SubscriptionItem(
             number=r.number, kind=r.kind, label=subscription_label(r), description=describe_subscription(r),
@@ -187,10 +178,10 @@ async def unsubscribe(app: App, command: Unsubscribe, actor: Actor, where: Desti
         return Problem("Which subscription?", "`unsubscribe` takes the number that `list` shows, like `unsubscribe 3`.",
                        code="usage")
     async with app.db.session() as session:
-        destination = await repos.get_destination(session, where)
-        if destination is None or destination.id is None:
+        channel = await channels.find_channel(session, where)
+        if channel is None:
             return _not_found(command.ref)
-        removed = await repos.delete_subscription(session, destination.id, number)
+        removed = await channels.remove_subscription(session, channel.id, number)
         await session.commit()
     if removed is None:
         return _not_found(command.ref)
@@ -201,20 +192,20 @@ async def unsubscribe(app: App, command: Unsubscribe, actor: Actor, where: Desti
 async def unfollow(app: App, command: Unfollow, actor: Actor, where: Destination) -> Notice | Problem:
     ref = command.query.strip()
     async with app.db.session() as session:
-        destination = await repos.get_destination(session, where)
-        if destination is None or destination.id is None:
+        channel = await channels.find_channel(session, where)
+        if channel is None:
             return _not_found(ref)
-        people = [s for s in await repos.list_subscriptions(session, destination.id) if s.kind == "researcher"]
+        people = [s for s in await channels.list_subscriptions(session, channel.id) if s.kind == "researcher"]
         chosen = _pick_followed(people, ref)
         if isinstance(chosen, Problem):
             return chosen
-        await repos.delete_subscription(session, destination.id, chosen.number)
+        await channels.remove_subscription(session, channel.id, chosen.number)
         await session.commit()
     return Notice(f"This channel no longer follows {chosen.display_name} (#{chosen.number}).",
                   title="Unfollowed", visibility=Visibility.CHANNEL)
 
 
-def _pick_followed(people: list[SubscriptionRow], ref: str) -> SubscriptionRow | Problem:
+def _pick_followed(people: list[Subscription], ref: str) -> Subscription | Problem:
     number = _number(ref)
     if number is not None:
         found = [p for p in people if p.number == number]
