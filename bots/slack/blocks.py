@@ -78,10 +78,6 @@ def context(*texts: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(t) for t in texts[:CONTEXT_ELEMENTS] if t]}
 
 
-def divider() -> Block:
-    return {"type": "divider"}
-
-
 def button(
     text: str,
     action_id: str,

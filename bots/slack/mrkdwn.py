@@ -17,7 +17,6 @@ ELLIPSIS = "…"
 _BROADCAST = re.compile(r"@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-_CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{2,20}$")
 _SPACE = re.compile(r"\s")
 
 
@@ -76,6 +75,3 @@ def mention(user_id: str | None) -> str:
     """`<@U123>` for a real Slack user id (from a signed payload); nothing for anything else."""
     return f"<@{user_id}>" if user_id and _USER_ID.match(user_id) else ""
 
-
-def is_channel_id(value: str) -> bool:
-    return bool(_CHANNEL_ID.match(value))

@@ -190,14 +190,3 @@ class SourceStatusRow(SQLModel, table=True):
     last_error_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     items: int = 0
 
-
-ALL_TABLES = (
-    DestinationRow,
-    SubscriptionRow,
-    PaperRow,
-    ResearcherRow,
-    LookupCacheRow,
-    DigestRunRow,
-    DeliveryRow,
-    SourceStatusRow,
-)
