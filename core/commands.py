@@ -1,15 +1,17 @@
 """The one command language: text from Slack or the console, or Discord options, become these Commands.
 
 `parse_command(text)` returns a Command or raises `UsageError` with a message a person can act on; it never
-raises anything else (the grammar is fuzzed). Arguments are kept as given here; their meaning (is this an
-ORCID, a valid time zone, a well-formed query?) is checked where the command is handled.
+raises anything else (the grammar is fuzzed). `build_command(name, options)` does the same for options chosen
+in a form (Discord's slash command options), through the same checks, so every usage message is worded once.
+Arguments are kept as given here; their meaning (is this an ORCID, a valid time zone, a well-formed query?)
+is checked where the command is handled.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -159,6 +161,19 @@ class DigestMore(Command):
     pass
 
 
+@dataclass(frozen=True)
+class Suggest(Command):
+    """What a person may mean while typing an option (autocomplete), answered with `Suggestions`.
+
+    Never a Problem: anything that goes wrong answers with fewer or no suggestions, since a platform shows
+    an error here as a broken form. `limit` is how many the adapter can show.
+    """
+
+    field: str  # researcher | category | timezone | setting:<name> | subscription | followed
+    text: str = ""
+    limit: int = 25
+
+
 SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice")
 _SETTING_ALIASES = {"tz": "timezone", "zone": "timezone", "weekdays": "days", "quiet": "quiet-notice",
                     "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice"}
@@ -218,28 +233,94 @@ def parse_command(text: str) -> Command:
     if head == "import":
         # The JSON payload keeps its own spacing and newlines.
         match = _IMPORT.match(text)
-        payload = match.group(1) if match else ""
-        return Import(_require(payload.strip(), "import", "the JSON that `export` produced"))
+        return import_command(match.group(1) if match else "")
     return parser(words)
 
 
 _IMPORT = re.compile(r"^\s*(?:/?radar\s+)?import\b(.*)$", re.S | re.I)
 
 
+# ---------------------------------------------------------------- one check per argument
+# Typed words and chosen options (core/options.py) both end here: each check and its message exist once.
+
+
+def help_command(topic: str) -> Help:
+    return Help(topic.lower().lstrip("/")[:40]) if topic else Help()
+
+
+def researcher_command(query: str) -> Command:
+    return LookupResearcher(_require(query, "researcher", "a name, ORCID or OpenAlex id"))
+
+
+def follow_command(query: str) -> Command:
+    return Follow(_require(query, "follow", "a name, ORCID or OpenAlex id"))
+
+
+def paper_command(query: str) -> Command:
+    return LookupPaper(_require(query, "paper", "an arXiv id, DOI, link or title"))
+
+
+def trending_command(day: str) -> Command:
+    day = day.lower()
+    if day in ("", "today"):
+        return Trending()
+    try:
+        return Trending(date.fromisoformat(day))
+    except ValueError:
+        raise UsageError(f"`{day[:40]}` is not a date; use YYYY-MM-DD, like `trending 2026-08-21`.",
+                         _usage("trending")) from None
+
+
+def subscribe_topic_command(query: str) -> Command:
+    return SubscribeTopic(_require(query, "subscribe", "a topic query after `topic`"))
+
+
+def subscribe_category_command(value: str) -> Command:
+    value = _require(value, "subscribe", "an arXiv category after `category`, like cs.LG")
+    if " " in value:
+        raise UsageError("Subscribe to one category at a time, like `subscribe category cs.LG`.", _usage("subscribe"))
+    return SubscribeCategory(value)
+
+
+def unsubscribe_command(ref: str) -> Command:
+    return Unsubscribe(_require(ref, "unsubscribe", "the number shown by `list`"))
+
+
+def unfollow_command(query: str) -> Command:
+    return Unfollow(_require(query, "unfollow", "a name or id from `list`"))
+
+
+def setting_command(name: str, value: str) -> Command:
+    key = _SETTING_ALIASES.get(name.lower(), name.lower())
+    if key not in SETTING_NAMES:
+        raise UsageError(f"There is no setting `{name[:40]}`. Settings: {', '.join(SETTING_NAMES)}.",
+                         _usage("settings"))
+    if not value:
+        raise UsageError(f"`settings {key}` needs a value.", _usage("settings"))
+    return ChangeSetting(key, value)
+
+
+def import_command(payload: str) -> Command:
+    return Import(_require(payload.strip(), "import", "the JSON that `export` produced"))
+
+
+# ---------------------------------------------------------------- typed words
+
+
 def _parse_help(words: list[str]) -> Command:
-    return Help(words[1].lower().lstrip("/")[:40] if len(words) > 1 else None)
+    return help_command(words[1] if len(words) > 1 else "")
 
 
 def _parse_researcher(words: list[str]) -> Command:
     if len(words) >= 2 and words[1].lower() == "pick":
         return PickCandidate("researcher", _pick_number(words, "researcher"))
-    return LookupResearcher(_require(_rest(words, 1), "researcher", "a name, ORCID or OpenAlex id"))
+    return researcher_command(_rest(words, 1))
 
 
 def _parse_follow(words: list[str]) -> Command:
     if len(words) >= 2 and words[1].lower() == "pick":
         return PickCandidate("follow", _pick_number(words, "follow"))
-    return Follow(_require(_rest(words, 1), "follow", "a name, ORCID or OpenAlex id"))
+    return follow_command(_rest(words, 1))
 
 
 def _pick_number(words: list[str], name: str) -> int:
@@ -249,58 +330,18 @@ def _pick_number(words: list[str], name: str) -> int:
     return int(value)
 
 
-def _parse_paper(words: list[str]) -> Command:
-    return LookupPaper(_require(_rest(words, 1), "paper", "an arXiv id, DOI, link or title"))
-
-
-def _parse_trending(words: list[str]) -> Command:
-    if len(words) == 1:
-        return Trending()
-    arg = _rest(words, 1).lower()
-    if arg == "today":
-        return Trending()
-    try:
-        return Trending(date.fromisoformat(arg))
-    except ValueError:
-        raise UsageError(f"`{arg[:40]}` is not a date; use YYYY-MM-DD, like `trending 2026-08-21`.",
-                         _usage("trending")) from None
-
-
 def _parse_subscribe(words: list[str]) -> Command:
     kind = words[1].lower() if len(words) > 1 else ""
     if kind in ("topic", "topics", "query"):
-        return SubscribeTopic(_require(_rest(words, 2), "subscribe", "a topic query after `topic`"))
+        return subscribe_topic_command(_rest(words, 2))
     if kind in ("category", "cat", "categories"):
-        value = _require(_rest(words, 2), "subscribe", "an arXiv category after `category`, like cs.LG")
-        if " " in value:
-            raise UsageError("Subscribe to one category at a time, like `subscribe category cs.LG`.",
-                             _usage("subscribe"))
-        return SubscribeCategory(value)
+        return subscribe_category_command(_rest(words, 2))
     raise UsageError("Say what to subscribe to: `subscribe topic <query>` or `subscribe category <cs.LG>`. "
                      "To follow a person, use `follow <name>`.", _usage("subscribe"))
 
 
-def _parse_unsubscribe(words: list[str]) -> Command:
-    ref = _require(_rest(words, 1), "unsubscribe", "the number shown by `list`")
-    return Unsubscribe(ref)
-
-
-def _parse_unfollow(words: list[str]) -> Command:
-    return Unfollow(_require(_rest(words, 1), "unfollow", "a name or id from `list`"))
-
-
 def _parse_settings(words: list[str]) -> Command:
-    if len(words) == 1:
-        return ShowSettings()
-    name = words[1].lower()
-    name = _SETTING_ALIASES.get(name, name)
-    if name not in SETTING_NAMES:
-        raise UsageError(f"There is no setting `{words[1][:40]}`. Settings: {', '.join(SETTING_NAMES)}.",
-                         _usage("settings"))
-    value = _rest(words, 2)
-    if not value:
-        raise UsageError(f"`settings {name}` needs a value.", _usage("settings"))
-    return ChangeSetting(name, value)
+    return ShowSettings() if len(words) == 1 else setting_command(words[1], _rest(words, 2))
 
 
 def _parse_digest(words: list[str]) -> Command:
@@ -329,16 +370,16 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "help": _parse_help,
     "researcher": _parse_researcher,
     "author": _parse_researcher,
-    "paper": _parse_paper,
-    "trending": _parse_trending,
+    "paper": lambda words: paper_command(_rest(words, 1)),
+    "trending": lambda words: trending_command(_rest(words, 1)),
     "subscribe": _parse_subscribe,
     "sub": _parse_subscribe,
     "follow": _parse_follow,
     "list": _no_args(ListSubscriptions(), "list"),
     "subscriptions": _no_args(ListSubscriptions(), "list"),
-    "unsubscribe": _parse_unsubscribe,
-    "unsub": _parse_unsubscribe,
-    "unfollow": _parse_unfollow,
+    "unsubscribe": lambda words: unsubscribe_command(_rest(words, 1)),
+    "unsub": lambda words: unsubscribe_command(_rest(words, 1)),
+    "unfollow": lambda words: unfollow_command(_rest(words, 1)),
     "settings": _parse_settings,
     "pause": _no_args(Pause(), "pause"),
     "resume": _no_args(Resume(), "resume"),
@@ -348,3 +389,21 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "digest": _parse_digest,
 }
 COMMAND_WORDS = tuple(_PARSERS)
+
+
+
+def build_command(name: str, options: Mapping[str, str | None]) -> Command:
+    """The Command for a form's command `name` ("subscribe topic") and its chosen options (None: not given).
+
+    The other door into the language, for platforms where people choose options (Discord); see core/options.py.
+    """
+    from core.options import build_command as build  # it builds on this module's checks, so it comes late
+
+    return build(name, options)
+
+
+def unusable_import_file(size: int | None = None) -> UsageError:
+    """Why an export attached as a file cannot be imported: too large (`size` in bytes), or unreadable."""
+    if size is not None:
+        return UsageError(f"That file is too large for an export ({size:,} bytes).", _usage("import"))
+    return UsageError("I couldn't read that file; paste the JSON into the `json` option instead.", _usage("import"))

@@ -15,6 +15,7 @@ from core.papers import handlers as papers
 from core.researchers import handlers as researchers
 from core.subscriptions import channel
 from core.subscriptions import handlers as subscriptions
+from core.suggestions import suggest
 from core.views import Problem, View
 
 # (app, command, actor, destination) -> View; the command type is the key it is stored under.
@@ -50,6 +51,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.DigestNow: digest.send_now,
     c.DigestPreview: digest.preview,
     c.DigestMore: digest.more,
+    c.Suggest: suggest,
 }
 
 

@@ -268,6 +268,19 @@ class ImportReport(View):
     settings_changed: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    label: str  # what the person reads ("cs.LG — Machine Learning")
+    value: str  # what the option is set to when they choose it ("cs.LG")
+
+
+@dataclass(frozen=True)
+class Suggestions(View):
+    """What a person may mean while typing an option, best first; empty when nothing fits or a lookup failed."""
+
+    items: tuple[Suggestion, ...] = ()
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -72,7 +72,8 @@ async def application_id(settings: Settings) -> int:
         return int(settings.discord_application_id)
     import discord
 
-    from bots.discord.client import bot_token, point_at
+    from bots.discord.client import bot_token
+    from bots.discord.endpoints import point_at
 
     point_at(settings)
     http = discord.http.HTTPClient(asyncio.get_running_loop())

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
-import yarl
 
 from bots.discord.buttons import RadarButton
+from bots.discord.endpoints import point_at
 from bots.discord.respond import PLATFORM, Responder
 from bots.discord.sink import MAX_RATELIMIT_WAIT_S, DiscordSink, GlobalPacer, pacing_trace
 from bots.discord.tree import RadarTree, build_tree
@@ -25,16 +25,6 @@ from core.storage import repos
 
 log = logging.getLogger(__name__)
 REMOVED_REASON = "the bot was removed from this Discord server; add it again and use /radar resume"
-
-
-def point_at(settings: Settings) -> None:
-    """Send discord.py's REST calls and gateway connection where the settings say (a proxy, a fake).
-
-    Both are class attributes in discord.py, so this is process-wide; every client and HTTP client made in
-    this process afterwards uses them.
-    """
-    discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
 def intents() -> discord.Intents:

@@ -22,6 +22,7 @@ import aiohttp
 import discord
 
 from bots.discord.buttons import build_view
+from bots.discord.endpoints import point_at
 from bots.discord.message import NO_MENTIONS, Outgoing
 from bots.discord.render_digest import render_digest
 from core.config import Settings
@@ -133,8 +134,6 @@ class DiscordSink:
             if self._http is None or not self._http.token:
                 if self.settings.discord_bot_token is None:
                     raise DeliveryError("DISCORD_BOT_TOKEN is not set in this process", retry_after=600)
-                from bots.discord.client import point_at
-
                 point_at(self.settings)
                 http = discord.http.HTTPClient(asyncio.get_running_loop(), max_ratelimit_timeout=self.max_wait,
                                                http_trace=pacing_trace(self.pacer))

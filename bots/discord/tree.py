@@ -1,8 +1,8 @@
-"""The `/radar` slash command: typed options that build the same core Commands the text grammar builds.
+"""The `/radar` slash command: the discord.py declarations of the options, handed to core's builder.
 
-Each subcommand only translates its options into a Command (or a UsageError saying what is wrong) and hands
-it to the Responder, which checks permissions, defers, asks core and answers. Values are cleaned as the text
-grammar cleans them, but never re-parsed as text: a researcher called "pick 2" stays a name.
+Each subcommand passes its options to `core.commands.build_command`, which makes the same Command the text
+grammar makes (or a UsageError in the grammar's words), and hands that to the Responder, which checks
+permissions, defers, asks core and answers. Suggestions while typing come from core too (autocomplete.py).
 
 Discord only honours `default_permissions` on top-level commands, never on subcommands, so it cannot hide
 just the mutating subcommands; Manage Channels is checked when each command runs instead (see respond.py).
@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import date
 from typing import Any, Literal
 
 import discord
 from discord import app_commands
 
-from bots.discord import autocomplete as suggest
-from bots.discord.respond import Responder, address_of
+from bots.discord.autocomplete import suggest
+from bots.discord.respond import Responder
 from core import commands as c
-from core.commands import UsageError, clean_text
-from core.help import ENTRIES, USAGE
-from core.model.context import Destination
+from core.commands import UsageError, build_command, unusable_import_file
+from core.help import ENTRIES
 
 log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 256_000
@@ -33,39 +30,12 @@ HELP_TOPICS = [app_commands.Choice(name=entry.command, value=entry.command) for 
 Choices = list[app_commands.Choice[str]]
 
 
-def text(value: str | None, name: str, what: str) -> str:
-    """An option's text as the grammar would clean it; empty (or only spaces) is a usage error."""
-    # The grammar splits arguments on any whitespace and joins them with one space (only `import` keeps
-    # its lines, and it does not come through here): a pasted line break or tab must not be stored.
-    cleaned = " ".join(clean_text(value or "").split())
-    if not cleaned:
-        raise UsageError(f"`{name}` needs {what}.", USAGE.get(name))
-    return cleaned
-
-
-def build(factory: Callable[[], c.Command]) -> c.Command | UsageError:
+def command_from(path: str, /, **options: str | None) -> c.Command | UsageError:
+    """The Command core builds from a subcommand's options, or the UsageError that says what is wrong."""
     try:
-        return factory()
+        return build_command(path, options)
     except UsageError as error:
         return error
-
-
-def trending_command(day: str | None) -> c.Command:
-    value = clean_text(day or "").lower()
-    if value in ("", "today"):
-        return c.Trending()
-    try:
-        return c.Trending(date.fromisoformat(value))
-    except ValueError:
-        raise UsageError(f"`{value[:40]}` is not a date; use YYYY-MM-DD, like 2026-08-21.", USAGE["trending"]) from None
-
-
-def settings_command(name: str | None, value: str | None) -> c.Command:
-    if name is None and not (value or "").strip():
-        return c.ShowSettings()
-    if name is None:
-        raise UsageError("Choose which setting to change in the `name` option.", USAGE["settings"])
-    return c.ChangeSetting(name, text(value, f"settings {name}", "a value"))
 
 
 class RadarGroup(app_commands.Group):
@@ -82,99 +52,80 @@ class RadarGroup(app_commands.Group):
             allowed_installs=app_commands.AppInstallationType(guild=True),
         )
         self.responder = responder
-        self.researchers = suggest.ResearcherSuggestions(responder.app)
 
     async def _run(self, interaction: discord.Interaction[Any], command: c.Command | UsageError) -> None:
         await self.responder.run(interaction, command)
+
+    async def _suggest(self, interaction: discord.Interaction[Any], field: str, current: str) -> Choices:
+        return await suggest(self.responder.app, interaction, field, current)
 
     # ------------------------------------------------------------ lookups
 
     @app_commands.command(name="researcher", description="A researcher's profile card")
     @app_commands.describe(name="Name, ORCID or OpenAlex id (pick a suggestion for the exact person)")
     async def researcher(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
-        await self._run(interaction, build(lambda: c.LookupResearcher(
-            text(name, "researcher", "a name, ORCID or OpenAlex id"))))
+        await self._run(interaction, command_from("researcher", name=name))
 
     @app_commands.command(name="paper", description="A paper's card: authors, abstract, links, citations")
     @app_commands.describe(query="arXiv id or link, DOI or doi.org link, or a title")
     async def paper(self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 500]) -> None:
-        await self._run(interaction, build(lambda: c.LookupPaper(text(query, "paper", "an arXiv id, DOI, link or title"))))
+        await self._run(interaction, command_from("paper", query=query))
 
     @app_commands.command(name="trending", description="Hugging Face daily papers, most upvoted first")
     @app_commands.describe(day="YYYY-MM-DD (default: today)")
     async def trending(self, interaction: discord.Interaction[Any], day: app_commands.Range[str, 1, 20] | None = None) -> None:
-        await self._run(interaction, build(lambda: trending_command(day)))
+        await self._run(interaction, command_from("trending", day=day))
 
     # ------------------------------------------------------------ subscriptions
 
     @subscribe.command(name="topic", description="Papers matching a topic query")
     @app_commands.describe(query='Words, "phrases", OR, -exclusions, cat:cs.LG (like: diffusion -medical)')
     async def subscribe_topic(self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 500]) -> None:
-        await self._run(interaction, build(lambda: c.SubscribeTopic(text(query, "subscribe", "a topic query"))))
+        await self._run(interaction, command_from("subscribe topic", query=query))
 
     @subscribe.command(name="category", description="Every new paper in an arXiv category")
     @app_commands.describe(category="An arXiv category like cs.LG, or a whole archive like cs.*")
     async def subscribe_category(self, interaction: discord.Interaction[Any], category: app_commands.Range[str, 1, 40]) -> None:
-        def command() -> c.Command:
-            value = text(category, "subscribe", "an arXiv category, like cs.LG")
-            if " " in value:
-                raise UsageError("Subscribe to one category at a time, like cs.LG.", USAGE["subscribe"])
-            return c.SubscribeCategory(value)
-
-        await self._run(interaction, build(command))
+        await self._run(interaction, command_from("subscribe category", category=category))
 
     @subscribe_category.autocomplete("category")
     async def _categories(self, interaction: discord.Interaction[Any], current: str) -> Choices:
-        return suggest.category_choices(current)
+        return await self._suggest(interaction, "category", current)
 
     @app_commands.command(name="follow", description="Follow a researcher: their new papers come in the digest")
     @app_commands.describe(name="Name, ORCID or OpenAlex id (pick a suggestion for the exact person)")
     async def follow(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
-        await self._run(interaction, build(lambda: c.Follow(text(name, "follow", "a name, ORCID or OpenAlex id"))))
+        await self._run(interaction, command_from("follow", name=name))
 
     @researcher.autocomplete("name")
     @follow.autocomplete("name")
     async def _researcher_names(self, interaction: discord.Interaction[Any], current: str) -> Choices:
-        try:
-            return await self.researchers.choices(current)
-        except Exception:
-            log.exception("researcher autocomplete failed")
-            return []
+        return await self._suggest(interaction, "researcher", current)
 
     @app_commands.command(name="list", description="This channel's subscriptions and their numbers")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
-        await self._run(interaction, c.ListSubscriptions())
+        await self._run(interaction, command_from("list"))
 
     @app_commands.command(name="unsubscribe", description="Remove one of this channel's subscriptions")
     @app_commands.describe(number="The number /radar list shows")
     async def unsubscribe(self, interaction: discord.Interaction[Any], number: app_commands.Range[int, 1, 99_999_999]) -> None:
-        await self._run(interaction, c.Unsubscribe(str(number)))
+        await self._run(interaction, command_from("unsubscribe", number=str(number)))
 
     @unsubscribe.autocomplete("number")
     async def _subscription_numbers(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[int]]:
-        choices = await self._channel_subscriptions(interaction, str(current))
-        return [app_commands.Choice(name=choice.name, value=int(choice.value)) for choice in choices]
+        choices = await self._suggest(interaction, "subscription", str(current))
+        # The option is an integer: Discord rejects a choice whose value is not one.
+        return [app_commands.Choice(name=choice.name, value=int(choice.value)) for choice in choices
+                if choice.value.isdecimal()]
 
     @app_commands.command(name="unfollow", description="Stop following a researcher")
     @app_commands.describe(who="A followed researcher: name, number from /radar list, or id")
     async def unfollow(self, interaction: discord.Interaction[Any], who: app_commands.Range[str, 1, 200]) -> None:
-        await self._run(interaction, build(lambda: c.Unfollow(text(who, "unfollow", "a name or id from `list`"))))
+        await self._run(interaction, command_from("unfollow", who=who))
 
     @unfollow.autocomplete("who")
     async def _followed(self, interaction: discord.Interaction[Any], current: str) -> Choices:
-        return await self._channel_subscriptions(interaction, current, kind="researcher")
-
-    async def _channel_subscriptions(self, interaction: discord.Interaction[Any], current: str,
-                                     kind: str | None = None) -> Choices:
-        if not interaction.guild_id:
-            return []
-        workspace, channel = address_of(interaction)
-        try:
-            return await suggest.subscription_choices(
-                self.responder.app, Destination("discord", workspace, channel), current, kind=kind)
-        except Exception:
-            log.exception("subscription autocomplete failed")
-            return []
+        return await self._suggest(interaction, "followed", current)
 
     # ------------------------------------------------------------ settings
 
@@ -183,39 +134,41 @@ class RadarGroup(app_commands.Group):
                            value="The new value, like 08:30, Europe/Paris, mon-fri, 15 or on")
     async def settings(self, interaction: discord.Interaction[Any], name: SettingName | None = None,
                        value: app_commands.Range[str, 1, 100] | None = None) -> None:
-        await self._run(interaction, build(lambda: settings_command(name, value)))
+        await self._run(interaction, command_from("settings", name=name, value=value))
 
     @settings.autocomplete("value")
     async def _setting_values(self, interaction: discord.Interaction[Any], current: str) -> Choices:
-        return suggest.setting_value_choices(getattr(interaction.namespace, "name", None), current)
+        # The values depend on the setting already chosen in the same form.
+        setting = getattr(interaction.namespace, "name", None) or ""
+        return await self._suggest(interaction, f"setting:{setting}", current)
 
     @app_commands.command(name="pause", description="Stop the daily digest here (subscriptions are kept)")
     async def pause(self, interaction: discord.Interaction[Any]) -> None:
-        await self._run(interaction, c.Pause())
+        await self._run(interaction, command_from("pause"))
 
     @app_commands.command(name="resume", description="Start the daily digest again")
     async def resume(self, interaction: discord.Interaction[Any]) -> None:
-        await self._run(interaction, c.Resume())
+        await self._run(interaction, command_from("resume"))
 
     # ------------------------------------------------------------ digests
 
     @digest.command(name="now", description="Send this channel's digest now")
     async def digest_now(self, interaction: discord.Interaction[Any]) -> None:
-        await self._run(interaction, c.DigestNow())
+        await self._run(interaction, command_from("digest now"))
 
     @digest.command(name="preview", description="What the next digest would hold (only you see it)")
     async def digest_preview(self, interaction: discord.Interaction[Any]) -> None:
-        await self._run(interaction, c.DigestPreview())
+        await self._run(interaction, command_from("digest preview"))
 
     @digest.command(name="more", description="The papers past the cap of the latest digest")
     async def digest_more(self, interaction: discord.Interaction[Any]) -> None:
-        await self._run(interaction, c.DigestMore())
+        await self._run(interaction, command_from("digest more"))
 
     # ------------------------------------------------------------ moving, status, help
 
     @app_commands.command(name="export", description="This channel's subscriptions and settings as JSON")
     async def export(self, interaction: discord.Interaction[Any]) -> None:
-        await self._run(interaction, c.Export())
+        await self._run(interaction, command_from("export"))
 
     @app_commands.command(name="import", description="Add the subscriptions and settings of an export")
     @app_commands.describe(json="The JSON that /radar export produced", file="Or the exported file")
@@ -225,31 +178,27 @@ class RadarGroup(app_commands.Group):
 
     @app_commands.command(name="status", description="Last and next digest, papers today, and any problem")
     async def status(self, interaction: discord.Interaction[Any]) -> None:
-        await self._run(interaction, c.Status())
+        await self._run(interaction, command_from("status"))
 
     @app_commands.command(name="help", description="What Paper Radar can do")
     @app_commands.describe(command="One command, with examples")
     @app_commands.choices(command=HELP_TOPICS)
     async def help(self, interaction: discord.Interaction[Any], command: str | None = None) -> None:
-        await self._run(interaction, c.Help(command))
+        await self._run(interaction, command_from("help", command=command))
 
 
 async def import_command(payload: str | None, file: discord.Attachment | None) -> c.Command | UsageError:
+    """The export pasted into `json`, or attached as `file` (read here: reading an attachment is Discord's)."""
     if file is not None:
         if file.size > MAX_IMPORT_BYTES:
-            return UsageError(f"That file is too large for an export ({file.size:,} bytes).", USAGE["import"])
+            return unusable_import_file(file.size)
         try:
             data = await asyncio.wait_for(file.read(), timeout=2.0)
             payload = data.decode("utf-8")
         except (TimeoutError, discord.HTTPException, UnicodeDecodeError) as error:
             log.info("could not read an import file: %s", error)
-            return UsageError("I couldn't read that file; paste the JSON into the `json` option instead.",
-                              USAGE["import"])
-    value = (payload or "").strip()
-    if not value:
-        return UsageError("`import` needs the JSON that `export` produced (the `json` or `file` option).",
-                          USAGE["import"])
-    return c.Import(value)
+            return unusable_import_file()
+    return command_from("import", json=payload)
 
 
 class RadarTree(app_commands.CommandTree[Any]):

@@ -13,9 +13,9 @@ import discord
 import pytest
 
 from bots.discord.client import intents
-from bots.discord.tree import RadarTree, build_tree
+from bots.discord.tree import MAX_IMPORT_BYTES, RadarTree, build_tree
 from core import commands as c
-from core.commands import UsageError, parse_command
+from core.commands import UsageError, parse_command, unusable_import_file
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.payloads import attachment, slash
 
@@ -119,18 +119,23 @@ async def test_option_text_is_never_reparsed_as_a_command(harness: Harness) -> N
         "diffusion -medical")
 
 
-@pytest.mark.parametrize(("path", "options", "says"), [
-    ("researcher", {"name": "   "}, "needs a name"),
-    ("trending", {"day": "yesterday"}, "is not a date"),
-    ("subscribe category", {"category": "cs.LG stat.ML"}, "one category at a time"),
-    ("subscribe topic", {"query": "\u200b"}, "needs a topic query"),
-    ("settings", {"name": "time"}, "needs a value"),
-    ("settings", {"value": "08:30"}, "Choose which setting"),
-    ("import", {}, "needs the JSON"),
+@pytest.mark.parametrize(("path", "options", "says", "typed"), [
+    ("researcher", {"name": "   "}, "needs a name", "researcher"),
+    ("trending", {"day": "yesterday"}, "is not a date", "trending yesterday"),
+    ("subscribe category", {"category": "cs.LG stat.ML"}, "one category at a time", "subscribe category cs.LG stat.ML"),
+    ("subscribe topic", {"query": "\u200b"}, "needs a topic query", "subscribe topic \u200b"),
+    ("settings", {"name": "time"}, "needs a value", "settings time"),
+    ("settings", {"value": "08:30"}, "Choose which setting", None),
+    ("import", {}, "needs the JSON", "import"),
 ])
-async def test_bad_options_become_usage_errors(harness: Harness, path: str, options: dict[str, Any], says: str) -> None:
+async def test_bad_options_become_usage_errors(harness: Harness, path: str, options: dict[str, Any], says: str,
+                                               typed: str | None) -> None:
     result = await harness.call(path, **options)
     assert isinstance(result, UsageError) and says in result.message
+    if typed is not None:  # worded once, in core: typed text gets the very same message
+        with pytest.raises(UsageError) as written:
+            parse_command(typed)
+        assert (result.message, result.usage) == (written.value.message, written.value.usage)
 
 
 async def test_import_reads_an_attached_export(harness: Harness) -> None:
@@ -151,6 +156,19 @@ async def test_import_reads_an_attached_export(harness: Harness) -> None:
     finally:
         discord.Attachment.read = original  # type: ignore[method-assign]
     assert harness.responder.received == [c.Import(payload)]
+
+
+async def test_an_attached_export_too_large_is_explained_by_core(harness: Harness) -> None:
+    size = MAX_IMPORT_BYTES + 1
+    file = attachment("556", "huge.json", "http://127.0.0.1:9/attachments/huge.json", size)
+    interaction = discord.Interaction(
+        data=slash("import", file={"attachment": True, "id": "556"}, resolved={"attachments": {"556": file}}),  # type: ignore[arg-type]
+        state=harness.client._connection)
+    await harness.tree._call(interaction)
+    (result,) = harness.responder.received
+    assert isinstance(result, UsageError)
+    assert (result.message, result.usage) == (unusable_import_file(size).message, unusable_import_file(size).usage)
+    assert f"({size:,} bytes)" in result.message
 
 
 def test_synced_payload_is_within_discords_command_limits() -> None:
