@@ -1,7 +1,7 @@
 """The one command language: text from Slack or the console, or Discord options, become these Commands.
 
 `parse_command(text)` returns a Command or raises `UsageError` with a message a person can act on; it never
-raises anything else (the grammar is fuzzed). `build_command(name, options)` does the same for options chosen
+raises anything else (the grammar is fuzzed). `core.options.build_command(name, options)` does the same for options chosen
 in a form (Discord's slash command options), through the same checks, so every usage message is worded once.
 Arguments are kept as given here; their meaning (is this an ORCID, a valid time zone, a well-formed query?)
 is checked where the command is handled.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -389,17 +389,6 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "digest": _parse_digest,
 }
 COMMAND_WORDS = tuple(_PARSERS)
-
-
-
-def build_command(name: str, options: Mapping[str, str | None]) -> Command:
-    """The Command for a form's command `name` ("subscribe topic") and its chosen options (None: not given).
-
-    The other door into the language, for platforms where people choose options (Discord); see core/options.py.
-    """
-    from core.options import build_command as build  # it builds on this module's checks, so it comes late
-
-    return build(name, options)
 
 
 def unusable_import_file(size: int | None = None) -> UsageError:

@@ -1,6 +1,6 @@
 """The `/radar` slash command: the discord.py declarations of the options, handed to core's builder.
 
-Each subcommand passes its options to `core.commands.build_command`, which makes the same Command the text
+Each subcommand passes its options to `core.options.build_command`, which makes the same Command the text
 grammar makes (or a UsageError in the grammar's words), and hands that to the Responder, which checks
 permissions, defers, asks core and answers. Suggestions while typing come from core too (autocomplete.py).
 
@@ -20,8 +20,9 @@ from discord import app_commands
 from bots.discord.autocomplete import suggest
 from bots.discord.respond import Responder
 from core import commands as c
-from core.commands import UsageError, build_command, unusable_import_file
+from core.commands import UsageError, unusable_import_file
 from core.help import ENTRIES
+from core.options import build_command
 
 log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 256_000

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import commands as c
-from core.commands import UsageError, build_command, parse_command, unusable_import_file
+from core.commands import UsageError, parse_command, unusable_import_file
 from core.help import USAGE
-from core.options import FORM_COMMANDS
+from core.options import FORM_COMMANDS, build_command
 
 # (form command, options, what a person would type for the same): the same mistake, the same message.
 SAME_MISTAKE: list[tuple[str, dict[str, str | None], str]] = [
