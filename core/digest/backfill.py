@@ -21,16 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from core.app import App
 from core.model.papers import PaperRecord
 from core.sources.arxiv_api import search
 from core.sources.arxiv_text import EASTERN
 from core.sources.http import SourceError
-from core.storage import repos
-from core.storage.models import PaperRow, SourceStatusRow, utcnow
+from core.storage import digest_inputs, repos
 from core.subscriptions.categories import ARCHIVES, is_category
 
 log = logging.getLogger(__name__)
@@ -159,36 +155,22 @@ async def covered_through(app: App, feed_key: str) -> date | None:
     """The last announcement day known to be stored. Call it before today's feed status is written: until a
     first backfill row exists (a database from before backfills), the feed row's last date stands in."""
     async with app.db.session() as session:
-        row = await session.get(SourceStatusRow, BACKFILL_KEY)
+        row = await digest_inputs.source_status(session, BACKFILL_KEY)
         if row is not None and row.feed_date is not None:
             return row.feed_date
-        feed = await session.get(SourceStatusRow, feed_key)
+        feed = await digest_inputs.source_status(session, feed_key)
     return feed.feed_date if feed is not None else None
 
 
 async def _record(app: App, ok: bool, message: str | None, covered: date | None, items: int = 0) -> None:
-    # Unlike other sources' rows, the date is always written: it is the marker, and a failure must pin it.
-    now = utcnow()
+    # Unlike other sources' rows, the date is always passed: it is the marker, and a failure must pin it
+    # where it was (it is never None here: without a covered day there is no gap to fail on).
     async with app.db.session() as session:
-        row = await session.get(SourceStatusRow, BACKFILL_KEY) or SourceStatusRow(key=BACKFILL_KEY)
-        row.ok, row.message, row.items, row.feed_date = ok, message, items, covered
-        if ok:
-            row.last_ok_at = now
-        else:
-            row.last_error_at = now
-        session.add(row)
+        await digest_inputs.record_source_status(session, BACKFILL_KEY, ok, message, feed_date=covered, items=items)
         await session.commit()
 
 
 # ---------------------------------------------------------------- fetching the gap
-
-
-async def _known_ids(session: AsyncSession, ids: list[str]) -> set[str]:
-    known: set[str] = set()
-    for start in range(0, len(ids), 500):
-        result = await session.exec(select(PaperRow.id).where(col(PaperRow.id).in_(ids[start : start + 500])))
-        known.update(result.all())
-    return known
 
 
 def _dated(record: PaperRecord) -> PaperRecord:
@@ -201,7 +183,7 @@ def _dated(record: PaperRecord) -> PaperRecord:
 async def _store_unknown(app: App, records: Sequence[PaperRecord]) -> int:
     """Store the papers not stored yet; leave every known one exactly as it is."""
     async with app.db.session() as session:
-        known = await _known_ids(session, [r.canonical_id for r in records])
+        known = await digest_inputs.known_paper_ids(session, [r.canonical_id for r in records])
         fresh = [_dated(r) for r in records if r.canonical_id not in known]
         if fresh:
             await repos.upsert_papers(session, fresh, now=app.now())

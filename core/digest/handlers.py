@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from core.app import App
 from core.commands import DigestMore, DigestNow, DigestPreview
 from core.digest.deliver import TITLE, digest_item, run_digest, shown_authors, snippet_of
 from core.digest.plan import plan_digest, window_for
 from core.model.context import Actor, Destination
-from core.storage import repos
-from core.storage.models import DeliveryRow, DigestRunRow, PaperRow, utcnow
+from core.model.enums import RunKind
+from core.storage import ledger, repos
 from core.views import DigestItem, DigestReason, DigestView, Notice, Problem, Visibility
 
 
@@ -57,7 +55,7 @@ async def send_now(app: App, command: DigestNow, actor: Actor, where: Destinatio
         return Problem("Digests can't be posted from here", "This process has no connection to post digests with.",
                        code="unavailable")
     assert destination.id is not None
-    outcome = await run_digest(app, destination.id, kind="now")
+    outcome = await run_digest(app, destination.id, kind=RunKind.NOW)
     if outcome.state in ("done",):
         return Notice(f"Sent the digest: {outcome.sent} new paper(s).")
     if outcome.state == "empty":
@@ -74,36 +72,17 @@ async def more(app: App, command: DigestMore, actor: Actor, where: Destination) 
         destination = await repos.get_destination(session, where)
         if destination is None or destination.id is None:
             return _no_subscriptions()
-        latest = (await session.exec(
-            select(DigestRunRow).where(DigestRunRow.destination_id == destination.id,
-                                       col(DigestRunRow.kind).in_(["scheduled", "now", "catchup"]))
-            .order_by(col(DigestRunRow.id).desc()).limit(1)
-        )).first()
+        backlog = await ledger.backlog(session, destination.id)
+        latest = backlog.latest
         if latest is None or not latest.more_ids:
             return Problem("No more papers", "The latest digest showed everything that matched.", code="not_found")
-        delivered = await repos.delivered_paper_ids(session, destination.id, latest.more_ids)
-        waiting = [p for p in latest.more_ids if p not in delivered]
-        if not waiting:
+        if not backlog.waiting:
             return Problem("No more papers", "You have seen every paper of the latest digest.", code="not_found")
-        batch = waiting[: destination.max_items]
-        run = DigestRunRow(destination_id=destination.id, kind="more", state="done", started_at=utcnow(),
-                           finished_at=utcnow(), window_start=latest.window_start, window_end=latest.window_end,
-                           more_count=len(waiting) - len(batch))
-        session.add(run)
-        await session.flush()
-        assert run.id is not None
-        reasons = {r.paper_id: r.reasons for r in (await session.exec(
-            select(DeliveryRow).where(DeliveryRow.run_id == latest.id))).all()}
-        owned = await repos.claim_deliveries(session, destination.id, run.id,
-                                             [repos.Claim(p, reasons=reasons.get(p, [])) for p in batch])
-        await repos.mark_sent(session, run.id, owned, "digest-more")
-        run.item_count = len(owned)
-        session.add(run)
-        papers = {p.id: p for p in (await session.exec(select(PaperRow).where(col(PaperRow.id).in_(owned)))).all()}
-        rows = (await session.exec(select(DeliveryRow).where(DeliveryRow.run_id == run.id)
-                                   .order_by(col(DeliveryRow.position)))).all()
+        batch = backlog.waiting[: destination.max_items]
+        run, handed_out = await ledger.hand_out_more(session, latest, batch,
+                                                     still_waiting=len(backlog.waiting) - len(batch))
         await session.commit()
-    items = tuple(digest_item(row, papers[row.paper_id]) for row in rows if row.paper_id in papers)
+    items = tuple(digest_item(item) for item in handed_out)
     return DigestView(day=app.now().date(), title="More from the latest digest", items=items,
                       more_count=run.more_count, total_matched=latest.item_count + latest.more_count,
                       subscriptions=0, visibility=Visibility.EPHEMERAL)

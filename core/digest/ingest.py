@@ -11,23 +11,22 @@ backfill is owed or a source is down.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
 from core.app import App
 from core.digest.backfill import BACKFILL_KEY, BackfillReport, backfill_gap, covered_through
+from core.model.enums import SubscriptionKind
 from core.model.papers import PaperRecord
 from core.researchers.lookup import openalex_known_spent, remember_openalex_spent
 from core.sources.arxiv_feed import fetch_feed
 from core.sources.http import RateLimited, SourceError
 from core.sources.openalex import OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
-from core.storage import repos
-from core.storage.models import ResearcherRow, SourceStatusRow, SubscriptionRow, utcnow
+from core.storage import digest_inputs, repos
+from core.storage.digest_inputs import StoredSubscription
 from core.subscriptions.categories import archive_of, is_wildcard
 from core.subscriptions.query import QueryError, parse_query
 
@@ -72,21 +71,21 @@ def expected_feed_date(now: datetime) -> date | None:
     return eastern.date()
 
 
-def feed_names(subscriptions: list[SubscriptionRow], defaults: str) -> list[str]:
+def feed_names(subscriptions: Sequence[StoredSubscription], defaults: str) -> list[str]:
     """The categories and archives to fetch: what the subscriptions name, plus the default set for topics
     and researchers that name none. Categories inside a fetched archive are left out (they add nothing)."""
     wanted: set[str] = set()
     default = [d.strip() for d in defaults.split(",") if d.strip()]
     for sub in subscriptions:
-        if sub.kind == "category" and sub.query:
+        if sub.kind == SubscriptionKind.CATEGORY and sub.query:
             wanted.add(sub.query)
-        elif sub.kind == "topic":
+        elif sub.kind == SubscriptionKind.TOPIC:
             try:
                 categories = parse_query(sub.query or "").categories
             except QueryError:
                 continue
             wanted.update(categories or default)
-        elif sub.kind == "researcher":
+        elif sub.kind == SubscriptionKind.RESEARCHER:
             wanted.update(default)
     archives = {archive_of(w.rstrip("*").rstrip(".")) for w in wanted if is_wildcard(w)}
     return sorted(archives) + sorted(w for w in wanted if not is_wildcard(w) and archive_of(w) not in archives)
@@ -94,21 +93,12 @@ def feed_names(subscriptions: list[SubscriptionRow], defaults: str) -> list[str]
 
 async def _set_status(app: App, key: str, ok: bool, message: str | None, *, feed_date: date | None = None,
                       items: int = 0) -> None:
-    now = utcnow()
     async with app.db.session() as session:
-        row = await session.get(SourceStatusRow, key) or SourceStatusRow(key=key)
-        row.ok, row.message, row.items = ok, message, items
-        if feed_date is not None:
-            row.feed_date = feed_date
-        if ok:
-            row.last_ok_at = now
-        else:
-            row.last_error_at = now
-        session.add(row)
+        await digest_inputs.record_source_status(session, key, ok, message, feed_date=feed_date, items=items)
         await session.commit()
 
 
-async def ingest_feeds(app: App, report: IngestReport, subscriptions: list[SubscriptionRow]) -> None:
+async def ingest_feeds(app: App, report: IngestReport, subscriptions: Sequence[StoredSubscription]) -> None:
     names = feed_names(subscriptions, app.settings.default_categories)
     report.feeds = tuple(names)
     if not names:
@@ -151,11 +141,12 @@ async def _store(app: App, report: IngestReport, records: list[PaperRecord]) -> 
 
 
 async def ingest_researchers(
-    app: App, report: IngestReport, subscriptions: list[SubscriptionRow], progress: Progress | None = None
+    app: App, report: IngestReport, subscriptions: Sequence[StoredSubscription], progress: Progress | None = None
 ) -> None:
     """Recent works of followed researchers, so journal and conference papers arrive too."""
-    ids = sorted({s.openalex_id or "" for s in subscriptions if s.kind == "researcher"} - {""})
-    s2_ids = sorted({s.s2_id or "" for s in subscriptions if s.kind == "researcher" and not s.openalex_id} - {""})
+    followed = [s for s in subscriptions if s.kind == SubscriptionKind.RESEARCHER]
+    ids = sorted({s.openalex_id or "" for s in followed} - {""})
+    s2_ids = sorted({s.s2_id or "" for s in followed if not s.openalex_id} - {""})
     use_openalex = app.settings.openalex_api_key is not None
     if use_openalex and ids and await openalex_known_spent(app):
         # Spent earlier today (by an ingest or a lookup, in any process): asking again only costs a 429.
@@ -202,7 +193,7 @@ async def ingest_researchers(
 
 async def _clear_status(app: App, key: str) -> None:
     async with app.db.session() as session:
-        row = await session.get(SourceStatusRow, key)
+        row = await digest_inputs.source_status(session, key)
         stale_problem = row is not None and not row.ok
     if stale_problem:
         await _set_status(app, key, True, None)
@@ -214,26 +205,19 @@ def _recent(record: PaperRecord, since: date) -> bool:
 
 
 async def _last_checked(app: App, source: str, author_id: str) -> datetime | None:
-    column = ResearcherRow.openalex_id if source == "openalex" else ResearcherRow.s2_id
     async with app.db.session() as session:
-        row = (await session.exec(select(ResearcherRow).where(col(column) == author_id))).first()
-    return row.works_checked_at if row else None
+        return await digest_inputs.works_checked_at(session, source, author_id)
 
 
 async def _mark_checked(app: App, source: str, author_id: str) -> None:
-    column = ResearcherRow.openalex_id if source == "openalex" else ResearcherRow.s2_id
     async with app.db.session() as session:
-        row = (await session.exec(select(ResearcherRow).where(col(column) == author_id))).first()
-        if row is None:
-            row = ResearcherRow(openalex_id=author_id) if source == "openalex" else ResearcherRow(s2_id=author_id)
-        row.works_checked_at = utcnow()
-        session.add(row)
+        await digest_inputs.mark_works_checked(session, source, author_id)
         await session.commit()
 
 
-async def all_subscriptions(app: App) -> list[SubscriptionRow]:
+async def all_subscriptions(app: App) -> list[StoredSubscription]:
     async with app.db.session() as session:
-        return list((await session.exec(select(SubscriptionRow))).all())
+        return await digest_inputs.all_subscriptions(session)
 
 
 async def ingest(app: App, *, day: date | None = None, progress: Progress | None = None,

@@ -8,21 +8,36 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from typing import Protocol
 
 from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, SubscriptionSpec
 from core.model.papers import PaperRecord
-from core.storage import repos
-from core.storage.models import DeliveryRow, DestinationRow, PaperRow, SubscriptionRow
+from core.storage import digest_inputs, ledger
+from core.storage.db import AsyncSession
+from core.storage.digest_inputs import StoredSubscription
 
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
 CATCH_UP_AFTER = timedelta(hours=30)  # a window longer than this means a missed digest: say so
 MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even with the cap
+
+
+class PlanSettings(Protocol):
+    """What planning reads of a channel (`digest_inputs.DigestChannel`, or any record with these fields)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def max_items(self) -> int: ...
+    @property
+    def include_updates(self) -> bool: ...
+    @property
+    def include_crosslists(self) -> bool: ...
+    @property
+    def last_digest_at(self) -> datetime | None: ...
 
 
 @dataclass
@@ -53,7 +68,7 @@ class DigestPlan:
         return max(1, round((self.window_end - self.window_start) / timedelta(days=1)))
 
 
-def window_for(destination: DestinationRow, now: datetime) -> tuple[datetime, datetime]:
+def window_for(destination: PlanSettings, now: datetime) -> tuple[datetime, datetime]:
     start = destination.last_digest_at
     if start is None:
         start = now - FIRST_WINDOW
@@ -62,7 +77,7 @@ def window_for(destination: DestinationRow, now: datetime) -> tuple[datetime, da
     return max(start, now - MAX_WINDOW), now
 
 
-def specs_for(destination_id: int, rows: list[SubscriptionRow]) -> tuple[list[SubscriptionSpec], list[int]]:
+def specs_for(destination_id: int, rows: Sequence[StoredSubscription]) -> tuple[list[SubscriptionSpec], list[int]]:
     specs, broken = [], []
     for row in rows:
         try:
@@ -85,16 +100,13 @@ _MATCHERS_KEPT = 4
 
 async def shared_matcher(session: AsyncSession, start: datetime, end: datetime) -> DigestMatcher | None:
     """The matcher over the papers that arrived in (start, end], built once per distinct set of papers."""
-    stamps = (await session.exec(
-        select(PaperRow.id, PaperRow.updated_at).where(col(PaperRow.arrived_at) > start, col(PaperRow.arrived_at) <= end)
-        .order_by(col(PaperRow.id))
-    )).all()
+    stamps = await digest_inputs.arrival_stamps(session, start, end)
     if not stamps:
         return None
     key = (len(stamps), hash(tuple(paper_id for paper_id, _ in stamps)), max(str(u) for _, u in stamps))
     matcher = _MATCHERS.get(key)
     if matcher is None:
-        matcher = DigestMatcher([record_for_matching(row) for row in await arrived_papers(session, start, end)])
+        matcher = DigestMatcher(await digest_inputs.arrived_papers(session, start, end))
         _MATCHERS[key] = matcher
         while len(_MATCHERS) > _MATCHERS_KEPT:
             _MATCHERS.popitem(last=False)
@@ -103,44 +115,30 @@ async def shared_matcher(session: AsyncSession, start: datetime, end: datetime) 
     return matcher
 
 
-async def arrived_papers(session: AsyncSession, start: datetime, end: datetime) -> list[PaperRow]:
-    result = await session.exec(
-        select(PaperRow).where(col(PaperRow.arrived_at) > start, col(PaperRow.arrived_at) <= end)
-        .order_by(col(PaperRow.arrived_at), col(PaperRow.id))
-    )
-    return list(result.all())
-
-
-def record_for_matching(row: PaperRow) -> PaperRecord:
-    """The stored paper as the matcher sees it: announced as its newest announcement listed it."""
-    record = repos.row_to_record(row)
-    return replace(record, announce_type=row.last_announce_type or record.announce_type,
-                   announced=row.last_announced or record.announced)
-
-
 async def plan_digest(
     session: AsyncSession,
-    destination: DestinationRow,
+    destination: PlanSettings,
     window: tuple[datetime, datetime],
     *,
-    papers: list[PaperRow] | None = None,
+    papers: list[PaperRecord] | None = None,
     matcher: DigestMatcher | None = None,
 ) -> DigestPlan:
     """Match this destination's subscriptions against what arrived in `window`, minus what it already has.
 
-    `papers` and `matcher` let the scheduler share one batch and its index across every destination.
+    `papers` (as `digest_inputs.arrived_papers` reads them) and `matcher` let the scheduler share one batch
+    and its index across every destination.
     """
     assert destination.id is not None
     start, end = window
     plan = DigestPlan(destination.id, start, end)
-    rows = await repos.list_subscriptions(session, destination.id)
+    rows = await digest_inputs.channel_subscriptions(session, destination.id)
     specs, plan.skipped_subscriptions = specs_for(destination.id, rows)
     plan.subscriptions = len(rows)
     if not specs:
         return plan
     if matcher is None:
         if papers is not None:
-            matcher = DigestMatcher([record_for_matching(row) for row in papers]) if papers else None
+            matcher = DigestMatcher(papers) if papers else None
         else:
             matcher = await shared_matcher(session, start, end)
         if matcher is None:
@@ -150,7 +148,7 @@ async def plan_digest(
     matches = matcher.digest(specs, options)
     if not matches:
         return plan
-    delivered = await _delivered(session, destination.id, [m.paper_id for m in matches])
+    delivered = await ledger.delivered_revisions(session, destination.id, [m.paper_id for m in matches])
     for match in matches:
         revisions = delivered.get(match.paper_id)
         if revisions is None:
@@ -160,17 +158,3 @@ async def plan_digest(
             if version and version not in revisions:
                 plan.items.append(PlannedItem(match, version))
     return plan
-
-
-async def _delivered(session: AsyncSession, destination_id: int, paper_ids: list[str]) -> dict[str, set[int]]:
-    found: dict[str, set[int]] = {}
-    for start in range(0, len(paper_ids), 500):
-        chunk = paper_ids[start : start + 500]
-        result = await session.exec(
-            select(DeliveryRow.paper_id, DeliveryRow.revision).where(
-                DeliveryRow.destination_id == destination_id, col(DeliveryRow.paper_id).in_(chunk)
-            )
-        )
-        for paper_id, revision in result.all():
-            found.setdefault(paper_id, set()).add(revision)
-    return found

@@ -18,15 +18,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func
-from sqlmodel import col, select
 
 from core.app import App, current_app
 from core.config import Settings
 from core.digest.backfill import BACKFILL_KEY
 from core.digest.deliver import RunOutcome, resume_pending, run_digest
 from core.digest.ingest import EASTERN, FEED_KEY, ingest
-from core.storage.models import DestinationRow, SourceStatusRow, SubscriptionRow
+from core.storage import digest_inputs, repos
+from core.storage.digest_inputs import DigestChannel
 from core.subscriptions.timing import digest_trigger
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ def _job_id(destination_id: int) -> str:
 
 async def feed_problem(app: App) -> str | None:
     async with app.db.session() as session:
-        row = await session.get(SourceStatusRow, FEED_KEY)
+        row = await digest_inputs.source_status(session, FEED_KEY)
     return None if row is None or row.ok else (row.message or "the arXiv feed is failing")
 
 
@@ -69,8 +68,8 @@ async def backfill_problem(app: App) -> str | None:
     A capped backfill is reported in `status` but owes nothing (its marker moved on), so it is not a reason here.
     """
     async with app.db.session() as session:
-        row = await session.get(SourceStatusRow, BACKFILL_KEY)
-        feed = await session.get(SourceStatusRow, FEED_KEY)
+        row = await digest_inputs.source_status(session, BACKFILL_KEY)
+        feed = await digest_inputs.source_status(session, FEED_KEY)
     if row is None or row.ok or row.feed_date is None or feed is None or feed.feed_date is None:
         return None
     return f"{BACKFILL_KEY}: {row.message or 'failing'}" if row.feed_date < feed.feed_date else None
@@ -86,11 +85,26 @@ async def ingest_job() -> None:
         log.info("ingest incomplete (%s); retrying at %s", "; ".join(report.problems) or "stale feed", when)
 
 
+async def purge_lookup_cache(app: App) -> int:
+    """Delete the lookup answers whose time is up. Reads already ignore them; without this the table only
+    ever grows (every researcher, paper and trending lookup leaves a row)."""
+    async with app.db.session() as session:
+        purged = await repos.cache_purge(session, now=app.now())
+        await session.commit()
+    if purged:
+        log.info("lookup cache: %d expired answer(s) purged", purged)
+    return purged
+
+
+async def purge_cache_job() -> None:
+    await purge_lookup_cache(current_app())
+
+
 async def digest_job(destination_id: int, delays: int = 0) -> RunOutcome | None:
     """A destination's scheduled digest; waits for a failing feed a few times before going out partial."""
     app = current_app()
     async with app.db.session() as session:
-        destination = await session.get(DestinationRow, destination_id)
+        destination = await digest_inputs.digest_channel(session, destination_id)
     if destination is None or destination.paused:
         return None
     problem = await feed_problem(app)
@@ -133,18 +147,12 @@ def _aware(moment: datetime, like: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=like.tzinfo)
 
 
-async def active_destinations(app: App) -> list[DestinationRow]:
+async def active_destinations(app: App) -> list[DigestChannel]:
     async with app.db.session() as session:
-        with_subs = select(SubscriptionRow.destination_id).group_by(col(SubscriptionRow.destination_id)).having(
-            func.count() > 0)
-        rows = await session.exec(
-            select(DestinationRow).where(col(DestinationRow.paused).is_(False),
-                                            col(DestinationRow.id).in_(with_subs))
-        )
-        return list(rows.all())
+        return await digest_inputs.active_channels(session)
 
 
-def trigger_for(destination: DestinationRow) -> CronTrigger | None:
+def trigger_for(destination: DigestChannel) -> CronTrigger | None:
     try:
         return digest_trigger(destination.digest_time, destination.weekdays, destination.timezone)
     except (ValueError, LookupError):
@@ -156,7 +164,6 @@ async def reconcile(app: App, scheduler: AsyncIOScheduler) -> int:
     """Add, change or remove digest jobs so that they match every active channel's settings."""
     wanted = {}
     for destination in await active_destinations(app):
-        assert destination.id is not None
         trigger = trigger_for(destination)
         if trigger is not None:
             wanted[_job_id(destination.id)] = (destination.id, trigger)
@@ -208,7 +215,6 @@ async def catch_up(app: App) -> list[RunOutcome]:
             continue
         last = destination.last_digest_at
         if last is None or _aware(last, now) < missed - timedelta(minutes=1):
-            assert destination.id is not None
             log.info("catching up destination %s (last digest %s, missed %s)", destination.id, last, missed)
             outcomes.append(await run_digest(app, destination.id))
     return outcomes
@@ -220,7 +226,12 @@ async def start_clock(app: App, scheduler: AsyncIOScheduler) -> None:
     _scheduler = scheduler
     await resume_pending(app)
     await catch_up(app)
+    # Also at start-up, so a database that grew before this purge existed is cleaned now, not at 03:15.
+    await purge_lookup_cache(app)
     scheduler.add_job(ingest_job, CronTrigger(hour=0, minute=30, timezone=EASTERN), id="ingest",
+                      replace_existing=True)
+    # Daily, at an hour when no arXiv ingest and few digests run.
+    scheduler.add_job(purge_cache_job, CronTrigger(hour=3, minute=15, timezone=EASTERN), id="purge-lookup-cache",
                       replace_existing=True)
     scheduler.add_job(tick_job, IntervalTrigger(seconds=60), id="tick", replace_existing=True)
     scheduler.start()  # the job store is read at start: reconcile against what it holds

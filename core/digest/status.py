@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-from sqlmodel import col, select
-
 from core.app import App
 from core.commands import Status
 from core.model.context import Actor, Destination
-from core.storage import repos
-from core.storage.models import DigestRunRow, PaperRow, SourceStatusRow
+from core.model.enums import RunState
+from core.storage import digest_inputs, ledger, repos
 from core.subscriptions.timing import next_digest
 from core.views import StatusView
 
@@ -29,22 +26,17 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
         record = await repos.get_destination(session, where)
         timezone = record.timezone if record else "UTC"
         since = _local_midnight(now, timezone)
-        ingested = (await session.exec(
-            select(func.count()).select_from(PaperRow).where(col(PaperRow.first_seen_at) >= since)
-        )).one()
-        sources = (await session.exec(select(SourceStatusRow).where(col(SourceStatusRow.ok).is_(False)))).all()
+        ingested = await digest_inputs.papers_first_seen_since(session, since)
+        sources = await digest_inputs.failing_sources(session)
         last_run = None
         subscriptions = 0
         if record is not None and record.id is not None:
-            last_run = (await session.exec(
-                select(DigestRunRow).where(DigestRunRow.destination_id == record.id)
-                .order_by(col(DigestRunRow.started_at).desc(), col(DigestRunRow.id).desc()).limit(1)
-            )).first()
+            last_run = await ledger.latest_run(session, record.id)
             subscriptions = await repos.count_subscriptions(session, record.id)
     problems: list[str] = []
     if record is not None and record.paused and record.paused_reason and "channel manager" not in record.paused_reason:
         problems.append(f"Digests are paused: {record.paused_reason}")
-    if last_run is not None and last_run.state in ("failed", "retry") and last_run.error:
+    if last_run is not None and last_run.state in (RunState.FAILED, RunState.RETRY) and last_run.error:
         problems.append(f"The last digest did not go out: {last_run.error}")
     if last_run is not None and last_run.note:
         problems.append(last_run.note)

@@ -14,7 +14,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.ext.asyncio.session import (
+    AsyncSession as AsyncSession,  # re-exported: features type their sessions with it
+)
 
 from core.config import Settings, _async_database_url, _sync_database_url
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.model.context import Destination
 from core.model.papers import AuthorRef, PaperRecord, merge_records
 from core.storage.models import (
-    DeliveryRow,
     DestinationRow,
     LookupCacheRow,
     PaperRow,
@@ -235,88 +233,6 @@ async def upsert_papers(
 
 async def get_paper(session: AsyncSession, canonical_id: str) -> PaperRow | None:
     return await session.get(PaperRow, canonical_id)
-
-
-# ---------------------------------------------------------------- the delivery ledger
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One paper a digest run wants to send; `revision` > 0 for "updated to vN" items."""
-
-    paper_id: str
-    revision: int = 0
-    version: int | None = None
-    reasons: list[dict[str, Any]] = field(default_factory=list)
-
-
-async def claim_deliveries(
-    session: AsyncSession, destination_id: int, run_id: int, items: Sequence[Claim]
-) -> list[str]:
-    """Claim (destination, paper, revision) for a run; return the paper ids this run now owns, in order.
-
-    The unique constraint is the guarantee: a pair claimed by an earlier run, or by a second clock racing
-    this one, is skipped here and never sent twice.
-    """
-    if not items:
-        return []
-    now = utcnow()
-    values = [
-        {
-            "destination_id": destination_id,
-            "paper_id": item.paper_id,
-            "revision": item.revision,
-            "run_id": run_id,
-            "state": "claimed",
-            "position": position,
-            "version": item.version,
-            "reasons": item.reasons,
-            "claimed_at": now,
-        }
-        for position, item in enumerate(items)
-    ]
-    statement = (
-        _insert(session, DeliveryRow)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["destination_id", "paper_id", "revision"])
-    )
-    await session.execute(statement)
-    result = await session.exec(
-        select(DeliveryRow.paper_id)
-        .where(DeliveryRow.run_id == run_id, DeliveryRow.destination_id == destination_id)
-        .order_by(col(DeliveryRow.position))
-    )
-    return list(result.all())
-
-
-async def mark_sent(session: AsyncSession, run_id: int, paper_ids: Sequence[str], message_id: str | None) -> None:
-    result = await session.exec(
-        select(DeliveryRow).where(
-            DeliveryRow.run_id == run_id, col(DeliveryRow.paper_id).in_(list(paper_ids))
-        )
-    )
-    now = utcnow()
-    for row in result.all():
-        row.state = "sent"
-        row.message_id = message_id
-        row.sent_at = now
-        session.add(row)
-    await session.flush()
-
-
-async def delivered_paper_ids(session: AsyncSession, destination_id: int, paper_ids: Sequence[str]) -> set[str]:
-    """Which of these papers this destination has already claimed or received."""
-    found: set[str] = set()
-    ids = list(paper_ids)
-    for start in range(0, len(ids), 500):
-        result = await session.exec(
-            select(DeliveryRow.paper_id).where(
-                DeliveryRow.destination_id == destination_id,
-                col(DeliveryRow.paper_id).in_(ids[start : start + 500]),
-            )
-        )
-        found.update(result.all())
-    return found
 
 
 # ---------------------------------------------------------------- lookup cache

@@ -15,7 +15,7 @@ from core.digest.ingest import ingest
 from core.model.context import Destination
 from core.model.papers import AuthorRef, PaperRecord
 from core.storage import repos
-from core.storage.models import SourceStatusRow
+from core.storage.models import LookupCacheRow, SourceStatusRow
 from core.subscriptions.timing import digest_trigger, next_digest
 from tests.digest.conftest import THURSDAY, RecordingSink, feed_router
 from tests.fakes import ask_text
@@ -175,3 +175,40 @@ async def test_a_crowded_minute_is_delivered_a_few_channels_at_a_time(app_factor
     assert first and len(set(first)) == len(first)  # each paper once
     assert all(papers == first for papers in received.values())  # the same subscription, the same digest
     assert most == 3
+
+
+async def _cache_keys(app) -> set[str]:  # type: ignore[no-untyped-def]
+    """The lookup cache rows physically stored, expired or not (reads already hide the expired ones)."""
+    async with app.db.session() as session:
+        return {row.key for row in (await session.exec(LookupCacheRow.__table__.select())).all()}  # type: ignore[attr-defined,call-overload]
+
+
+async def test_the_daily_job_purges_expired_lookup_answers(channel_app) -> None:  # type: ignore[no-untyped-def]
+    app = channel_app
+    async with app.db.session() as session:
+        await repos.cache_put(session, "paper:old", {"n": 1}, timedelta(hours=1), now=THURSDAY - timedelta(hours=2))
+        await repos.cache_put(session, "paper:fresh", {"n": 2}, timedelta(hours=1), now=THURSDAY)
+        await session.commit()
+    assert await _cache_keys(app) == {"paper:old", "paper:fresh"}
+    set_current_app(app)
+    try:
+        await schedule.purge_cache_job()
+    finally:
+        set_current_app(None)
+    assert await _cache_keys(app) == {"paper:fresh"}
+
+
+async def test_the_clock_purges_the_lookup_cache_at_start_and_daily(channel_app) -> None:  # type: ignore[no-untyped-def]
+    app = channel_app
+    async with app.db.session() as session:
+        await repos.cache_put(session, "paper:old", {"n": 1}, timedelta(hours=1), now=THURSDAY - timedelta(days=3))
+        await session.commit()
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    await schedule.start_clock(app, scheduler)
+    try:
+        assert await _cache_keys(app) == set()  # purged at start-up, before any daily run
+        job = scheduler.get_job("purge-lookup-cache")
+        assert job is not None and job.func is schedule.purge_cache_job
+        assert "hour='3'" in str(job.trigger)
+    finally:
+        schedule.stop_clock(scheduler)

@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 from core.config import _sync_database_url
 from core.model.context import Destination
 from core.model.papers import AuthorRef, PaperRecord
-from core.storage import repos
+from core.storage import ledger, repos
 from core.storage.db import Database, head_revision, upgrade
 from core.storage.models import DeliveryRow, DigestRunRow, utcnow
 
@@ -90,15 +90,15 @@ async def test_ledger_refuses_a_second_claim(db: Database) -> None:
     await _paper(db, "2401.00002")
     first, second = await _run(db, destination.id), await _run(db, destination.id)
     async with db.session() as session:
-        owned = await repos.claim_deliveries(
-            session, destination.id, first, [repos.Claim("arXiv:2401.00001"), repos.Claim("arXiv:2401.00002")]
+        owned = await ledger.claim_deliveries(
+            session, destination.id, first, [ledger.Claim("arXiv:2401.00001"), ledger.Claim("arXiv:2401.00002")]
         )
         await session.commit()
     assert owned == ["arXiv:2401.00001", "arXiv:2401.00002"]
     async with db.session() as session:
-        owned_again = await repos.claim_deliveries(session, destination.id, second, [repos.Claim("arXiv:2401.00002")])
-        update = await repos.claim_deliveries(session, destination.id, second,
-                                              [repos.Claim("arXiv:2401.00001", revision=2, version=2)])
+        owned_again = await ledger.claim_deliveries(session, destination.id, second, [ledger.Claim("arXiv:2401.00002")])
+        update = await ledger.claim_deliveries(session, destination.id, second,
+                                               [ledger.Claim("arXiv:2401.00001", revision=2, version=2)])
         await session.commit()
     assert owned_again == []  # already claimed by the first run: never sent twice
     assert update == ["arXiv:2401.00001"]  # "updated to v2" is a delivery of its own
@@ -116,11 +116,11 @@ async def test_mark_sent_records_message_id(db: Database) -> None:
     await _paper(db, "2401.00003")
     run = await _run(db, destination.id)
     async with db.session() as session:
-        await repos.claim_deliveries(session, destination.id, run, [repos.Claim("arXiv:2401.00003")])
-        await repos.mark_sent(session, run, ["arXiv:2401.00003"], "1700000000.000100")
+        await ledger.claim_deliveries(session, destination.id, run, [ledger.Claim("arXiv:2401.00003")])
+        await ledger.mark_sent(session, run, ["arXiv:2401.00003"], "1700000000.000100")
         await session.commit()
     async with db.session() as session:
-        delivered = await repos.delivered_paper_ids(session, destination.id, ["arXiv:2401.00003", "arXiv:2401.09999"])
+        delivered = await ledger.delivered_paper_ids(session, destination.id, ["arXiv:2401.00003", "arXiv:2401.09999"])
         row = (await session.exec(DeliveryRow.__table__.select())).first()  # type: ignore[attr-defined,call-overload]
     assert delivered == {"arXiv:2401.00003"}
     assert row.state == "sent" and row.message_id == "1700000000.000100"

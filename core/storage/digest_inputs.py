@@ -1,0 +1,225 @@
+"""What the digest reads and what ingest writes, besides the ledger: channels' digest settings, subscriptions,
+the papers that arrived, researchers' last works check, and the health of each source.
+
+Every function takes the caller's session and never commits (the caller owns the transaction). Answers are
+frozen snapshots or plain values, not live rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.model.papers import PaperRecord
+from core.storage import repos
+from core.storage.models import (
+    DestinationRow,
+    PaperRow,
+    ResearcherRow,
+    SourceStatusRow,
+    SubscriptionRow,
+    utcnow,
+)
+
+CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+# ---------------------------------------------------------------- channels
+
+
+@dataclass(frozen=True)
+class DigestChannel:
+    """A destination's address and digest settings, as the planner and the clock need them."""
+
+    id: int
+    platform: str
+    workspace_id: str
+    channel_id: str
+    timezone: str
+    digest_time: str
+    weekdays: str
+    max_items: int
+    paused: bool
+    paused_reason: str | None
+    include_updates: bool
+    include_crosslists: bool
+    quiet_notice: bool
+    created_at: datetime
+    last_digest_at: datetime | None
+
+
+def _channel(row: DestinationRow) -> DigestChannel:
+    assert row.id is not None
+    return DigestChannel(
+        id=row.id, platform=row.platform, workspace_id=row.workspace_id, channel_id=row.channel_id,
+        timezone=row.timezone, digest_time=row.digest_time, weekdays=row.weekdays, max_items=row.max_items,
+        paused=row.paused, paused_reason=row.paused_reason, include_updates=row.include_updates,
+        include_crosslists=row.include_crosslists, quiet_notice=row.quiet_notice, created_at=row.created_at,
+        last_digest_at=row.last_digest_at,
+    )
+
+
+async def digest_channel(session: AsyncSession, destination_id: int) -> DigestChannel | None:
+    row = await session.get(DestinationRow, destination_id)
+    return _channel(row) if row is not None else None
+
+
+async def active_channels(session: AsyncSession) -> list[DigestChannel]:
+    """Channels that get digests: not paused, and following at least one thing."""
+    with_subs = select(SubscriptionRow.destination_id).group_by(col(SubscriptionRow.destination_id)).having(
+        func.count() > 0)
+    rows = await session.exec(
+        select(DestinationRow).where(col(DestinationRow.paused).is_(False), col(DestinationRow.id).in_(with_subs))
+    )
+    return [_channel(row) for row in rows.all()]
+
+
+# ---------------------------------------------------------------- subscriptions
+
+
+@dataclass(frozen=True)
+class StoredSubscription:
+    """A subscription as stored, before the digest parses it (stored text may no longer parse)."""
+
+    destination_id: int
+    number: int
+    kind: str
+    query: str | None
+    openalex_id: str | None
+    orcid: str | None
+    s2_id: str | None
+    display_name: str | None
+    name_variants: tuple[str, ...]
+
+
+def _subscription(row: SubscriptionRow) -> StoredSubscription:
+    return StoredSubscription(
+        destination_id=row.destination_id, number=row.number, kind=row.kind, query=row.query,
+        openalex_id=row.openalex_id, orcid=row.orcid, s2_id=row.s2_id, display_name=row.display_name,
+        name_variants=tuple(row.name_variants or ()),
+    )
+
+
+async def channel_subscriptions(session: AsyncSession, destination_id: int) -> list[StoredSubscription]:
+    """One channel's subscriptions, by number."""
+    return [_subscription(row) for row in await repos.list_subscriptions(session, destination_id)]
+
+
+async def all_subscriptions(session: AsyncSession) -> list[StoredSubscription]:
+    """Every channel's subscriptions: what ingest fetches for."""
+    return [_subscription(row) for row in (await session.exec(select(SubscriptionRow))).all()]
+
+
+# ---------------------------------------------------------------- papers
+
+
+def _as_announced(row: PaperRow) -> PaperRecord:
+    """The stored paper as the matcher sees it: announced as its newest announcement listed it."""
+    record = repos.row_to_record(row)
+    return replace(record, announce_type=row.last_announce_type or record.announce_type,
+                   announced=row.last_announced or record.announced)
+
+
+async def arrival_stamps(session: AsyncSession, start: datetime, end: datetime) -> list[tuple[str, datetime]]:
+    """(id, last update) of each paper that arrived in (start, end], by id: cheap to read, enough to tell
+    whether two windows hold the same papers in the same state."""
+    rows = (await session.exec(
+        select(PaperRow.id, PaperRow.updated_at)
+        .where(col(PaperRow.arrived_at) > start, col(PaperRow.arrived_at) <= end)
+        .order_by(col(PaperRow.id))
+    )).all()
+    return [(paper_id, updated) for paper_id, updated in rows]
+
+
+async def arrived_papers(session: AsyncSession, start: datetime, end: datetime) -> list[PaperRecord]:
+    """The papers that arrived in (start, end], in arrival order, as last announced."""
+    rows = (await session.exec(
+        select(PaperRow).where(col(PaperRow.arrived_at) > start, col(PaperRow.arrived_at) <= end)
+        .order_by(col(PaperRow.arrived_at), col(PaperRow.id))
+    )).all()
+    return [_as_announced(row) for row in rows]
+
+
+async def known_paper_ids(session: AsyncSession, paper_ids: Sequence[str]) -> set[str]:
+    """Which of these canonical ids are stored."""
+    known: set[str] = set()
+    ids = list(paper_ids)
+    for start in range(0, len(ids), CHUNK):
+        result = await session.exec(select(PaperRow.id).where(col(PaperRow.id).in_(ids[start : start + CHUNK])))
+        known.update(result.all())
+    return known
+
+
+async def papers_first_seen_since(session: AsyncSession, since: datetime) -> int:
+    result = await session.exec(select(func.count()).select_from(PaperRow).where(col(PaperRow.first_seen_at) >= since))
+    return int(result.one())
+
+
+# ---------------------------------------------------------------- researchers' works
+
+
+async def works_checked_at(session: AsyncSession, source: str, author_id: str) -> datetime | None:
+    """When ingest last listed this author's works on `source` ("openalex", else Semantic Scholar)."""
+    column = ResearcherRow.openalex_id if source == "openalex" else ResearcherRow.s2_id
+    row = (await session.exec(select(ResearcherRow).where(col(column) == author_id))).first()
+    return row.works_checked_at if row else None
+
+
+async def mark_works_checked(session: AsyncSession, source: str, author_id: str) -> None:
+    column = ResearcherRow.openalex_id if source == "openalex" else ResearcherRow.s2_id
+    row = (await session.exec(select(ResearcherRow).where(col(column) == author_id))).first()
+    if row is None:
+        row = ResearcherRow(openalex_id=author_id) if source == "openalex" else ResearcherRow(s2_id=author_id)
+    row.works_checked_at = utcnow()
+    session.add(row)
+
+
+# ---------------------------------------------------------------- source health
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """The last known health of a source or feed (`key`), and for feeds the last date read."""
+
+    key: str
+    ok: bool
+    message: str | None
+    feed_date: date | None
+    last_ok_at: datetime | None
+    last_error_at: datetime | None
+    items: int
+
+
+def _source_status(row: SourceStatusRow) -> SourceStatus:
+    return SourceStatus(key=row.key, ok=row.ok, message=row.message, feed_date=row.feed_date,
+                        last_ok_at=row.last_ok_at, last_error_at=row.last_error_at, items=row.items)
+
+
+async def source_status(session: AsyncSession, key: str) -> SourceStatus | None:
+    row = await session.get(SourceStatusRow, key)
+    return _source_status(row) if row is not None else None
+
+
+async def failing_sources(session: AsyncSession) -> list[SourceStatus]:
+    rows = (await session.exec(select(SourceStatusRow).where(col(SourceStatusRow.ok).is_(False)))).all()
+    return [_source_status(row) for row in rows]
+
+
+async def record_source_status(session: AsyncSession, key: str, ok: bool, message: str | None, *,
+                               feed_date: date | None = None, items: int = 0) -> None:
+    """Write a source's latest outcome; a `feed_date` of None keeps the date already stored."""
+    now = utcnow()
+    row = await session.get(SourceStatusRow, key) or SourceStatusRow(key=key)
+    row.ok, row.message, row.items = ok, message, items
+    if feed_date is not None:
+        row.feed_date = feed_date
+    if ok:
+        row.last_ok_at = now
+    else:
+        row.last_error_at = now
+    session.add(row)
+

@@ -1,0 +1,395 @@
+"""The delivery ledger: every query about digest runs and their deliveries, each a named operation.
+
+Exactly-once delivery rests on what happens here: a run is recorded before anything is sent, each
+(destination, paper, revision) is claimed once under a unique constraint, then marked sent with the platform's
+message id. A run carries a lease (owner, until) so that two clock processes never send it at once, and a
+crashed process's run is resumed from its claimed-but-unsent rows.
+
+Callers own the transaction: every function takes the session and none commits. What they hand back are
+frozen snapshots (`DigestRun`, `LedgerItem`), never live rows, so no caller can change the ledger by accident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, text, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.model.enums import DeliveryState, RunKind, RunState
+from core.model.papers import PaperRecord
+from core.storage.db import Database
+from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, PaperRow, utcnow
+from core.storage.repos import _insert, row_to_record
+
+# The kinds of run that are a channel's digest (a `digest more` run only hands out the rest of one).
+DIGEST_KINDS = (RunKind.SCHEDULED, RunKind.NOW, RunKind.CATCHUP)
+CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One paper a digest run wants to send; `revision` > 0 for "updated to vN" items."""
+
+    paper_id: str
+    revision: int = 0
+    version: int | None = None
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    """A digest run as it was read (or written) in this transaction."""
+
+    id: int
+    destination_id: int
+    kind: RunKind
+    state: RunState
+    scheduled_for: datetime | None
+    window_start: datetime | None
+    window_end: datetime | None
+    item_count: int
+    more_count: int
+    note: str | None
+    error: str | None
+    attempts: int
+    more_ids: tuple[str, ...]
+    messages: tuple[str, ...]
+    lease_owner: str | None
+    lease_until: datetime | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LedgerItem:
+    """One delivery of a run, with its paper: what a digest line is built from."""
+
+    paper: PaperRecord
+    paper_id: str
+    revision: int
+    version: int | None
+    reasons: tuple[dict[str, Any], ...]
+
+
+def _snapshot(row: DigestRunRow) -> DigestRun:
+    assert row.id is not None
+    return DigestRun(
+        id=row.id, destination_id=row.destination_id, kind=RunKind(row.kind), state=RunState(row.state),
+        scheduled_for=row.scheduled_for, window_start=row.window_start, window_end=row.window_end,
+        item_count=row.item_count, more_count=row.more_count, note=row.note, error=row.error,
+        attempts=row.attempts, more_ids=tuple(row.more_ids or ()), messages=tuple(row.messages or ()),
+        lease_owner=row.lease_owner, lease_until=row.lease_until, started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+# ---------------------------------------------------------------- recording and claiming
+
+
+_sqlite_locks: dict[str, asyncio.Lock] = {}
+
+
+@asynccontextmanager
+async def destination_turn(db: Database, session: AsyncSession, destination_id: int) -> AsyncIterator[None]:
+    """One planner per destination at a time, across processes: a PostgreSQL advisory lock held until the
+    transaction ends; on SQLite (one machine, one writer) a lock shared by every App of this process."""
+    if db.is_sqlite:
+        lock = _sqlite_locks.setdefault(f"{db.url}:{destination_id}", asyncio.Lock())
+        async with lock:
+            yield
+    else:
+        await session.execute(text("SELECT pg_advisory_xact_lock(4242, :id)"), {"id": destination_id})
+        yield
+
+
+async def create_run(
+    session: AsyncSession, *, destination_id: int, kind: RunKind, claims: Sequence[Claim], more_ids: Sequence[str],
+    owner: str, lease: timedelta, scheduled_for: datetime, window_start: datetime, window_end: datetime,
+    note: str | None,
+) -> DigestRun:
+    """Record a run (state sending, leased to `owner`) and claim its papers, in the caller's transaction.
+
+    When every paper was already claimed by someone else (a second clock racing this one), that other run is
+    the digest: this one is recorded as superseded and sends nothing.
+    """
+    now = utcnow()
+    run = DigestRunRow(destination_id=destination_id, kind=kind, state=RunState.SENDING, scheduled_for=scheduled_for,
+                       window_start=window_start, window_end=window_end, started_at=now, more_ids=list(more_ids),
+                       lease_owner=owner, lease_until=now + lease, note=note)
+    session.add(run)
+    await session.flush()
+    assert run.id is not None
+    owned = await claim_deliveries(session, destination_id, run.id, claims)
+    run.item_count, run.more_count = len(owned), len(more_ids)
+    if claims and not owned:
+        run.state, run.finished_at, run.lease_until = RunState.SUPERSEDED, utcnow(), None
+    session.add(run)
+    return _snapshot(run)
+
+
+async def claim_deliveries(
+    session: AsyncSession, destination_id: int, run_id: int, items: Sequence[Claim]
+) -> list[str]:
+    """Claim (destination, paper, revision) for a run; return the paper ids this run now owns, in order.
+
+    The unique constraint is the guarantee: a pair claimed by an earlier run, or by a second clock racing
+    this one, is skipped here and never sent twice.
+    """
+    if not items:
+        return []
+    now = utcnow()
+    values = [
+        {
+            "destination_id": destination_id,
+            "paper_id": item.paper_id,
+            "revision": item.revision,
+            "run_id": run_id,
+            "state": DeliveryState.CLAIMED.value,
+            "position": position,
+            "version": item.version,
+            "reasons": item.reasons,
+            "claimed_at": now,
+        }
+        for position, item in enumerate(items)
+    ]
+    statement = (
+        _insert(session, DeliveryRow)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["destination_id", "paper_id", "revision"])
+    )
+    await session.execute(statement)
+    result = await session.exec(
+        select(DeliveryRow.paper_id)
+        .where(DeliveryRow.run_id == run_id, DeliveryRow.destination_id == destination_id)
+        .order_by(col(DeliveryRow.position))
+    )
+    return list(result.all())
+
+
+async def mark_sent(session: AsyncSession, run_id: int, paper_ids: Sequence[str], message_id: str | None) -> None:
+    """These papers of the run went out in the message `message_id`."""
+    result = await session.exec(
+        select(DeliveryRow).where(
+            DeliveryRow.run_id == run_id, col(DeliveryRow.paper_id).in_(list(paper_ids))
+        )
+    )
+    now = utcnow()
+    for row in result.all():
+        row.state = DeliveryState.SENT
+        row.message_id = message_id
+        row.sent_at = now
+        session.add(row)
+    await session.flush()
+
+
+async def record_message(session: AsyncSession, run_id: int, message_id: str, lease: timedelta) -> None:
+    """Remember a message the run posted (the first is Slack's thread parent); renew the lease: still sending."""
+    run = await session.get(DigestRunRow, run_id)
+    if run is not None:
+        run.messages = [*run.messages, message_id]
+        run.lease_until = utcnow() + lease
+        session.add(run)
+
+
+# ---------------------------------------------------------------- reading the ledger
+
+
+async def get_run(session: AsyncSession, run_id: int) -> DigestRun | None:
+    row = await session.get(DigestRunRow, run_id)
+    return _snapshot(row) if row is not None else None
+
+
+async def run_items(session: AsyncSession, run_id: int, *, unsent_only: bool = False) -> list[LedgerItem]:
+    """A run's deliveries with their papers, in the run's order; `unsent_only` keeps what is still to send."""
+    query = select(DeliveryRow).where(DeliveryRow.run_id == run_id)
+    if unsent_only:
+        query = query.where(DeliveryRow.state == DeliveryState.CLAIMED)
+    rows = (await session.exec(query.order_by(col(DeliveryRow.position)))).all()
+    papers = {paper.id: row_to_record(paper) for paper in (await session.exec(
+        select(PaperRow).where(col(PaperRow.id).in_([r.paper_id for r in rows]))
+    )).all()} if rows else {}
+    return [LedgerItem(papers[r.paper_id], r.paper_id, r.revision, r.version, tuple(r.reasons or ()))
+            for r in rows if r.paper_id in papers]
+
+
+async def delivered_paper_ids(session: AsyncSession, destination_id: int, paper_ids: Sequence[str]) -> set[str]:
+    """Which of these papers this destination has already claimed or received."""
+    found: set[str] = set()
+    ids = list(paper_ids)
+    for start in range(0, len(ids), CHUNK):
+        result = await session.exec(
+            select(DeliveryRow.paper_id).where(
+                DeliveryRow.destination_id == destination_id,
+                col(DeliveryRow.paper_id).in_(ids[start : start + CHUNK]),
+            )
+        )
+        found.update(result.all())
+    return found
+
+
+async def delivered_revisions(session: AsyncSession, destination_id: int, paper_ids: Sequence[str]) -> dict[str, set[int]]:
+    """For each of these papers the destination has claimed, the revisions it has (0: the paper itself)."""
+    found: dict[str, set[int]] = {}
+    ids = list(paper_ids)
+    for start in range(0, len(ids), CHUNK):
+        result = await session.exec(
+            select(DeliveryRow.paper_id, DeliveryRow.revision).where(
+                DeliveryRow.destination_id == destination_id, col(DeliveryRow.paper_id).in_(ids[start : start + CHUNK])
+            )
+        )
+        for paper_id, revision in result.all():
+            found.setdefault(paper_id, set()).add(revision)
+    return found
+
+
+async def pending_runs(session: AsyncSession) -> list[DigestRun]:
+    """Runs a crash interrupted (sending) or a failure put off (retry), oldest first."""
+    rows = (await session.exec(
+        select(DigestRunRow).where(col(DigestRunRow.state).in_([RunState.SENDING, RunState.RETRY]))
+        .order_by(col(DigestRunRow.id))
+    )).all()
+    return [_snapshot(row) for row in rows]
+
+
+async def recent_digest_exists(session: AsyncSession, destination_id: int, within: timedelta) -> bool:
+    """Whether a digest (not superseded, not failed) started for this destination in the last `within`."""
+    since = utcnow() - within
+    found = (await session.exec(
+        select(DigestRunRow.id).where(
+            DigestRunRow.destination_id == destination_id, col(DigestRunRow.started_at) >= since,
+            col(DigestRunRow.kind).in_(DIGEST_KINDS),
+            col(DigestRunRow.state).not_in([RunState.SUPERSEDED, RunState.FAILED]),
+        ).limit(1)
+    )).first()
+    return found is not None
+
+
+async def latest_run(session: AsyncSession, destination_id: int) -> DigestRun | None:
+    """The destination's most recently started run of any kind (what `status` reports)."""
+    row = (await session.exec(
+        select(DigestRunRow).where(DigestRunRow.destination_id == destination_id)
+        .order_by(col(DigestRunRow.started_at).desc(), col(DigestRunRow.id).desc()).limit(1)
+    )).first()
+    return _snapshot(row) if row is not None else None
+
+
+# ---------------------------------------------------------------- leases
+
+
+async def lease_owner(session: AsyncSession, run_id: int) -> str | None:
+    return (await session.exec(select(DigestRunRow.lease_owner).where(DigestRunRow.id == run_id))).first()
+
+
+async def take_lease(
+    session: AsyncSession, run_id: int, owner: str, lease: timedelta, *, from_dead_owner: str | None = None
+) -> bool:
+    """Take (or renew) the right to deliver a run until now + `lease`; False while someone else holds it.
+
+    `from_dead_owner` names a holder known to be gone, whose lease need not run out first. The update is
+    conditional, so of two processes taking the same free lease exactly one wins.
+    """
+    now = utcnow()
+    free = [col(DigestRunRow.lease_until).is_(None), col(DigestRunRow.lease_until) < now,
+            col(DigestRunRow.lease_owner) == owner]
+    if from_dead_owner:
+        free.append(col(DigestRunRow.lease_owner) == from_dead_owner)
+    result = await session.execute(
+        update(DigestRunRow)
+        .where(col(DigestRunRow.id) == run_id, or_(*free))
+        .values(lease_owner=owner, lease_until=now + lease)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+# ---------------------------------------------------------------- ending a run
+
+
+async def finish_run(session: AsyncSession, run_id: int, destination_id: int, state: RunState) -> None:
+    """End a run and release its lease; a channel's digest also moves the channel's window on."""
+    run = await session.get(DigestRunRow, run_id)
+    destination = await session.get(DestinationRow, destination_id)
+    if run is None or destination is None:
+        return
+    run.state, run.finished_at, run.error, run.lease_until = state, utcnow(), None, None
+    if run.kind in DIGEST_KINDS and run.window_end is not None:
+        destination.last_digest_at = run.window_end
+        session.add(destination)
+    session.add(run)
+
+
+async def record_failure(
+    session: AsyncSession, run_id: int, destination_id: int, reason: str, *, pause: bool, max_attempts: int
+) -> RunState:
+    """A send failed: count the attempt and release the lease. The run waits to be retried (RETRY), or, when
+    the destination is to be paused or the attempts are used up, fails (FAILED) and gives back its unsent
+    claims so the next digest after a resume can bring those papers. Returns the run's new state."""
+    run = await session.get(DigestRunRow, run_id)
+    destination = await session.get(DestinationRow, destination_id)
+    assert run is not None and destination is not None
+    run.attempts += 1
+    run.error = reason
+    run.lease_until = None
+    run.finished_at = utcnow()  # the time of the last attempt, which the retry backoff counts from
+    if pause or run.attempts >= max_attempts:
+        run.state = RunState.FAILED
+        await session.execute(delete(DeliveryRow).where(
+            col(DeliveryRow.run_id) == run_id, col(DeliveryRow.state) == DeliveryState.CLAIMED))
+    else:
+        run.state = RunState.RETRY
+    if pause:
+        destination.paused, destination.paused_reason = True, reason
+        session.add(destination)
+    session.add(run)
+    return RunState(run.state)
+
+
+# ---------------------------------------------------------------- `digest more`
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The latest digest of a destination and its papers past the cap that the channel has not had yet."""
+
+    latest: DigestRun | None
+    waiting: tuple[str, ...] = ()
+
+
+async def backlog(session: AsyncSession, destination_id: int) -> Backlog:
+    row = (await session.exec(
+        select(DigestRunRow).where(DigestRunRow.destination_id == destination_id,
+                                   col(DigestRunRow.kind).in_(DIGEST_KINDS))
+        .order_by(col(DigestRunRow.id).desc()).limit(1)
+    )).first()
+    if row is None or not row.more_ids:
+        return Backlog(_snapshot(row) if row is not None else None)
+    delivered = await delivered_paper_ids(session, destination_id, row.more_ids)
+    return Backlog(_snapshot(row), tuple(p for p in row.more_ids if p not in delivered))
+
+
+async def hand_out_more(
+    session: AsyncSession, latest: DigestRun, paper_ids: Sequence[str], *, still_waiting: int
+) -> tuple[DigestRun, list[LedgerItem]]:
+    """Record a `more` run that claims these papers and counts them sent at once (the answer itself is the
+    message), with the reasons the latest digest matched them for. Returns the run and its items."""
+    now = utcnow()
+    run = DigestRunRow(destination_id=latest.destination_id, kind=RunKind.MORE, state=RunState.DONE, started_at=now,
+                       finished_at=now, window_start=latest.window_start, window_end=latest.window_end,
+                       more_count=still_waiting)
+    session.add(run)
+    await session.flush()
+    assert run.id is not None
+    reasons = {r.paper_id: r.reasons for r in (await session.exec(
+        select(DeliveryRow).where(DeliveryRow.run_id == latest.id))).all()}
+    owned = await claim_deliveries(session, latest.destination_id, run.id,
+                                   [Claim(p, reasons=reasons.get(p, [])) for p in paper_ids])
+    await mark_sent(session, run.id, owned, "digest-more")
+    run.item_count = len(owned)
+    session.add(run)
+    return _snapshot(run), await run_items(session, run.id)
