@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from core.model.enums import AccessCause
+
 MAX_COMMAND_LENGTH = 4000  # a generous cap; `import` payloads are the longest legitimate input
 
 
@@ -31,6 +33,7 @@ class Command:
 
     mutates = False
     needs_network = False  # may call an external API: adapters defer before handling
+    from_platform = False  # said by Slack or Discord itself (an event), never by a person: see AccessLost
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,30 @@ class DigestPreview(Command):
 @dataclass(frozen=True)
 class DigestMore(Command):
     pass
+
+
+# The channel of a Destination that means "every channel of this workspace or server" (access commands).
+EVERY_CHANNEL = "*"
+
+
+@dataclass(frozen=True)
+class AccessLost(Command):
+    """The platform took the bot's access to a whole workspace or server away (uninstalled, token revoked,
+    removed from the server): pause every running channel there, keeping subscriptions.
+
+    Sent by an adapter for a platform event, with `core.rules.platform_actor` and a Destination whose channel
+    is EVERY_CHANNEL; the door refuses it from anyone else, and the text grammar has no word for it."""
+
+    cause: AccessCause
+    from_platform = True
+
+
+@dataclass(frozen=True)
+class AccessRegained(Command):
+    """The workspace or server gave the bot its access back (installed again): resume the channels that
+    AccessLost paused, and only those (a channel a manager paused stays paused)."""
+
+    from_platform = True
 
 
 SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice")

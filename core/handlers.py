@@ -13,7 +13,7 @@ from core.help import help_view
 from core.model.context import Actor, Destination
 from core.papers import handlers as papers
 from core.researchers import handlers as researchers
-from core.subscriptions import channel
+from core.subscriptions import access, channel
 from core.subscriptions import handlers as subscriptions
 from core.views import Problem, View
 
@@ -50,6 +50,8 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.DigestNow: digest.send_now,
     c.DigestPreview: digest.preview,
     c.DigestMore: digest.more,
+    c.AccessLost: access.access_lost,
+    c.AccessRegained: access.access_regained,
 }
 
 

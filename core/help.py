@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
 
-from core.views import HelpEntry, HelpView
+from core.model.enums import ProblemCode
+from core.views import HelpEntry, HelpView, Problem
+
+if TYPE_CHECKING:  # core.commands reads USAGE from here when it raises
+    from core.commands import UsageError
 
 ENTRIES: tuple[HelpEntry, ...] = (
     HelpEntry("researcher", "researcher <name | ORCID | OpenAlex id>",
@@ -72,3 +77,12 @@ def suggest_command(word: str) -> str | None:
     names = [*_BY_NAME, *_ALIASES]
     match = difflib.get_close_matches(word.lower()[:40], names, n=1, cutoff=0.6)
     return _ALIASES.get(match[0], match[0]) if match else None
+
+
+def usage_problem(error: UsageError) -> Problem:
+    """The one answer to a command that is not understood, in every adapter: what is wrong, and the right form.
+
+    The hint names `/radar`, which every adapter accepts (the console and `radar ask` ignore the word)."""
+    usage = error.usage if error.usage and error.usage != "help" else None
+    hint = f"Usage: /radar {usage}" if usage else "Type `/radar help` for the list of commands."
+    return Problem("That doesn't work as given", error.message, hint, code=ProblemCode.USAGE)

@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 
 from bots.console.adapter import ask
-from bots.console.render import render
+from bots.console.render import missing_renderers, render
 from core.app import App, set_current_app
 from core.config import Settings
 from core.storage.db import upgrade
@@ -25,6 +25,9 @@ def run_console(settings: Settings) -> int:
         HISTORY.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
             readline.read_history_file(HISTORY)
+    missing = missing_renderers()
+    if missing:  # at start-up, not after the first command that answers with such a view
+        raise RuntimeError(f"the console has no renderer for {', '.join(missing)}")
     if settings.is_sqlite:
         upgrade(settings.database_url)
     loop = asyncio.new_event_loop()

@@ -28,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.app import App
 from core.digest.plan import DigestPlan, PlannedItem, plan_digest, window_for
 from core.model.context import Destination
+from core.model.enums import PauseCause
 from core.model.sink import DeliveryError
 from core.storage import repos
 from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, PaperRow, utcnow
@@ -295,6 +296,8 @@ async def _failed(app: App, run_id: int, destination_id: int, error: DeliveryErr
             run.state = "retry"
         if error.pause:
             destination.paused, destination.paused_reason = True, error.reason
+            # A lost workspace access is lifted by regaining it; a refused channel only by a person.
+            destination.pause_cause = PauseCause.ACCESS_LOST if error.access_lost else PauseCause.DELIVERY
             session.add(destination)
         session.add(run)
         await session.commit()

@@ -9,6 +9,7 @@ from core.app import App
 from core.commands import ChangeSetting, Export, Import, Pause, Resume, ShowSettings, clean_text
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.model.context import Actor, Destination
+from core.model.enums import PauseCause
 from core.storage import repos
 from core.storage.models import DestinationRow
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
@@ -94,6 +95,7 @@ async def pause(app: App, command: Pause, actor: Actor, where: Destination) -> N
     async with app.db.session() as session:
         record = await repos.ensure_destination(session, where)
         record.paused, record.paused_reason = True, "paused by a channel manager"
+        record.pause_cause = PauseCause.MANAGER  # a reinstall must not lift a person's pause
         session.add(record)
         await session.commit()
     return Notice("The daily digest is paused for this channel. Subscriptions are kept; `resume` starts it again.",
@@ -104,7 +106,7 @@ async def resume(app: App, command: Resume, actor: Actor, where: Destination) ->
     async with app.db.session() as session:
         record = await repos.ensure_destination(session, where)
         was_paused = record.paused
-        record.paused, record.paused_reason = False, None
+        record.paused, record.paused_reason, record.pause_cause = False, None, None
         session.add(record)
         await session.commit()
     when = next_digest(record.digest_time, record.weekdays, record.timezone, app.now())
