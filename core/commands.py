@@ -15,6 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from core.help import USAGE, suggest_command
+from core.model.enums import AccessCause, ProblemCode
+from core.views import Problem
+
 MAX_COMMAND_LENGTH = 4000  # a generous cap; `import` payloads are the longest legitimate input
 
 
@@ -33,6 +37,7 @@ class Command:
 
     mutates = False
     needs_network = False  # may call an external API: adapters defer before handling
+    from_platform = False  # said by Slack or Discord itself (an event), never by a person: see AccessLost
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,30 @@ class Suggest(Command):
     limit: int = 25
 
 
+# The channel of a Destination that means "every channel of this workspace or server" (access commands).
+EVERY_CHANNEL = "*"
+
+
+@dataclass(frozen=True)
+class AccessLost(Command):
+    """The platform took the bot's access to a whole workspace or server away (uninstalled, token revoked,
+    removed from the server): pause every running channel there, keeping subscriptions.
+
+    Sent by an adapter for a platform event, with `core.rules.platform_actor` and a Destination whose channel
+    is EVERY_CHANNEL; the door refuses it from anyone else, and the text grammar has no word for it."""
+
+    cause: AccessCause
+    from_platform = True
+
+
+@dataclass(frozen=True)
+class AccessRegained(Command):
+    """The workspace or server gave the bot its access back (installed again): resume the channels that
+    AccessLost paused, and only those (a channel a manager paused stays paused)."""
+
+    from_platform = True
+
+
 SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice")
 _SETTING_ALIASES = {"tz": "timezone", "zone": "timezone", "weekdays": "days", "quiet": "quiet-notice",
                     "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice"}
@@ -195,8 +224,6 @@ def _rest(words: list[str], start: int) -> str:
 
 
 def _usage(name: str) -> str:
-    from core.help import USAGE
-
     return USAGE.get(name, "help")
 
 
@@ -225,8 +252,6 @@ def parse_command(text: str) -> Command:
     head = words[0].lower()
     parser = _PARSERS.get(head)
     if parser is None:
-        from core.help import suggest_command
-
         guess = suggest_command(head)
         hint = f" Did you mean `{guess}`?" if guess else ""
         raise UsageError(f"I don't know the command `{words[0][:40]}`.{hint}", "help")
@@ -396,3 +421,12 @@ def unusable_import_file(size: int | None = None) -> UsageError:
     if size is not None:
         return UsageError(f"That file is too large for an export ({size:,} bytes).", _usage("import"))
     return UsageError("I couldn't read that file; paste the JSON into the `json` option instead.", _usage("import"))
+
+
+def usage_problem(error: UsageError) -> Problem:
+    """The one answer to a command that is not understood, in every adapter: what is wrong, and the right form.
+
+    The hint names `/radar`, which every adapter accepts (the console and `radar ask` ignore the word)."""
+    usage = error.usage if error.usage and error.usage != "help" else None
+    hint = f"Usage: /radar {usage}" if usage else "Type `/radar help` for the list of commands."
+    return Problem("That doesn't work as given", error.message, hint, code=ProblemCode.USAGE)

@@ -13,13 +13,14 @@ from core.help import help_view
 from core.model.context import Actor, Destination
 from core.papers import handlers as papers
 from core.researchers import handlers as researchers
-from core.subscriptions import channel
+from core.subscriptions import access, channel
 from core.subscriptions import handlers as subscriptions
 from core.suggestions import suggest
 from core.views import Problem, View
 
 # (app, command, actor, destination) -> View; the command type is the key it is stored under.
 Handler = Callable[..., Awaitable[View]]
+
 
 async def answer_help(app: App | None, command: c.Help, actor: Actor, where: Destination) -> View:
     view = help_view(command.topic)
@@ -52,6 +53,8 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.DigestPreview: digest.preview,
     c.DigestMore: digest.more,
     c.Suggest: suggest,
+    c.AccessLost: access.access_lost,
+    c.AccessRegained: access.access_regained,
 }
 
 

@@ -1,8 +1,9 @@
 """`handle(command, actor, destination)`: the only door adapters knock on.
 
-Every answer is a View. Permission checks happen here, once, for every adapter; any failure becomes a
-`Problem` (sources down, budgets spent, bad input), and unexpected errors are logged with their traceback
-and shown to the channel as a short apology, never as a traceback.
+Every answer is a View. Permission checks happen here (`core.rules.refusal`), once, for every adapter; any
+failure becomes a `Problem` (sources down, budgets spent, bad input), and unexpected errors are logged with
+their traceback and shown to the channel as a short apology, never as a traceback. `handle_text` does the
+same for command text, so that a text that is not a command gets the same answer in every adapter.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import random
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core.app import App, current_app
-from core.commands import Command, Help
+from core.commands import Command, Help, UsageError, parse_command, usage_problem
 from core.handlers import HANDLERS
 from core.model.context import Actor, Destination
+from core.rules import refusal
 from core.sources.http import NotFound, RateLimited, SourceError
 from core.views import Problem, View
 
@@ -26,20 +28,6 @@ log = logging.getLogger(__name__)
 DB_ATTEMPTS = 3
 DB_BUSY = Problem("Paper Radar is busy right now", "Its database was too busy to answer that; nothing was changed.",
                   "Try it again in a minute.", code="busy")
-
-
-def permission_problem(command: Command, actor: Actor) -> Problem:
-    need = {
-        "slack": "a workspace admin or owner, or someone listed in SLACK_MANAGERS",
-        "discord": "the Manage Channels permission",
-    }.get(actor.platform, "permission to manage this channel")
-    name = type(command).__name__
-    return Problem(
-        title="You can't change this channel's subscriptions",
-        detail=f"That command ({name}) changes what this channel receives, which needs {need}.",
-        hint="Anyone can use researcher, paper, trending, list, status, settings (to view) and help.",
-        code="permission",
-    )
 
 
 def source_problem(error: SourceError) -> Problem:
@@ -63,8 +51,9 @@ async def handle(
     command: Command, actor: Actor, destination: Destination, *, app: App | None = None
 ) -> View:
     """Answer one command for one actor in one channel."""
-    if command.mutates and not actor.can_manage:
-        return permission_problem(command, actor)
+    refused = refusal(command, actor, destination)
+    if refused is not None:
+        return refused
     handler = HANDLERS.get(type(command))
     if handler is None:
         return Problem(
@@ -92,6 +81,25 @@ async def handle(
         except Exception:
             return _unexpected(command)
     raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
+
+
+def read_command(text: str) -> Command | Problem:
+    """The Command a text says, or the usage Problem that explains why it says none (the same in every
+    adapter). For adapters that must decide something before handling, like what fits in an ack."""
+    try:
+        return parse_command(text)
+    except UsageError as error:
+        return usage_problem(error)
+
+
+async def handle_text(
+    text: str, actor: Actor, destination: Destination, *, app: App | None = None
+) -> View:
+    """Parse and answer command text (with or without `/radar`), exactly as a channel would see it."""
+    command = read_command(text)
+    if isinstance(command, Problem):
+        return command
+    return await handle(command, actor, destination, app=app)
 
 
 def _sqlstate(error: DBAPIError) -> str:

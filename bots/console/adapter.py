@@ -5,9 +5,8 @@ from __future__ import annotations
 import getpass
 
 from core.bootstrap import App
-from core.commands import UsageError, parse_command
 from core.model.context import Actor, Destination
-from core.service import handle
+from core.service import handle_text
 from core.views import Problem, View
 
 CONSOLE_DESTINATION = Destination(platform="console", workspace_id="local", channel_id="console")
@@ -21,18 +20,10 @@ def console_actor() -> Actor:
     return Actor(platform="console", user_id=user, can_manage=True, display_name=user)
 
 
-def usage_problem(error: UsageError) -> Problem:
-    hint = f"Usage: /radar {error.usage}" if error.usage and error.usage != "help" else "Type `help` for the list."
-    return Problem("That is not a command I understand", error.message, hint, code="usage")
-
-
 async def ask(app: App, text: str) -> View:
-    """Parse and answer one line of command text, exactly as a channel would see it."""
-    try:
-        command = parse_command(text)
-    except UsageError as error:
-        return usage_problem(error)
-    return await handle(command, console_actor(), CONSOLE_DESTINATION, app=app)
+    """Parse and answer one line of command text, exactly as a channel would see it (a text that is not a
+    command gets core's one usage Problem, as in Slack and Discord)."""
+    return await handle_text(text, console_actor(), CONSOLE_DESTINATION, app=app)
 
 
 def exit_code(view: View) -> int:

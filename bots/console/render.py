@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from core import views as v
+from core.rules import unrendered_views
 
 WIDTH = 88
 
@@ -223,7 +224,9 @@ def render_import(view: v.ImportReport) -> str:
     return "\n".join(lines)
 
 
-_RENDERERS: dict[type[v.View], Callable[[Any], str]] = {
+# One renderer per view core answers with; `missing_renderers` (checked at start-up and in the tests) names
+# any view that has neither a renderer here nor a place in NOT_RENDERED_HERE.
+RENDERERS: dict[type[v.View], Callable[[Any], str]] = {
     v.Notice: render_notice,
     v.Problem: render_problem,
     v.HelpView: render_help,
@@ -240,8 +243,16 @@ _RENDERERS: dict[type[v.View], Callable[[Any], str]] = {
 }
 
 
+# Views never shown as text, by name: autocomplete suggestions (a terminal prompt has no autocomplete).
+NOT_RENDERED_HERE: frozenset[str] = frozenset({"Suggestions"})
+
+
+def missing_renderers() -> list[str]:
+    return unrendered_views(RENDERERS, NOT_RENDERED_HERE)
+
+
 def render(view: v.View) -> str:
-    renderer = _RENDERERS.get(type(view))
+    renderer = RENDERERS.get(type(view))
     if renderer is None:
         raise TypeError(f"no console renderer for {type(view).__name__}")
     return renderer(view)

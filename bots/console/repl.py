@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 
 from bots.console.adapter import ask
-from bots.console.render import render
+from bots.console.render import missing_renderers, render
 from core import bootstrap
 from core.config import Settings
 
@@ -24,6 +24,9 @@ def run_console(settings: Settings) -> int:
         HISTORY.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
             readline.read_history_file(HISTORY)
+    missing = missing_renderers()
+    if missing:  # at start-up, not after the first command that answers with such a view
+        raise RuntimeError(f"the console has no renderer for {', '.join(missing)}")
     loop = asyncio.new_event_loop()
     from bots.console.sink import ConsoleSink
 

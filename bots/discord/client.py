@@ -1,7 +1,7 @@
 """The `discord` role: a discord.py client with the /radar tree, persistent buttons and the digest sink.
 
 Slash commands need no privileged intent: the client asks only for `guilds` (which also tells it when the
-bot is removed from a server, so that server's channels can be paused instead of failing every morning).
+bot is removed from a server, so that core pauses that server's channels instead of failing every morning).
 """
 
 from __future__ import annotations
@@ -20,11 +20,15 @@ from bots.discord.respond import PLATFORM, Responder
 from bots.discord.sink import MAX_RATELIMIT_WAIT_S, DiscordSink, GlobalPacer, pacing_trace
 from bots.discord.tree import RadarTree, build_tree
 from core.bootstrap import App
+from core.commands import EVERY_CHANNEL, AccessLost
 from core.config import Settings
-from core.storage import repos
+from core.model.context import Destination
+from core.model.enums import AccessCause
+from core.rules import platform_actor
+from core.service import handle
+from core.views import Notice
 
 log = logging.getLogger(__name__)
-REMOVED_REASON = "the bot was removed from this Discord server; add it again and use /radar resume"
 
 
 def intents() -> discord.Intents:
@@ -50,8 +54,14 @@ class RadarMixin:
         self.add_dynamic_items(RadarButton)  # type: ignore[attr-defined]
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        paused = await pause_guild(self.app, guild.id, REMOVED_REASON)
-        log.info("removed from guild %s: paused %d channel(s), subscriptions kept", guild.id, paused)
+        # Core pauses the server's running channels (subscriptions kept) and says why in `status`.
+        where = Destination(PLATFORM, str(guild.id), EVERY_CHANNEL)
+        view = await handle(AccessLost(AccessCause.REMOVED_FROM_GUILD), platform_actor(PLATFORM), where,
+                            app=self.app)
+        if isinstance(view, Notice):
+            log.info("removed from guild %s: %s", guild.id, view.text)
+        else:  # nobody reads this answer: a failure must at least reach the log
+            log.warning("removed from guild %s, but its channels were not paused: %s", guild.id, view)
 
 
 class RadarClient(RadarMixin, discord.Client):
@@ -64,14 +74,6 @@ class ShardedRadarClient(RadarMixin, discord.AutoShardedClient):
     def __init__(self, app: App, **options: Any) -> None:
         super().__init__(intents=intents(), **options)
         self._setup_radar(app)
-
-
-async def pause_guild(app: App, guild_id: int, reason: str) -> int:
-    """Pause every destination of a server the bot left; subscriptions stay for when it comes back."""
-    async with app.db.session() as session:
-        count = await repos.pause_workspace(session, PLATFORM, str(guild_id), reason)
-        await session.commit()
-    return count
 
 
 def build_client(app: App, *, shard_count: int | None = None, **options: Any) -> RadarClient | ShardedRadarClient:

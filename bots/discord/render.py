@@ -34,6 +34,7 @@ from bots.discord.message import (
 )
 from bots.discord.render_digest import render_digest
 from core import views as v
+from core.rules import unrendered_views
 
 
 def timestamp(moment: datetime | None, style: str = "f") -> str:
@@ -252,7 +253,9 @@ def _render_digest(view: v.DigestView, can_manage: bool = False) -> list[Outgoin
     return render_digest(view)
 
 
-_RENDERERS: dict[type[v.View], Callable[[Any, bool], list[Outgoing]]] = {
+# One renderer per view core answers with; `missing_renderers` (checked at start-up and in the tests) names
+# any view that has neither a renderer here nor a place in NOT_RENDERED_HERE.
+RENDERERS: dict[type[v.View], Callable[[Any, bool], list[Outgoing]]] = {
     v.Notice: render_notice,
     v.Problem: render_problem,
     v.HelpView: render_help,
@@ -269,9 +272,17 @@ _RENDERERS: dict[type[v.View], Callable[[Any, bool], list[Outgoing]]] = {
 }
 
 
+# Views never shown as a message, by name: autocomplete suggestions are answered as choices (autocomplete.py).
+NOT_RENDERED_HERE: frozenset[str] = frozenset({"Suggestions"})
+
+
+def missing_renderers() -> list[str]:
+    return unrendered_views(RENDERERS, NOT_RENDERED_HERE)
+
+
 def render(view: v.View, *, can_manage: bool = False) -> list[Outgoing]:
     """The messages that show `view` (one, or several for long lists and digests)."""
-    renderer = _RENDERERS.get(type(view))
+    renderer = RENDERERS.get(type(view))
     if renderer is None:
         raise TypeError(f"no Discord renderer for {type(view).__name__}")
     return renderer(view, can_manage)

@@ -3,7 +3,9 @@
 Every slash command and button click ends here with a core Command (or the UsageError that explains why
 there is none). The order matters: denials are answered at once, before anything is deferred; anything that
 may call an external API is deferred within Discord's three seconds; then core answers with a View and the
-rendered messages go out with mentions disabled.
+rendered messages go out with mentions disabled. Every one of those decisions (who may, where, deferred or
+not, public or private, the wording of a usage error) is core's (`core.rules`, `core.help.usage_problem`);
+this module only turns them into Discord's gestures.
 """
 
 from __future__ import annotations
@@ -17,35 +19,24 @@ import discord
 from bots.discord import limits
 from bots.discord.buttons import build_view
 from bots.discord.message import AMBER, NO_MENTIONS, Outgoing, embed
-from bots.discord.render import render
+from bots.discord.render import missing_renderers, render
 from core.bootstrap import App
-from core.commands import (
-    Command,
-    DigestNow,
-    Follow,
-    Help,
-    LookupPaper,
-    LookupResearcher,
-    PickCandidate,
-    Resume,
-    SubscribeCategory,
-    SubscribeTopic,
-    Trending,
-    UsageError,
-)
+from core.commands import Command, UsageError, usage_problem
 from core.model.context import Actor, Destination
-from core.service import handle, permission_problem
-from core.views import Problem, View, Visibility
+from core.rules import (
+    DIRECT_MESSAGE,
+    answer_visibility,
+    defer_first,
+    expected_visibility,
+    posts_later,
+    refusal,
+)
+from core.service import handle
+from core.views import View, Visibility
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
-DM_WORKSPACE = "@me"  # direct messages belong to no server
-# Lookups need no channel: they also work in a direct message with the bot.
-ANYWHERE = (Help, LookupResearcher, LookupPaper, Trending)
-# Commands whose answer is for the channel when they succeed: their "thinking…" is shown to everyone.
-PUBLIC_ON_SUCCESS = (Follow,)
-# Commands after which the bot will post in the channel by itself, so it must be able to.
-POSTS_LATER = (SubscribeTopic, SubscribeCategory, Follow, Resume, DigestNow)
+DM_WORKSPACE = DIRECT_MESSAGE  # direct messages belong to no server: core knows them by this workspace id
 
 
 def actor_for(interaction: discord.Interaction[Any]) -> Actor:
@@ -66,21 +57,6 @@ def address_of(interaction: discord.Interaction[Any]) -> tuple[str, str]:
     channel_id = interaction.channel_id or (interaction.channel.id if interaction.channel else None)
     workspace = str(interaction.guild_id) if interaction.guild_id else DM_WORKSPACE
     return workspace, str(channel_id or interaction.user.id)
-
-
-def usage_problem(error: UsageError) -> Problem:
-    hint = f"Usage: /radar {error.usage}" if error.usage and error.usage != "help" else "See `/radar help`."
-    return Problem("That doesn't work as given", error.message, hint, code="usage")
-
-
-def server_only_problem(command: Command) -> Problem:
-    return Problem(
-        "This works in a server channel",
-        f"That command ({type(command).__name__}) reads or changes a channel's subscriptions, so it only works "
-        "in a server channel, not in a direct message.",
-        "Run it in the channel that should receive the digest.",
-        code="permission",
-    )
 
 
 def posting_problems(interaction: discord.Interaction[Any]) -> list[str]:
@@ -120,6 +96,12 @@ class Responder:
     """Answers interactions for one App; also what buttons hand their clicks to (`client.radar`)."""
 
     def __init__(self, app: App) -> None:
+        # Made once per client, at start-up: the place to fail when core can answer with a view this
+        # adapter cannot show, instead of in a channel.
+        missing = missing_renderers()
+        if missing:
+            log.error("discord: no renderer for %s", ", ".join(missing))
+            raise RuntimeError(f"the Discord adapter has no renderer for {', '.join(missing)}")
         self.app = app
 
     async def run(self, interaction: discord.Interaction[Any], command: Command | UsageError) -> None:
@@ -138,28 +120,24 @@ class Responder:
         actor = actor_for(interaction)
         workspace, channel = address_of(interaction)
         where = Destination(PLATFORM, workspace, channel)
-        if workspace == DM_WORKSPACE and not isinstance(command, ANYWHERE) and not (
-                isinstance(command, PickCandidate) and command.action == "researcher"):
-            await self.reply(interaction, server_only_problem(command), can_manage=False)
+        # Asked before deferring, so a denial is answered at once (the door would give the same answer).
+        refused = refusal(command, actor, where)
+        if refused is not None:
+            await self.reply(interaction, refused, can_manage=False)
             return
-        if command.mutates and not actor.can_manage:
-            await self.reply(interaction, permission_problem(command, actor), can_manage=False)
-            return
-        if command.needs_network:
-            public = isinstance(command, PUBLIC_ON_SUCCESS) or (
-                isinstance(command, PickCandidate) and command.action == "follow")
-            await interaction.response.defer(ephemeral=not public, thinking=True)
-            interaction.extras["deferred_ephemeral"] = not public
+        if defer_first(command):
+            private = expected_visibility(command) is Visibility.EPHEMERAL
+            await interaction.response.defer(ephemeral=private, thinking=True)
+            interaction.extras["deferred_ephemeral"] = private
         view = await handle(command, actor, where, app=self.app)
         messages = render(view, can_manage=actor.can_manage)
-        missing = posting_problems(interaction) if isinstance(command, POSTS_LATER) and not isinstance(
-            view, Problem) else []
+        missing = posting_problems(interaction) if posts_later(command, view) else []
         if missing:
             append_embed(messages, embed(
                 title="I can't post digests here yet", color=AMBER,
                 description=f"I am missing {', '.join(missing)} in this channel. Digests will fail (and the "
                             "channel will be paused) until a server admin grants them."))
-        await self.send(interaction, messages, ephemeral=view.visibility is Visibility.EPHEMERAL)
+        await self.send(interaction, messages, ephemeral=answer_visibility(command, view) is Visibility.EPHEMERAL)
 
     async def reply(self, interaction: discord.Interaction[Any], view: View, *, can_manage: bool) -> None:
         await self.send(interaction, render(view, can_manage=can_manage), ephemeral=True)

@@ -31,8 +31,9 @@ from starlette.routing import BaseRoute, Route
 from bots.slack.actors import ActorDirectory
 from bots.slack.listeners import Listeners, register
 from bots.slack.oauth import InstallationStore, StateStore, TokenCipher
+from bots.slack.render import missing_renderers
 from bots.slack.sink import SlackSink, client_for
-from bots.slack.workspace import resume_workspace
+from bots.slack.workspace import access_regained
 from core.bootstrap import App
 from core.config import Settings
 
@@ -125,7 +126,7 @@ def _oauth_settings(app: App, client_id: str, client_secret: str, store: Install
     async def installed(args: AsyncSuccessArgs) -> BoltResponse:
         # A workspace that reinstalls gets back the digests that stopped when it uninstalled.
         if args.installation.team_id:
-            await resume_workspace(app, args.installation.team_id)
+            await access_regained(app, args.installation.team_id)
         log.info("slack: installed in workspace %s", args.installation.team_id)
         return await args.default.success(args)
 
@@ -141,12 +142,21 @@ def _oauth_settings(app: App, client_id: str, client_secret: str, store: Install
     )
 
 
+def check_renderers() -> None:
+    """Fail at start-up, not in a channel, when core can answer with a view this adapter cannot show."""
+    missing = missing_renderers()
+    if missing:
+        log.error("slack: no renderer for %s", ", ".join(missing))
+        raise RuntimeError(f"the Slack adapter has no renderer for {', '.join(missing)}")
+
+
 def build_slack(app: App) -> SlackIntegration | None:
     """The Slack integration for this App, or None when the settings do not turn Slack on."""
     settings = app.settings
     mode = slack_mode(settings)
     if mode is None:
         return None
+    check_renderers()
     base_url = api_url(settings)
     signing = _secret(settings.slack_signing_secret) or ""
     directory = ActorDirectory(settings.slack_manager_ids)

@@ -1,12 +1,14 @@
 """The bolt listeners: `/radar`, the buttons, and the events that take our access away.
 
 All of them go through `core.handle`, like the console. Slack gives three seconds for the ack, so the ack never
-waits on anything: help and usage errors, which need only the text, ride in the ack itself; every other
-command is acked empty at once and answered through `response_url` by a task that starts after the ack. A
-slow data source, `users.info`, or a database busy with the clock's writes (SQLite waits up to ten seconds
-for a lock) can then never make Slack show "operation timed out". In a surge, once RADAR_SLACK_ANSWER_BACKLOG
-commands are waiting for their answers, the next ones are told "busy, try again" in the ack: an answer minutes
-late helps nobody, and a queue without a bound grows until the process runs out of memory.
+waits on anything: usage errors and what core says needs neither database nor source (help: core's own view,
+through the door) ride in the ack itself; every other command is acked empty at once and answered through
+`response_url` by a task that starts after the ack. A slow data source, `users.info`, or a database busy
+with the clock's writes (SQLite waits up to ten seconds for a lock) can then never make Slack show
+"operation timed out". In a surge, once RADAR_SLACK_ANSWER_BACKLOG commands are waiting for their answers,
+the next ones are told "busy, try again" in the ack: an answer minutes late helps nobody, and a queue without
+a bound grows until the process runs out of memory. Losing and regaining a workspace's access are core
+commands too (bots/slack/workspace.py).
 """
 
 from __future__ import annotations
@@ -25,25 +27,25 @@ from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bots.console.adapter import usage_problem
 from bots.slack import workspace
-from bots.slack.actors import ActorDirectory, destination_of, user_of
-from bots.slack.blocks import SlackMessage
-from bots.slack.mrkdwn import unescape_incoming
-from bots.slack.render import (
+from bots.slack.actions import (
     ACTION_DIGEST_MORE,
     ACTION_FOLLOW,
     ACTION_LINK,
     ACTION_RESEARCHER,
     ACTION_UNSUBSCRIBE,
-    render,
 )
+from bots.slack.actors import ActorDirectory, destination_of, user_of
+from bots.slack.blocks import SlackMessage
+from bots.slack.mrkdwn import unescape_incoming
+from bots.slack.render import render
 from core.bootstrap import App
-from core.commands import Command, Help, UsageError, parse_command
-from core.help import help_view
+from core.commands import Command
 from core.model.context import Destination
-from core.service import handle
-from core.views import HelpView, Problem, View
+from core.model.enums import AccessCause
+from core.rules import answer_visibility, answers_at_once
+from core.service import handle, read_command
+from core.views import HelpView, Problem, View, Visibility
 
 log = logging.getLogger(__name__)
 QUIET_S = 0.005
@@ -68,9 +70,9 @@ BROKEN = Problem("Something went wrong on our side", "Paper Radar could not show
                  "Try again; if it keeps happening, tell whoever runs the bot.", code="internal")
 
 
-def _render(view: View, actor_id: str) -> list[SlackMessage]:
+def _render(view: View, actor_id: str, visibility: Visibility | None = None) -> list[SlackMessage]:
     try:
-        return render(view, actor_id=actor_id)
+        return render(view, actor_id=actor_id, visibility=visibility)
     except Exception:  # a renderer bug must still leave the person with an answer
         log.exception("slack: could not render %s", type(view).__name__)
         return render(BROKEN)
@@ -83,11 +85,14 @@ def _ack_args(message: SlackMessage) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=64)
-def _help_ack(topic: str | None) -> dict[str, Any]:
-    """Help never changes while the process runs: render each page once, not on every `/radar help`."""
-    view = help_view(topic)
-    assert view is not None
+def _help_ack(view: HelpView) -> dict[str, Any]:
+    """Core's help never changes while the process runs: render each page once, not on every `/radar help`
+    (the view is still asked of core each time; only its Block Kit is kept)."""
     return _ack_args(render(view)[0])
+
+
+def _ack_for(view: View, actor_id: str) -> dict[str, Any]:
+    return _help_ack(view) if isinstance(view, HelpView) else _ack_args(_render(view, actor_id)[0])
 
 
 @functools.lru_cache(maxsize=1)
@@ -187,28 +192,22 @@ class Listeners:
         actor = await self.directory.actor(client, where.workspace_id, user_id, check_role=command.mutates)
         return await handle(command, actor, where, app=self.app)
 
-    @staticmethod
-    def quick_answer(body: dict[str, Any]) -> View | Command:
-        """What can be answered from the text alone (help, usage errors), else the command to run later."""
-        if destination_of(body) is None:
+    async def quick_answer(self, body: dict[str, Any], client: AsyncWebClient) -> View | Command:
+        """Core's answer when it needs nothing but the text (a usage error, help), else the command to run
+        later. Help still goes through the door: core answers it, this only knows it costs no I/O."""
+        where = destination_of(body)
+        if where is None:
             return NO_CHANNEL
-        try:
-            command = parse_command(unescape_incoming(str(body.get("text") or "")))
-        except UsageError as error:
-            return usage_problem(error)
-        if isinstance(command, Help):
-            view = help_view(command.topic)
-            if view is not None:
-                return view
+        command = read_command(unescape_incoming(str(body.get("text") or "")))
+        if isinstance(command, Command) and answers_at_once(command):
+            return await self.answer(command, client, user_of(body), where)
         return command
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """The ack waits on nothing; the answer to anything but help follows through response_url."""
-        answer = self.quick_answer(body)
-        if isinstance(answer, HelpView):
-            await ack(**_help_ack(answer.topic))
-        elif isinstance(answer, View):
-            await ack(**_ack_args(_render(answer, user_of(body))[0]))
+        answer = await self.quick_answer(body, client)
+        if isinstance(answer, View):
+            await ack(**_ack_for(answer, user_of(body)))
         elif self.waiting >= self.backlog:
             await ack(**_busy_ack())
             self._turn_away()
@@ -229,7 +228,8 @@ class Listeners:
         where, user_id = destination_of(body), user_of(body)
         assert where is not None  # quick_answer answered requests without a channel
         view = await self.answer(command, client, user_id, where)
-        await self.responder.send(str(body.get("response_url") or ""), _render(view, user_id))
+        messages = _render(view, user_id, answer_visibility(command, view))
+        await self.responder.send(str(body.get("response_url") or ""), messages)
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                         client: AsyncWebClient) -> None:
@@ -242,16 +242,17 @@ class Listeners:
         where, user_id = destination_of(body), user_of(body)
         typed = TYPED.get(str(action.get("action_id")), "")
         view: View
+        visibility = None
         if where is None:
             view = NO_CHANNEL
         else:
-            try:
-                command = parse_command(typed.format(value=str(action.get("value") or "")))
-            except UsageError as error:
-                view = usage_problem(error)
-            else:
+            command = read_command(typed.format(value=str(action.get("value") or "")))
+            if isinstance(command, Command):
                 view = await self.answer(command, client, user_id, where)
-        await self.responder.send(str(body.get("response_url") or ""), _render(view, user_id))
+                visibility = answer_visibility(command, view)
+            else:
+                view = command
+        await self.responder.send(str(body.get("response_url") or ""), _render(view, user_id, visibility))
 
     async def on_link(self, ack: AsyncAck) -> None:
         await ack()  # the browser opens the link; Slack still tells us about the click
@@ -259,7 +260,7 @@ class Listeners:
     async def on_app_uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         team_id = context.team_id or body.get("team_id")
         if team_id:
-            await workspace.pause_workspace(self.app, str(team_id), workspace.UNINSTALLED)
+            await workspace.access_lost(self.app, str(team_id), AccessCause.UNINSTALLED)
         if self.revocation is not None:
             await self.revocation.handle_app_uninstalled_events(context)
 
@@ -267,7 +268,7 @@ class Listeners:
                                 context: AsyncBoltContext) -> None:
         team_id = context.team_id or body.get("team_id")
         if team_id and (event.get("tokens") or {}).get("bot"):
-            await workspace.pause_workspace(self.app, str(team_id), workspace.TOKENS_REVOKED)
+            await workspace.access_lost(self.app, str(team_id), AccessCause.TOKENS_REVOKED)
         if self.revocation is not None:
             await self.revocation.handle_tokens_revoked_events(event, context)
 

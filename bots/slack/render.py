@@ -11,18 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from bots.slack import blocks as b
+from bots.slack.actions import ACTION_FOLLOW, ACTION_LINK, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE
 from bots.slack.mrkdwn import clip, escape, link, mention, safe_url
+from bots.slack.render_digest import render_digest
 from core import views as v
+from core.rules import unrendered_views
 
 MAX_RESPONSES = 5  # a response_url takes at most five messages
 PICK_BUTTONS = 20  # candidates shown with buttons (two blocks each); the rest are listed as text
-
-# Action ids the interactivity listener answers; values carry what the equivalent typed command takes.
-ACTION_RESEARCHER = "radar_researcher"
-ACTION_FOLLOW = "radar_follow"
-ACTION_UNSUBSCRIBE = "radar_unsubscribe"
-ACTION_DIGEST_MORE = "radar_digest_more"
-ACTION_LINK = "radar_link"  # link buttons: Slack still sends a click, which only needs an ack
 
 
 def when(value: datetime | None, timezone: str = "UTC") -> str:
@@ -263,12 +259,12 @@ def render_import(view: v.ImportReport) -> list[b.SlackMessage]:
 
 
 def render_digest_view(view: v.DigestView) -> list[b.SlackMessage]:
-    from bots.slack.render_digest import render_digest
-
     return render_digest(view)
 
 
-_RENDERERS: dict[type[v.View], Callable[[Any], list[b.SlackMessage]]] = {
+# One renderer per view core answers with; `missing_renderers` (checked at start-up and in the tests) names
+# any view that has neither a renderer here nor a place in NOT_RENDERED_HERE.
+RENDERERS: dict[type[v.View], Callable[[Any], list[b.SlackMessage]]] = {
     v.Notice: render_notice,
     v.Problem: render_problem,
     v.HelpView: render_help,
@@ -285,13 +281,23 @@ _RENDERERS: dict[type[v.View], Callable[[Any], list[b.SlackMessage]]] = {
 }
 
 
-def render(view: v.View, *, actor_id: str | None = None, max_messages: int = MAX_RESPONSES) -> list[b.SlackMessage]:
-    """The messages that answer a command; channel-visible answers say who asked."""
-    renderer = _RENDERERS.get(type(view))
+# Views core never hands this adapter to show, by name: autocomplete suggestions (Slack's /radar has none).
+NOT_RENDERED_HERE: frozenset[str] = frozenset({"Suggestions"})
+
+
+def missing_renderers() -> list[str]:
+    return unrendered_views(RENDERERS, NOT_RENDERED_HERE)
+
+
+def render(view: v.View, *, actor_id: str | None = None, max_messages: int = MAX_RESPONSES,
+           visibility: v.Visibility | None = None) -> list[b.SlackMessage]:
+    """The messages that answer a command; channel-visible answers say who asked. `visibility` is what
+    core's answer rules said (`core.rules.answer_visibility`); without it, the view's own."""
+    renderer = RENDERERS.get(type(view))
     if renderer is None:
         raise TypeError(f"no Slack renderer for {type(view).__name__}")
     messages = renderer(view)
-    visible = view.visibility == v.Visibility.CHANNEL
+    visible = (visibility or view.visibility) == v.Visibility.CHANNEL
     who = mention(getattr(view, "actor_id", None) or actor_id)
     if visible and who:
         messages[-1].blocks.append(b.context(f"{who} via `/radar`"))

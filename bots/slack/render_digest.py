@@ -9,8 +9,8 @@ sent once Slack has taken it.
 from __future__ import annotations
 
 from bots.slack import blocks as b
+from bots.slack.actions import ACTION_DIGEST_MORE
 from bots.slack.mrkdwn import clip, escape, link, safe_url
-from bots.slack.render import ACTION_DIGEST_MORE
 from core import views as v
 
 TOP_ITEMS = 5  # papers beside the header: enough to read in the channel, the rest one click away

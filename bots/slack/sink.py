@@ -26,7 +26,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.blocks import SlackMessage
 from bots.slack.render_digest import render_digest
-from bots.slack.workspace import ACCESS_LOST
 from core.model.context import Destination
 from core.model.sink import DeliveryError, MarkSent
 from core.views import DigestView
@@ -36,6 +35,9 @@ log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
 MESSAGE_INTERVAL_S = 1.0
 DIGEST_EVENT = "paper_radar_digest"  # metadata event_type on digest messages
+# How a pause for lost workspace access begins, in the words core uses for an uninstall, so that `status`
+# reads alike. Only words: what a reinstall resumes is decided by DeliveryError.access_lost.
+ACCESS_LOST = "Slack workspace access lost: "
 # Errors after which retrying cannot help: the destination is paused with the reason, subscriptions kept.
 CHANNEL_GONE = {
     "channel_not_found": "the channel no longer exists or Paper Radar cannot see it",
@@ -120,7 +122,7 @@ def classify(error: SlackApiError) -> DeliveryError:
     if code in CHANNEL_GONE:
         return DeliveryError(f"Slack: {code} ({CHANNEL_GONE[code]})", pause=True)
     if code in ACCESS_GONE:
-        return DeliveryError(f"{ACCESS_LOST}{code} ({ACCESS_GONE[code]}). Reinstall Paper Radar.", pause=True)
+        return DeliveryError(f"{ACCESS_LOST}{code} ({ACCESS_GONE[code]}). Reinstall Paper Radar.", access_lost=True)
     return DeliveryError(f"Slack answered {code or status or 'an error'}")
 
 
@@ -164,7 +166,7 @@ class SlackSink:
         except Exception as error:
             raise DeliveryError(f"could not read this workspace's Slack token: {type(error).__name__}") from error
         if not token:
-            raise DeliveryError(f"{ACCESS_LOST}Paper Radar is not installed in this workspace.", pause=True)
+            raise DeliveryError(f"{ACCESS_LOST}Paper Radar is not installed in this workspace.", access_lost=True)
         client = self._client(token)
         thread_ts = previous[0] if previous else None
         posted = await self._already_posted(client, destination, view, thread_ts) if view.resumed else {}

@@ -1,8 +1,8 @@
-"""Pausing and resuming every channel of a workspace when Slack takes our access away or gives it back.
+"""Slack telling us a workspace lost or regained our access, handed to core as the platform's own commands.
 
-Subscriptions are kept: a workspace that reinstalls the app gets its digests back without redoing anything.
-Only channels that were running are paused, with a reason that `status` shows; a channel a manager paused
-on purpose keeps its own reason and is not resumed by a reinstall.
+Core pauses every running channel of the workspace when access is lost (subscriptions kept, the reason
+shown by `status`) and, on a (re)install, resumes only the channels it paused that way: a channel a manager
+paused stays paused. See core/subscriptions/access.py.
 """
 
 from __future__ import annotations
@@ -10,30 +10,28 @@ from __future__ import annotations
 import logging
 
 from core.bootstrap import App
-from core.storage import repos
+from core.commands import EVERY_CHANNEL, AccessLost, AccessRegained
+from core.model.context import Destination
+from core.model.enums import AccessCause
+from core.rules import platform_actor
+from core.service import handle
+from core.views import Notice, View
 
 log = logging.getLogger(__name__)
-
-# Every pause that only a (re)install can lift starts with this, so that a reinstall knows what to resume.
-ACCESS_LOST = "Slack workspace access lost: "
-UNINSTALLED = ACCESS_LOST + "Paper Radar was uninstalled. Reinstall it to get digests again."
-TOKENS_REVOKED = ACCESS_LOST + "Paper Radar's token was revoked. Reinstall it to get digests again."
+PLATFORM = "slack"
 
 
-async def pause_workspace(app: App, team_id: str, reason: str) -> int:
-    """Pause every running Slack channel of `team_id`; returns how many were paused."""
-    async with app.db.session() as session:
-        count = await repos.pause_workspace(session, "slack", team_id, reason)
-        await session.commit()
-    log.info("slack: paused %d channel(s) of workspace %s (%s)", count, team_id, reason)
-    return count
+async def access_lost(app: App, team_id: str, cause: AccessCause) -> View:
+    return await _report(app, team_id, AccessLost(cause))
 
 
-async def resume_workspace(app: App, team_id: str) -> int:
-    """After a (re)install: resume the channels that lost access, not those a manager paused."""
-    async with app.db.session() as session:
-        count = await repos.resume_workspace(session, "slack", team_id, ACCESS_LOST)
-        await session.commit()
-    if count:
-        log.info("slack: resumed %d channel(s) of workspace %s after install", count, team_id)
-    return count
+async def access_regained(app: App, team_id: str) -> View:
+    return await _report(app, team_id, AccessRegained())
+
+
+async def _report(app: App, team_id: str, command: AccessLost | AccessRegained) -> View:
+    where = Destination(PLATFORM, team_id, EVERY_CHANNEL)
+    view = await handle(command, platform_actor(PLATFORM), where, app=app)
+    if not isinstance(view, Notice):  # nobody reads this answer: a failure must at least reach the log
+        log.warning("slack: %s for workspace %s was not applied: %s", type(command).__name__, team_id, view)
+    return view

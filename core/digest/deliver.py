@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from core.app import App
 from core.digest.plan import DigestPlan, PlannedItem, PlanSettings, plan_digest, window_for
 from core.model.context import Destination
-from core.model.enums import RunKind, RunState
+from core.model.enums import PauseCause, RunKind, RunState
 from core.model.sink import DeliveryError
 from core.storage import digest_inputs, ledger, repos
 from core.storage.db import AsyncSession
@@ -221,8 +221,10 @@ async def _failed(app: App, run_id: int, destination_id: int, error: DeliveryErr
     """Retry later, or give up (pausing the destination when the platform says so); a run given up releases
     what it never sent, so the next digest after a resume can bring it."""
     async with app.db.session() as session:
+        # A lost workspace access is lifted by regaining it; a refused channel only by a person.
+        cause = PauseCause.ACCESS_LOST if error.access_lost else PauseCause.DELIVERY
         run_state = await ledger.record_failure(session, run_id, destination_id, error.reason, pause=error.pause,
-                                                max_attempts=MAX_ATTEMPTS)
+                                                pause_cause=cause, max_attempts=MAX_ATTEMPTS)
         await session.commit()
     state = "paused" if error.pause else ("failed" if run_state == RunState.FAILED else "retry")
     log.warning("digest run %s for destination %s: %s (%s)", run_id, destination_id, error.reason, state)

@@ -55,3 +55,20 @@ class ProblemCode(StrEnum):
     INTERNAL = "internal"
     LIMIT = "limit"
     INVALID = "invalid"
+
+
+class PauseCause(StrEnum):
+    """Why a channel's digest is paused, which decides what may start it again (`paused_reason` is the
+    sentence people read; this is what code compares)."""
+
+    MANAGER = "manager"  # a person paused it: only a person's `resume` starts it again
+    DELIVERY = "delivery"  # the platform refused this channel (gone, archived, no permission to post)
+    ACCESS_LOST = "access_lost"  # the workspace or server took the bot's access away: regaining it resumes
+
+
+class AccessCause(StrEnum):
+    """How a platform took the bot's access to a whole workspace or server away."""
+
+    UNINSTALLED = "uninstalled"  # Slack: app_uninstalled
+    TOKENS_REVOKED = "tokens_revoked"  # Slack: tokens_revoked for the bot token
+    REMOVED_FROM_GUILD = "removed_from_guild"  # Discord: the bot was kicked from, or left, the server

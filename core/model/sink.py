@@ -17,13 +17,17 @@ class DeliveryError(Exception):
 
     `pause` means retrying cannot help (channel gone, bot removed, permission lost): the destination is
     paused with `reason`, and its subscriptions are kept. Otherwise the run is retried later.
+    `access_lost` says the pause comes from the workspace's access (a revoked token, an uninstalled app), not
+    from this channel: the workspace regaining access then resumes it, as it resumes the others.
     """
 
-    def __init__(self, reason: str, *, pause: bool = False, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, *, pause: bool = False, retry_after: float | None = None,
+                 access_lost: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.pause = pause
+        self.pause = pause or access_lost
         self.retry_after = retry_after
+        self.access_lost = access_lost
 
 
 class DigestSink(Protocol):

@@ -30,6 +30,7 @@ class ChannelSettings:
     max_items: int
     paused: bool
     paused_reason: str | None
+    pause_cause: str | None  # PauseCause: who may lift the pause (a person, or the workspace regaining access)
     include_updates: bool
     include_crosslists: bool
     quiet_notice: bool

@@ -22,7 +22,7 @@ from sqlalchemy import delete, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.model.enums import DeliveryState, RunKind, RunState
+from core.model.enums import DeliveryState, PauseCause, RunKind, RunState
 from core.model.papers import PaperRecord
 from core.storage.db import Database
 from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, PaperRow, utcnow
@@ -325,7 +325,8 @@ async def finish_run(session: AsyncSession, run_id: int, destination_id: int, st
 
 
 async def record_failure(
-    session: AsyncSession, run_id: int, destination_id: int, reason: str, *, pause: bool, max_attempts: int
+    session: AsyncSession, run_id: int, destination_id: int, reason: str, *, pause: bool, max_attempts: int,
+    pause_cause: PauseCause = PauseCause.DELIVERY,
 ) -> RunState:
     """A send failed: count the attempt and release the lease. The run waits to be retried (RETRY), or, when
     the destination is to be paused or the attempts are used up, fails (FAILED) and gives back its unsent
@@ -344,7 +345,7 @@ async def record_failure(
     else:
         run.state = RunState.RETRY
     if pause:
-        destination.paused, destination.paused_reason = True, reason
+        destination.paused, destination.paused_reason, destination.pause_cause = True, reason, pause_cause
         session.add(destination)
     session.add(run)
     return RunState(run.state)

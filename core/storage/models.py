@@ -33,6 +33,8 @@ class DestinationRow(SQLModel, table=True):
     max_items: int = Field(default=10)
     paused: bool = Field(default=False)
     paused_reason: str | None = Field(default=None, max_length=500)
+    # A PauseCause: what may lift the pause (the reason above is only for people to read). None when running.
+    pause_cause: str | None = Field(default=None, max_length=16)
     include_updates: bool = Field(default=False)  # new versions of papers already sent
     include_crosslists: bool = Field(default=True)
     quiet_notice: bool = Field(default=False)  # post "no new papers" on empty days

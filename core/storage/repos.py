@@ -65,29 +65,6 @@ async def ensure_destination(session: AsyncSession, address: Destination) -> Des
     return created
 
 
-async def pause_workspace(session: AsyncSession, platform: str, workspace_id: str, reason: str) -> int:
-    """Pause every running channel of a workspace or guild (access lost); subscriptions are kept."""
-    result = await session.execute(
-        update(DestinationRow)
-        .where(col(DestinationRow.platform) == platform, col(DestinationRow.workspace_id) == workspace_id,
-               col(DestinationRow.paused).is_(False))
-        .values(paused=True, paused_reason=reason[:500])
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def resume_workspace(session: AsyncSession, platform: str, workspace_id: str, reason_prefix: str) -> int:
-    """Resume the channels paused with a reason starting `reason_prefix` (not those a manager paused)."""
-    result = await session.execute(
-        update(DestinationRow)
-        .where(col(DestinationRow.platform) == platform, col(DestinationRow.workspace_id) == workspace_id,
-               col(DestinationRow.paused).is_(True),
-               col(DestinationRow.paused_reason).startswith(reason_prefix))
-        .values(paused=False, paused_reason=None)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 # ---------------------------------------------------------------- subscriptions
 
 

@@ -10,6 +10,7 @@ from core.app import App
 from core.commands import ChangeSetting, Export, Import, Pause, Resume, ShowSettings, clean_text
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.model.context import Actor, Destination
+from core.model.enums import PauseCause
 from core.storage import channels
 from core.storage.channels import ChannelSettings
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
@@ -95,8 +96,9 @@ async def change_setting(app: App, command: ChangeSetting, actor: Actor, where: 
 async def pause(app: App, command: Pause, actor: Actor, where: Destination) -> Notice:
     async with app.db.session() as session:
         channel = await channels.ensure_channel(session, where)
-        await channels.save_settings(
-            session, channel, replace(channel.settings, paused=True, paused_reason="paused by a channel manager"))
+        # A reinstall must not lift a person's pause: the cause says who paused it.
+        await channels.save_settings(session, channel, replace(
+            channel.settings, paused=True, paused_reason="paused by a channel manager", pause_cause=PauseCause.MANAGER))
         await session.commit()
     return Notice("The daily digest is paused for this channel. Subscriptions are kept; `resume` starts it again.",
                   title="Paused", actor_id=actor.user_id, visibility=Visibility.CHANNEL)
@@ -106,7 +108,7 @@ async def resume(app: App, command: Resume, actor: Actor, where: Destination) ->
     async with app.db.session() as session:
         channel = await channels.ensure_channel(session, where)
         was_paused = channel.settings.paused
-        record = replace(channel.settings, paused=False, paused_reason=None)
+        record = replace(channel.settings, paused=False, paused_reason=None, pause_cause=None)
         await channels.save_settings(session, channel, record)
         await session.commit()
     when = next_digest(record.digest_time, record.weekdays, record.timezone, app.now())

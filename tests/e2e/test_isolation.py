@@ -24,9 +24,8 @@ from sqlmodel import col, select
 from starlette.responses import JSONResponse, Response
 
 from bots.discord.limits import check_message_limits
+from bots.slack.actions import ACTION_DIGEST_MORE, ACTION_FOLLOW, ACTION_UNSUBSCRIBE
 from bots.slack.app import build_slack
-from bots.slack.render import ACTION_DIGEST_MORE, ACTION_FOLLOW, ACTION_UNSUBSCRIBE
-from bots.slack.workspace import UNINSTALLED
 from bots.web import create_web_app
 from core.bootstrap import App
 from core.digest.deliver import run_digest
@@ -37,7 +36,7 @@ from tests.discord.fake_discord import FakeDiscord, Sent
 from tests.discord.payloads import click, slash
 from tests.slack.conftest import SECRET, Harness, add_papers, buttons, source_router, text_of
 from tests.slack.fake_slack import Call, FakeSlack, serve_fake
-from tests.slack.test_install import OAUTH, install
+from tests.slack.test_install import OAUTH, UNINSTALLED, install
 
 CHANNEL = "C0000001"  # the same channel id in both Slack workspaces
 TEAM_A, TEAM_B = "T0000001", "T0000002"

@@ -244,3 +244,28 @@ async def test_bad_signature_and_stale_timestamp_are_refused_with_nothing_change
     async with harness.app.db.session() as session:
         assert (await session.exec(select(DestinationRow))).all() == []
     assert harness.fake.calls == [] and harness.fake.answers() == []
+
+
+async def test_help_in_the_ack_is_core_s_answer_through_the_door(harness: Harness, monkeypatch: Any) -> None:
+    """The adapter does not answer help itself: it asks core through `handle`, and only the ack is fast."""
+    import bots.slack.listeners as listeners
+    from core.commands import Help
+    from core.help import help_view
+
+    asked: list[Any] = []
+    door = listeners.handle
+
+    async def recording(command: Any, actor: Any, where: Any, *, app: Any = None) -> v.View:
+        asked.append(command)
+        return await door(command, actor, where, app=app)
+
+    monkeypatch.setattr(listeners, "handle", recording)
+    ack, _ = await harness.command("help subscribe")
+    assert asked == [Help("subscribe")]
+    view = help_view("subscribe")
+    assert view is not None and text_of(ok(ack.json())) == text_of(render(view)[0].payload())
+    # A topic core does not know is core's Problem, in the ack as well.
+    ack, _ = await harness.command("help teleport")
+    assert "There is no command `teleport`" in text_of(ok(ack.json()))
+    await asyncio.sleep(0.05)
+    assert harness.fake.answers() == [] and harness.fake.called("users.info") == []

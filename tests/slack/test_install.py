@@ -16,12 +16,14 @@ from sqlmodel import select
 
 from bots.slack.app import build_slack, slack_mode
 from bots.slack.oauth import SEALED, TokenCipher, TokenKeyError
-from bots.slack.workspace import UNINSTALLED
+from core.model.enums import AccessCause
 from core.storage.models import DestinationRow, SubscriptionRow
+from core.subscriptions.access import access_lost_reason
 from tests.slack.conftest import ADMIN, CHANNEL, Harness, HarnessFactory, add_papers, command_body, text_of
 from tests.slack.fake_slack import TEAM, serve_socket
 
 OTHER_TEAM = "T0000002"
+UNINSTALLED = access_lost_reason(AccessCause.UNINSTALLED)
 INSTALLED_TOKEN = "xoxb-2-installed-workspace-token"
 SECRET_KEY = "a-long-random-secret-key-for-tests-only"
 OAUTH = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "client-secret-for-tests",
@@ -231,3 +233,28 @@ async def test_start_up_log_has_no_misleading_token_warning(make_harness: Harnes
     assert "This channel has no subscriptions yet" in text_of(answer)
     assert not [r for r in caplog.records if "will be unused" in r.getMessage()]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("radar.slack")]
+
+
+async def test_a_reinstall_resumes_what_posting_found_revoked_but_not_a_channel_gone(harness: Harness) -> None:
+    """The sink's pauses are typed too: a revoked token is the workspace's access (a reinstall lifts it), a
+    deleted channel is the channel's own (only a person can), whatever either reason says."""
+    from bots.slack.workspace import access_regained
+
+    gone_channel = "C0000002"
+    await add_papers(harness.app, 2)
+    await harness.ask("subscribe category cs.LG")
+    await harness.ask("subscribe category cs.LG", channel=gone_channel)
+    harness.fake.scripted[gone_channel] = ["channel_not_found"]
+    (gone,) = await harness.ask("digest now", channel=gone_channel)
+    assert "channel_not_found" in text_of(gone)
+    harness.fake.revoked_tokens.add("xoxb-test-bot-token")
+    (revoked,) = await harness.ask("digest now")
+    assert "token_revoked" in text_of(revoked)
+    found = await destinations(harness)
+    assert found[(TEAM, CHANNEL)].paused and found[(TEAM, gone_channel)].paused
+
+    harness.fake.revoked_tokens.clear()
+    await access_regained(harness.app, TEAM)
+    found = await destinations(harness)
+    assert not found[(TEAM, CHANNEL)].paused and found[(TEAM, CHANNEL)].paused_reason is None
+    assert found[(TEAM, gone_channel)].paused and "channel_not_found" in (found[(TEAM, gone_channel)].paused_reason or "")

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bots.slack.actions import ACTION_DIGEST_MORE, ACTION_FOLLOW, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE
 from bots.slack.blocks import MAX_BLOCKS, split_text
 from bots.slack.mrkdwn import escape, link, unescape_incoming
-from bots.slack.render import ACTION_DIGEST_MORE, ACTION_FOLLOW, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE, render
+from bots.slack.render import render
 from bots.slack.render_digest import TOP_ITEMS, render_digest
 from core import views as v
 from core.help import help_view

@@ -20,7 +20,7 @@ from core.config import PROJECT_ROOT
 # Lowest first. A module may import its own layer (without cycles) and any layer below.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("kernel", ("core.model", "core.config", "core.ids", "core.views", "core.logsetup")),
-    ("language", ("core.help", "core.commands", "core.options")),
+    ("language", ("core.help", "core.commands", "core.options", "core.rules")),
     ("infrastructure", ("core.sources", "core.storage")),
     ("runtime", ("core.app",)),
     ("features", ("core.papers", "core.researchers", "core.subscriptions", "core.digest", "core.suggestions")),
@@ -32,8 +32,8 @@ DOOR = [name for name, _ in LAYERS].index("door")
 # Sources and storage are siblings that know only the kernel: a parser never writes, a table never fetches.
 INFRASTRUCTURE_MAY_IMPORT = ("core.model", "core.config", "core.ids")
 # What an adapter may know of core: the door and the data that passes through it.
-ADAPTER_MAY_IMPORT = ("core.commands", "core.options", "core.views", "core.service", "core.bootstrap",
-                      "core.config", "core.model", "core.help")
+ADAPTER_MAY_IMPORT = ("core.commands", "core.options", "core.rules", "core.views", "core.service",
+                      "core.bootstrap", "core.config", "core.model", "core.help")
 FEATURES = ("core.papers", "core.researchers", "core.subscriptions", "core.digest", "core.suggestions")
 # Tables and query builders belong to storage alone.
 FEATURES_MAY_NOT_IMPORT = ("core.storage.models", "sqlalchemy", "sqlmodel")
