@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 
 from core.app import App
 from core.digest.plan import DigestPlan, PlannedItem, PlanSettings, plan_digest, window_for
+from core.model.channels import Channel
 from core.model.context import Destination
 from core.model.enums import PauseCause, RunKind, RunState
 from core.model.sink import DeliveryError
 from core.storage import digest_inputs, ledger, repos
 from core.storage.db import AsyncSession
-from core.storage.digest_inputs import DigestChannel
 from core.storage.ledger import DigestRun, LedgerItem
 from core.views import DigestItem, DigestReason, DigestView, Visibility
 
@@ -56,7 +56,7 @@ class RunSettings(PlanSettings, Protocol):
     def timezone(self) -> str: ...
 
 
-def address(record: DigestChannel) -> Destination:
+def address(record: Channel) -> Destination:
     return Destination(record.platform, record.workspace_id, record.channel_id)
 
 
@@ -155,7 +155,7 @@ async def _record_and_claim(
     )
 
 
-async def view_for_run(app: App, run: DigestRun, destination: DigestChannel) -> DigestView:
+async def view_for_run(app: App, run: DigestRun, destination: Channel) -> DigestView:
     """The digest of a run from its ledger rows: only what is claimed and not yet sent, in order."""
     async with app.db.session() as session:
         items = tuple(digest_item(item) for item in await ledger.run_items(session, run.id, unsent_only=True))
@@ -167,7 +167,7 @@ async def view_for_run(app: App, run: DigestRun, destination: DigestChannel) -> 
     )
 
 
-async def _subscription_count(app: App, destination: DigestChannel) -> int:
+async def _subscription_count(app: App, destination: Channel) -> int:
     async with app.db.session() as session:
         return await repos.count_subscriptions(session, destination.id)
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.app import App
 from core.digest.backfill import BACKFILL_KEY, BackfillReport, backfill_gap, covered_through
+from core.model.channels import Subscription
 from core.model.enums import SubscriptionKind
 from core.model.papers import PaperRecord
 from core.researchers.lookup import openalex_known_spent, remember_openalex_spent
@@ -26,7 +27,6 @@ from core.sources.http import RateLimited, SourceError
 from core.sources.openalex import OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
 from core.storage import digest_inputs, repos
-from core.storage.digest_inputs import StoredSubscription
 from core.subscriptions.categories import archive_of, is_wildcard
 from core.subscriptions.query import QueryError, parse_query
 
@@ -71,7 +71,7 @@ def expected_feed_date(now: datetime) -> date | None:
     return eastern.date()
 
 
-def feed_names(subscriptions: Sequence[StoredSubscription], defaults: str) -> list[str]:
+def feed_names(subscriptions: Sequence[Subscription], defaults: str) -> list[str]:
     """The categories and archives to fetch: what the subscriptions name, plus the default set for topics
     and researchers that name none. Categories inside a fetched archive are left out (they add nothing)."""
     wanted: set[str] = set()
@@ -98,7 +98,7 @@ async def _set_status(app: App, key: str, ok: bool, message: str | None, *, feed
         await session.commit()
 
 
-async def ingest_feeds(app: App, report: IngestReport, subscriptions: Sequence[StoredSubscription]) -> None:
+async def ingest_feeds(app: App, report: IngestReport, subscriptions: Sequence[Subscription]) -> None:
     names = feed_names(subscriptions, app.settings.default_categories)
     report.feeds = tuple(names)
     if not names:
@@ -141,7 +141,7 @@ async def _store(app: App, report: IngestReport, records: list[PaperRecord]) -> 
 
 
 async def ingest_researchers(
-    app: App, report: IngestReport, subscriptions: Sequence[StoredSubscription], progress: Progress | None = None
+    app: App, report: IngestReport, subscriptions: Sequence[Subscription], progress: Progress | None = None
 ) -> None:
     """Recent works of followed researchers, so journal and conference papers arrive too."""
     followed = [s for s in subscriptions if s.kind == SubscriptionKind.RESEARCHER]
@@ -215,7 +215,7 @@ async def _mark_checked(app: App, source: str, author_id: str) -> None:
         await session.commit()
 
 
-async def all_subscriptions(app: App) -> list[StoredSubscription]:
+async def all_subscriptions(app: App) -> list[Subscription]:
     async with app.db.session() as session:
         return await digest_inputs.all_subscriptions(session)
 
@@ -237,11 +237,3 @@ async def ingest(app: App, *, day: date | None = None, progress: Progress | None
              backfilled, "+".join(report.feeds) or "no feeds", " [stale]" if report.stale else "")
     return report
 
-
-def next_ingest_time(now: datetime) -> datetime:
-    """00:30 US Eastern after `now`: half an hour after arXiv rebuilds its feeds."""
-    eastern = now.astimezone(EASTERN)
-    candidate = datetime.combine(eastern.date(), time(0, 30), tzinfo=EASTERN)
-    if candidate <= eastern:
-        candidate += timedelta(days=1)
-    return candidate

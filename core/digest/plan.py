@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, SubscriptionSpec
+from core.model.channels import Subscription
 from core.model.papers import PaperRecord
 from core.storage import digest_inputs, ledger
 from core.storage.db import AsyncSession
-from core.storage.digest_inputs import StoredSubscription
 
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
@@ -26,7 +26,7 @@ MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even
 
 
 class PlanSettings(Protocol):
-    """What planning reads of a channel (`digest_inputs.DigestChannel`, or any record with these fields)."""
+    """What planning reads of a channel (`digest_inputs.Channel`, or any record with these fields)."""
 
     @property
     def id(self) -> int | None: ...
@@ -77,7 +77,7 @@ def window_for(destination: PlanSettings, now: datetime) -> tuple[datetime, date
     return max(start, now - MAX_WINDOW), now
 
 
-def specs_for(destination_id: int, rows: Sequence[StoredSubscription]) -> tuple[list[SubscriptionSpec], list[int]]:
+def specs_for(destination_id: int, rows: Sequence[Subscription]) -> tuple[list[SubscriptionSpec], list[int]]:
     specs, broken = [], []
     for row in rows:
         try:

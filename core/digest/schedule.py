@@ -24,8 +24,8 @@ from core.config import Settings
 from core.digest.backfill import BACKFILL_KEY
 from core.digest.deliver import RunOutcome, resume_pending, run_digest
 from core.digest.ingest import EASTERN, FEED_KEY, ingest
+from core.model.channels import Channel
 from core.storage import digest_inputs, repos
-from core.storage.digest_inputs import DigestChannel
 from core.subscriptions.timing import digest_trigger
 
 log = logging.getLogger(__name__)
@@ -147,12 +147,12 @@ def _aware(moment: datetime, like: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=like.tzinfo)
 
 
-async def active_destinations(app: App) -> list[DigestChannel]:
+async def active_destinations(app: App) -> list[Channel]:
     async with app.db.session() as session:
         return await digest_inputs.active_channels(session)
 
 
-def trigger_for(destination: DigestChannel) -> CronTrigger | None:
+def trigger_for(destination: Channel) -> CronTrigger | None:
     try:
         return digest_trigger(destination.digest_time, destination.weekdays, destination.timezone)
     except (ValueError, LookupError):

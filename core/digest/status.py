@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from core.app import App
 from core.commands import Status
 from core.model.context import Actor, Destination
-from core.model.enums import RunState
-from core.storage import digest_inputs, ledger, repos
+from core.model.enums import PauseCause, RunState
+from core.storage import channels, digest_inputs, ledger, repos
 from core.subscriptions.timing import next_digest
 from core.views import StatusView
 
@@ -23,18 +23,19 @@ def _local_midnight(now: datetime, timezone: str) -> datetime:
 async def status(app: App, command: Status, actor: Actor, where: Destination) -> StatusView:
     now = app.now()
     async with app.db.session() as session:
-        record = await repos.get_destination(session, where)
+        record = await channels.find_channel(session, where)
         timezone = record.timezone if record else "UTC"
         since = _local_midnight(now, timezone)
         ingested = await digest_inputs.papers_first_seen_since(session, since)
         sources = await digest_inputs.failing_sources(session)
         last_run = None
         subscriptions = 0
-        if record is not None and record.id is not None:
+        if record is not None:
             last_run = await ledger.latest_run(session, record.id)
             subscriptions = await repos.count_subscriptions(session, record.id)
     problems: list[str] = []
-    if record is not None and record.paused and record.paused_reason and "channel manager" not in record.paused_reason:
+    # A person's pause is a choice, not a problem; a platform's or a failed delivery's is.
+    if record is not None and record.paused and record.paused_reason and record.pause_cause != PauseCause.MANAGER:
         problems.append(f"Digests are paused: {record.paused_reason}")
     if last_run is not None and last_run.state in (RunState.FAILED, RunState.RETRY) and last_run.error:
         problems.append(f"The last digest did not go out: {last_run.error}")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from core.app import App
 from core.commands import Follow, LookupResearcher, PickCandidate
+from core.model.channels import Subscription
 from core.model.context import Actor, Destination
 from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.researchers.lookup import (
@@ -20,7 +21,6 @@ from core.researchers.lookup import (
 )
 from core.researchers.profile import build_card, plausible_names, work_summary
 from core.storage import channels, repos
-from core.storage.channels import Subscription
 from core.subscriptions.handlers import limit_problem, next_digest_phrase
 from core.views import Candidate, Notice, PickList, Problem, View, Visibility
 

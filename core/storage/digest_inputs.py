@@ -15,8 +15,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.model.channels import Channel, Subscription
 from core.model.papers import PaperRecord
 from core.storage import repos
+from core.storage.channels import channel_of, subscription_of
 from core.storage.models import (
     DestinationRow,
     PaperRow,
@@ -31,87 +33,32 @@ CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's param
 # ---------------------------------------------------------------- channels
 
 
-@dataclass(frozen=True)
-class DigestChannel:
-    """A destination's address and digest settings, as the planner and the clock need them."""
-
-    id: int
-    platform: str
-    workspace_id: str
-    channel_id: str
-    timezone: str
-    digest_time: str
-    weekdays: str
-    max_items: int
-    paused: bool
-    paused_reason: str | None
-    include_updates: bool
-    include_crosslists: bool
-    quiet_notice: bool
-    created_at: datetime
-    last_digest_at: datetime | None
-
-
-def _channel(row: DestinationRow) -> DigestChannel:
-    assert row.id is not None
-    return DigestChannel(
-        id=row.id, platform=row.platform, workspace_id=row.workspace_id, channel_id=row.channel_id,
-        timezone=row.timezone, digest_time=row.digest_time, weekdays=row.weekdays, max_items=row.max_items,
-        paused=row.paused, paused_reason=row.paused_reason, include_updates=row.include_updates,
-        include_crosslists=row.include_crosslists, quiet_notice=row.quiet_notice, created_at=row.created_at,
-        last_digest_at=row.last_digest_at,
-    )
-
-
-async def digest_channel(session: AsyncSession, destination_id: int) -> DigestChannel | None:
+async def digest_channel(session: AsyncSession, destination_id: int) -> Channel | None:
     row = await session.get(DestinationRow, destination_id)
-    return _channel(row) if row is not None else None
+    return channel_of(row) if row is not None else None
 
 
-async def active_channels(session: AsyncSession) -> list[DigestChannel]:
+async def active_channels(session: AsyncSession) -> list[Channel]:
     """Channels that get digests: not paused, and following at least one thing."""
     with_subs = select(SubscriptionRow.destination_id).group_by(col(SubscriptionRow.destination_id)).having(
         func.count() > 0)
     rows = await session.exec(
         select(DestinationRow).where(col(DestinationRow.paused).is_(False), col(DestinationRow.id).in_(with_subs))
     )
-    return [_channel(row) for row in rows.all()]
+    return [channel_of(row) for row in rows.all()]
 
 
 # ---------------------------------------------------------------- subscriptions
 
 
-@dataclass(frozen=True)
-class StoredSubscription:
-    """A subscription as stored, before the digest parses it (stored text may no longer parse)."""
-
-    destination_id: int
-    number: int
-    kind: str
-    query: str | None
-    openalex_id: str | None
-    orcid: str | None
-    s2_id: str | None
-    display_name: str | None
-    name_variants: tuple[str, ...]
-
-
-def _subscription(row: SubscriptionRow) -> StoredSubscription:
-    return StoredSubscription(
-        destination_id=row.destination_id, number=row.number, kind=row.kind, query=row.query,
-        openalex_id=row.openalex_id, orcid=row.orcid, s2_id=row.s2_id, display_name=row.display_name,
-        name_variants=tuple(row.name_variants or ()),
-    )
-
-
-async def channel_subscriptions(session: AsyncSession, destination_id: int) -> list[StoredSubscription]:
+async def channel_subscriptions(session: AsyncSession, destination_id: int) -> list[Subscription]:
     """One channel's subscriptions, by number."""
-    return [_subscription(row) for row in await repos.list_subscriptions(session, destination_id)]
+    return [subscription_of(row) for row in await repos.list_subscriptions(session, destination_id)]
 
 
-async def all_subscriptions(session: AsyncSession) -> list[StoredSubscription]:
+async def all_subscriptions(session: AsyncSession) -> list[Subscription]:
     """Every channel's subscriptions: what ingest fetches for."""
-    return [_subscription(row) for row in (await session.exec(select(SubscriptionRow))).all()]
+    return [subscription_of(row) for row in (await session.exec(select(SubscriptionRow))).all()]
 
 
 # ---------------------------------------------------------------- papers

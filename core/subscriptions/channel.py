@@ -9,10 +9,10 @@ from typing import Any
 from core.app import App
 from core.commands import ChangeSetting, Export, Import, Pause, Resume, ShowSettings, clean_text
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
+from core.model.channels import ChannelSettings
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause
 from core.storage import channels
-from core.storage.channels import ChannelSettings
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import QueryError, parse_query
 from core.subscriptions.timing import (

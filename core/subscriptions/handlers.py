@@ -9,9 +9,9 @@ from typing import Any
 from core.app import App
 from core.commands import ListSubscriptions, SubscribeCategory, SubscribeTopic, Unfollow, Unsubscribe
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
+from core.model.channels import ChannelSettings, Subscription
 from core.model.context import Actor, Destination
 from core.storage import channels
-from core.storage.channels import ChannelSettings, Subscription
 from core.subscriptions.categories import (
     UnknownCategory,
     category_name,

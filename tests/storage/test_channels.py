@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from core.model.channels import Subscription
 from core.model.context import Destination
 from core.model.papers import PaperRecord
 from core.model.researchers import AuthorProfile
@@ -52,7 +53,8 @@ async def test_save_settings_writes_only_what_changed(db: Database) -> None:
         await first.commit()
         await channels.save_settings(second, theirs, dataclasses.replace(theirs.settings, max_items=25))
         await second.commit()
-    assert now_mine == channels.Channel(mine.id, dataclasses.replace(mine.settings, timezone="Europe/Berlin"))
+    assert now_mine == dataclasses.replace(mine, timezone="Europe/Berlin")
+    assert now_mine.settings == dataclasses.replace(mine.settings, timezone="Europe/Berlin")
     async with db.session() as session:
         stored = await channels.channel_settings(session, CHANNEL)
         row = await session.get(DestinationRow, channel.id)
@@ -69,8 +71,8 @@ async def test_subscriptions_come_back_as_values_and_stay_per_channel(db: Databa
             session, mine.id, kind="researcher", openalex_id="A1", display_name="Ada", name_variants=["Ada", "A. L."])
         await channels.add_subscription(session, theirs.id, kind="category", query="hep-th")
         await session.commit()
-    assert person == channels.Subscription(number=2, kind="researcher", openalex_id="A1", display_name="Ada",
-                                           name_variants=("Ada", "A. L."))
+    assert person == Subscription(number=2, kind="researcher", openalex_id="A1", display_name="Ada",
+                                  name_variants=("Ada", "A. L."), destination_id=mine.id)
     async with db.session() as session:
         assert await channels.remove_subscription(session, theirs.id, 2) is None  # not theirs to remove
         removed = await channels.remove_subscription(session, mine.id, 1)
