@@ -64,6 +64,17 @@ class Settings(BaseSettings):
     huggingface_url: str = Field(default="https://huggingface.co", alias="RADAR_HUGGINGFACE_URL")
     http_timeout_s: float = Field(default=20.0, alias="RADAR_HTTP_TIMEOUT")
     arxiv_interval_s: float = Field(default=3.0, alias="RADAR_ARXIV_INTERVAL")
+    # Time bounds beyond the per-read timeout above (a server trickling a byte every few seconds never trips
+    # that one): one attempt of one request, from its turn to the last byte; everything one lookup asks of
+    # the sources (retries and pacing included); and fetching one announcement feed (a large body) in ingest.
+    source_deadline_s: float = Field(default=30.0, gt=0, alias="RADAR_SOURCE_DEADLINE_S")
+    lookup_deadline_s: float = Field(default=60.0, gt=0, alias="RADAR_LOOKUP_DEADLINE_S")
+    feed_deadline_s: float = Field(default=600.0, gt=0, alias="RADAR_FEED_DEADLINE_S")
+    # Lookups (commands that ask a source) one process works on at once; past this, and when this many are
+    # already waiting for arXiv's one-request-at-a-time pacer, a lookup is told "busy, try again" at once.
+    # Commands that need no source never wait for these.
+    source_slots: int = Field(default=10, ge=1, alias="RADAR_SOURCE_SLOTS")
+    arxiv_queue_limit: int = Field(default=10, ge=1, alias="RADAR_ARXIV_QUEUE_LIMIT")
 
     # Slack
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")

@@ -22,6 +22,7 @@ from core.ids import ArxivId, InvalidId, parse_arxiv_id
 from core.model.papers import AuthorRef, PaperRecord
 from core.sources.arxiv_text import clean_whitespace, eastern_date, first_doi, split_authors, tex_to_unicode
 from core.sources.http import BadRequest, Unavailable
+from core.sources.timing import deadline
 
 if TYPE_CHECKING:
     from core.sources.hub import SourceHub
@@ -391,8 +392,11 @@ async def fetch_feed(
     expected_date: date | None = None,
     feed_format: FeedFormat = "rss",
 ) -> FeedResult:
-    """Today's announcements in `categories`; `stale` is set when the feed is older than `expected_date`."""
-    response = await hub.arxiv_rss.get(feed_path(categories, feed_format))
+    """Today's announcements in `categories`; `stale` is set when the feed is older than `expected_date`.
+    Within RADAR_FEED_DEADLINE_S, all attempts together: a trickled feed ends as `Unavailable`, not never."""
+    seconds = hub.settings.feed_deadline_s
+    with deadline(seconds):
+        response = await hub.arxiv_rss.get(feed_path(categories, feed_format), deadline=seconds)
     result = parse_feed(response.content)
     if expected_date is not None and (result.feed_date is None or result.feed_date < expected_date):
         log.info("%s: feed for %s is dated %s, expected %s", SOURCE, "+".join(categories), result.feed_date, expected_date)

@@ -3,8 +3,16 @@
 One `httpx.AsyncClient` per host, built from settings (base URL, timeout, a User-Agent naming Paper Radar and
 the operator's contact address). Requests go through a pacer (arXiv asks for one request every 3 s on a single
 connection, across its API and feeds) and are retried with exponential backoff on connection errors, 429 and
-5xx, honouring `Retry-After`. Failures reach callers as one of four classified errors, so a source that is down
+5xx, honouring `Retry-After`. Failures reach callers as one of five classified errors, so a source that is down
 never crashes a caller: callers catch `SourceError` and turn it into a friendly message.
+
+Time is bounded twice. Each attempt (connect, send, read the whole body) has its own deadline, `deadline`
+(RADAR_SOURCE_DEADLINE_S): per attempt rather than per call, because the wait for a pacer turn is our queue,
+not the source's slowness (a request behind arXiv's 3 s spacing must not expire before it is even sent), and
+because a retry after a dropped connection deserves a whole attempt, not the dregs of the first. A call alone
+is still bounded (attempts x deadline plus capped back-off), and whoever needs a tighter bound over everything
+(a lookup someone waits for, a feed fetch) opens an overall deadline (`core.sources.timing`) that every
+request inside it shares, queueing and retries included.
 """
 
 from __future__ import annotations
@@ -14,19 +22,20 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+# Clock, Pacer and Sleep are re-exported: callers get the timing types with the client that uses them.
+from core.sources.timing import Clock as Clock
+from core.sources.timing import Pacer as Pacer
+from core.sources.timing import Sleep as Sleep
+from core.sources.timing import current_budget
+
 log = logging.getLogger(__name__)
-
-Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
-
 
 TRANSPORT_RETRY_CAP_S = 2.0
 
@@ -73,6 +82,19 @@ class Unavailable(SourceError):
     """The source is down, unreachable, timing out, or answered something we cannot read."""
 
 
+class Busy(SourceError):
+    """Too much is already waiting for this source (or for Paper Radar's lookups): a person waiting for the
+    answer is told at once rather than queued for minutes. `waiting` is how many are ahead."""
+
+    def __init__(self, source: str, message: str, *, waiting: int) -> None:
+        super().__init__(source, message)
+        self.waiting = waiting
+
+
+def out_of_time(source: str) -> Unavailable:
+    return Unavailable(source, "did not answer in time")
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date)."""
     if not value:
@@ -90,48 +112,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         when = when.replace(tzinfo=UTC)
     current = now if now is not None else time.time()
     return max(0.0, when.timestamp() - current)
-
-
-class Pacer:
-    """Spaces request starts at least `interval` seconds apart; `serial` also allows one request at a time.
-
-    Several clients can share one pacer (arXiv's API and feed hosts do). Clock and sleep are injectable so
-    that tests check the spacing without waiting for it.
-    """
-
-    def __init__(
-        self, interval: float = 0.0, *, serial: bool = False, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
-    ) -> None:
-        self.interval = interval
-        self.serial = serial
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = asyncio.Lock()
-        self._serial_lock = asyncio.Lock()
-        self._next_start = 0.0
-
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        if self.serial:
-            async with self._serial_lock:
-                await self._wait_turn()
-                yield
-        else:
-            await self._wait_turn()
-            yield
-
-    def hold(self, seconds: float) -> None:
-        """No request through this pacer starts for `seconds`: a Retry-After speaks for the whole host."""
-        self._next_start = max(self._next_start, self._clock() + seconds)
-
-    async def _wait_turn(self) -> None:
-        async with self._lock:
-            now = self._clock()
-            wait = self._next_start - now
-            if wait > 0:
-                await self._sleep(wait)
-                now = self._clock()
-            self._next_start = max(now, self._next_start) + self.interval
 
 
 @dataclass
@@ -166,24 +146,41 @@ class SourceClient:
     rate_limit: dict[str, str] = field(default_factory=dict)
     consecutive_429: int = 0
     requests_sent: int = 0
+    # Seconds one attempt may take from its pacer turn to the last byte of the body (None: no bound).
+    deadline: float | None = None
 
-    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
-        return await self.request("GET", path, params)
+    async def get(
+        self, path: str, params: Mapping[str, Any] | None = None, *, deadline: float | None = None
+    ) -> httpx.Response:
+        return await self.request("GET", path, params, deadline=deadline)
 
     async def request(
-        self, method: str, path: str, params: Mapping[str, Any] | None = None, *, json: Any = None
+        self, method: str, path: str, params: Mapping[str, Any] | None = None, *, json: Any = None,
+        deadline: float | None = None,
     ) -> httpx.Response:
-        """Send with pacing and retries; return a 2xx/3xx response or raise a classified SourceError."""
+        """Send with pacing and retries; return a 2xx/3xx response or raise a classified SourceError.
+
+        `deadline` overrides the client's per-attempt deadline (a day's feed is a large body). Inside an
+        overall deadline nothing outlasts it: out of time, the call fails with `Unavailable` at once."""
         merged = {**self.default_params, **(params or {})}
         attempts = self.retry.attempts
+        per_attempt = deadline if deadline is not None else self.deadline
+        error: SourceError
         for attempt in range(1, attempts + 1):
             last_try = attempt == attempts
             try:
-                async with self.pacer.slot():
-                    self.requests_sent += 1
-                    response = await self.http.request(method, path, params=merged, json=json)
+                response = await self._attempt(method, path, merged, json, per_attempt)
+            except TimeoutError as exc:
+                if _budget_spent():
+                    log.warning("%s: %s %s ran out of its deadline (attempt %d/%d)", self.name, method, path,
+                                attempt, attempts)
+                    raise out_of_time(self.name) from exc
+                # One attempt overran its own deadline (a server trickling its answer): like a read timeout.
+                error = out_of_time(self.name)
+                log.warning("%s: no full answer on %s within %.0fs (attempt %d/%d)", self.name, path,
+                            per_attempt or 0.0, attempt, attempts)
             except httpx.TimeoutException as exc:
-                error: SourceError = Unavailable(self.name, "did not answer in time")
+                error = out_of_time(self.name)
                 log.warning("%s: timeout on %s (attempt %d/%d): %s", self.name, path, attempt, attempts, exc)
             except httpx.TransportError as exc:
                 error = Unavailable(self.name, "could not be reached")
@@ -208,13 +205,33 @@ class SourceClient:
                     self.pacer.hold(wait)
                 if not last_try:
                     delay = max(wait or 0.0, self.retry.delay(attempt, self.consecutive_429))
+                    _within_budget(delay, error)
                     log.info("%s: %s on %s, retrying in %.1fs", self.name, response.status_code, path, delay)
                     await self.sleep(delay)
                 continue
             if not last_try:
                 # A connection that failed outright is retried soon: a person may be waiting for the answer.
-                await self.sleep(min(self.retry.delay(attempt), TRANSPORT_RETRY_CAP_S))
+                delay = min(self.retry.delay(attempt), TRANSPORT_RETRY_CAP_S)
+                _within_budget(delay, error)
+                await self.sleep(delay)
         raise error
+
+    async def _attempt(
+        self, method: str, path: str, params: Mapping[str, Any], json: Any, per_attempt: float | None
+    ) -> httpx.Response:
+        """One exchange: the pacer turn and the request within what is left of the overall deadline, the
+        request (connect, send, the whole body) within `per_attempt`. Raises TimeoutError when out of time."""
+        budget = current_budget()
+        if budget is not None and budget.interactive and self.pacer.backed_up():
+            waiting = self.pacer.waiting
+            raise Busy(self.name, f"has {waiting} lookups waiting for it already", waiting=waiting)
+        left = None if budget is None else budget.remaining()
+        if left is not None and left <= 0:
+            raise TimeoutError
+        async with asyncio.timeout(left), self.pacer.slot():
+            self.requests_sent += 1
+            async with asyncio.timeout(per_attempt):
+                return await self.http.request(method, path, params=params, json=json)
 
     async def post_json(self, path: str, params: Mapping[str, Any] | None = None, *, json: Any = None) -> Any:
         return self._json(await self.request("POST", path, params, json=json), path)
@@ -269,6 +286,18 @@ class SourceClient:
             return Unavailable(self.name, message, status=status, body=body), False, None
         message = detail or f"rejected the request (HTTP {status})"
         return BadRequest(self.name, message, status=status, body=body), False, None
+
+
+def _budget_spent() -> bool:
+    budget = current_budget()
+    return budget is not None and budget.remaining() <= 0
+
+
+def _within_budget(delay: float, error: SourceError) -> None:
+    """Give up now rather than sleep past the overall deadline: the answer would come too late anyway."""
+    budget = current_budget()
+    if budget is not None and delay >= budget.remaining():
+        raise error
 
 
 def _is_zero(value: str) -> bool:

@@ -1,4 +1,4 @@
-"""Builds and owns the per-host source clients from settings.
+"""Builds and owns the per-host source clients from settings, and bounds the lookups that use them.
 
 Tests pass a `transport` (httpx.MockTransport, or a loopback fake's URL through settings) and a fake `sleep`
 and `clock`, so retry and pacing code runs for real without waiting.
@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 
 from core.config import Settings
-from core.sources.http import Clock, Pacer, RetryPolicy, Sleep, SourceClient, build_http_client
+from core.sources.http import Busy, Clock, Pacer, RetryPolicy, Sleep, SourceClient, build_http_client
+from core.sources.timing import Budget, deadline
 
 
 class SourceHub:
@@ -31,8 +34,30 @@ class SourceHub:
         self.sleep = sleep
         self.clock = clock
         self._clients: dict[str, SourceClient] = {}
-        # arXiv counts its API and its feeds together: one pacer, one request at a time, 3 s apart.
-        self._arxiv_pacer = Pacer(settings.arxiv_interval_s, serial=True, clock=clock, sleep=sleep)
+        # arXiv counts its API and its feeds together: one pacer, one request at a time, 3 s apart. One hung
+        # request holds everyone behind it, so a person is told "busy" past the queue limit (see lookup()).
+        self._arxiv_pacer = Pacer(settings.arxiv_interval_s, serial=True, clock=clock, sleep=sleep,
+                                  queue_limit=settings.arxiv_queue_limit)
+        self.lookups_running = 0
+
+    @contextmanager
+    def lookup(self) -> Iterator[Budget]:
+        """One lookup someone is waiting for: a slot of the bounded pool, and an overall deadline shared by
+        every source request it makes (`RADAR_LOOKUP_DEADLINE_S`).
+
+        When every slot is taken the lookup is refused at once with `Busy`: waiting for a slot behind lookups
+        that hang on a source would only add their wait to this one's. Commands that need no source never
+        come here, so they are answered however the sources are doing."""
+        slots = self.settings.source_slots
+        if self.lookups_running >= slots:
+            raise Busy("Paper Radar", f"is already running {self.lookups_running} lookups",
+                       waiting=self.lookups_running)
+        self.lookups_running += 1
+        try:
+            with deadline(self.settings.lookup_deadline_s, interactive=True) as budget:
+                yield budget
+        finally:
+            self.lookups_running -= 1
 
     def _make(
         self,
@@ -62,6 +87,7 @@ class SourceHub:
                 retry=retry or RetryPolicy(),
                 sleep=self.sleep,
                 default_params=params or {},
+                deadline=self.settings.source_deadline_s,
             )
             self._clients[name] = client
         return client
