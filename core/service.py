@@ -4,6 +4,10 @@ Every answer is a View. Permission checks happen here (`core.rules.refusal`), on
 failure becomes a `Problem` (sources down, budgets spent, bad input), and unexpected errors are logged with
 their traceback and shown to the channel as a short apology, never as a traceback. `handle_text` does the
 same for command text, so that a text that is not a command gets the same answer in every adapter.
+
+Commands that ask a source (`source_bound`) take a slot of the sources' bounded pool and run under one overall
+deadline (`SourceHub.lookup`); when the pool is full or arXiv's queue is backed up they are answered "busy" at
+once. Every other command (`list`, `status`, `settings`, …) never waits for a source, however slow or hung.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ import random
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core.app import App, current_app
-from core.commands import Command, Help, UsageError, parse_command, usage_problem
-from core.handlers import HANDLERS
+from core.commands import Command, DigestNow, DigestPreview, Help, UsageError, parse_command, usage_problem
+from core.handlers import HANDLERS, Handler
 from core.model.context import Actor, Destination
 from core.rules import refusal
-from core.sources.http import NotFound, RateLimited, SourceError
+from core.sources.http import Busy, NotFound, RateLimited, SourceError
 from core.views import Problem, View
 
 log = logging.getLogger(__name__)
@@ -28,9 +32,24 @@ log = logging.getLogger(__name__)
 DB_ATTEMPTS = 3
 DB_BUSY = Problem("Paper Radar is busy right now", "Its database was too busy to answer that; nothing was changed.",
                   "Try it again in a minute.", code="busy")
+# Past the lookup's own deadline (which every source request honours) the handler is stopped: only something
+# that is not a source request (a stalled database) can get here.
+LOOKUP_GRACE_S = 10.0
+# Digests say needs_network because they post to the platform, not because they ask a source: they neither
+# take a lookup slot nor get a lookup's deadline (stopping a delivery halfway would help nobody).
+_PLATFORM_BOUND = (DigestNow, DigestPreview)
+
+
+def source_bound(command: Command) -> bool:
+    """The command asks a data source: it is bounded by the sources' pool and deadline, and may hang with them;
+    an adapter that bounds its own workers must not let these hold the ones other commands need."""
+    return command.needs_network and not isinstance(command, _PLATFORM_BOUND)
 
 
 def source_problem(error: SourceError) -> Problem:
+    if isinstance(error, Busy):
+        return Problem(f"{error.source} is busy right now", f"{error.source} {error.message}, so this one was not "
+                       "started.", "Try again in a minute.", code="busy")
     if isinstance(error, RateLimited):
         if error.budget_exhausted:
             detail = f"{error.source}'s daily API budget is used up; it resets tomorrow."
@@ -64,7 +83,9 @@ async def handle(
         try:
             # Help needs no running App (the console and tests ask for it before one exists).
             target = app if app is not None or isinstance(command, Help) else current_app()
-            return await handler(target, command, actor, destination)
+            if target is None or not source_bound(command):
+                return await handler(target, command, actor, destination)
+            return await _lookup(target, handler, command, actor, destination)
         except DBAPIError as error:
             if not _transient(error):
                 return _unexpected(command)
@@ -81,6 +102,23 @@ async def handle(
         except Exception:
             return _unexpected(command)
     raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
+
+
+async def _lookup(app: App, handler: Handler, command: Command, actor: Actor, where: Destination) -> View:
+    with app.sources.lookup():  # raises Busy at once when every slot is taken
+        seconds = app.settings.lookup_deadline_s
+        timer = asyncio.timeout(seconds + LOOKUP_GRACE_S)
+        try:
+            async with timer:
+                return await handler(app, command, actor, where)
+        except TimeoutError:
+            if not timer.expired():
+                raise  # not ours: an unexpected error like any other
+            log.warning("%s stopped after %.0fs (its deadline is %.0fs)", type(command).__name__,
+                        seconds + LOOKUP_GRACE_S, seconds)
+            return Problem("That took too long", f"Paper Radar gave up after {seconds + LOOKUP_GRACE_S:.0f} "
+                           "seconds without an answer.", "This is usually temporary: try again in a few minutes.",
+                           code="source_down")
 
 
 def read_command(text: str) -> Command | Problem:

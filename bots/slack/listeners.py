@@ -44,7 +44,7 @@ from core.commands import Command
 from core.model.context import Destination
 from core.model.enums import AccessCause
 from core.rules import answer_visibility, answers_at_once
-from core.service import handle, read_command
+from core.service import handle, read_command, source_bound
 from core.views import HelpView, Problem, View, Visibility
 
 log = logging.getLogger(__name__)
@@ -150,17 +150,17 @@ class Listeners:
         self.waiting = 0
         self.turned_away = 0  # commands told "busy" since start (logged now and then, not each time)
 
-    def after_ack(self, work: Coroutine[Any, Any, None], *, holds_room: bool = False) -> None:
-        """Run `work` once the ack is out; `holds_room`: it took a place in the backlog, freed when done.
-        (bolt's lazy listeners would deep-copy the whole request for this, which costs more than everything
-        else in an ack put together.)"""
+    def after_ack(self, work: Coroutine[Any, Any, None], *, holds_room: bool = False, slotted: bool = True) -> None:
+        """Run `work` once the ack is out; `holds_room`: it took a place in the backlog, freed when done;
+        `slotted`: it waits for an answer slot. (bolt's lazy listeners would deep-copy the whole request for
+        this, which costs more than everything else in an ack put together.)"""
         self._last_ack = time.monotonic()
         self.waiting += holds_room
-        task = asyncio.create_task(self._when_quiet(work))
+        task = asyncio.create_task(self._when_quiet(work, slotted))
         self._running.add(task)
         task.add_done_callback(functools.partial(self._finished, holds_room=holds_room))
 
-    async def _when_quiet(self, work: Coroutine[Any, Any, None]) -> None:
+    async def _when_quiet(self, work: Coroutine[Any, Any, None], slotted: bool = True) -> None:
         """Start once no ack has gone out for QUIET_S, or after LONGEST_WAIT_S at most.
 
         Slack's three seconds are for the ack, the answer has minutes: in a burst of commands, the acks go
@@ -172,6 +172,9 @@ class Listeners:
             if wait <= 0:
                 break
             await asyncio.sleep(wait)
+        if not slotted:
+            await work
+            return
         async with self._slots:
             await work
 
@@ -214,7 +217,7 @@ class Listeners:
         else:
             # Scheduled (and counted) before the ack is awaited, so the next command's check sees it; the
             # task itself starts only after this listener has returned the ack.
-            self.after_ack(self.run_command(answer, body, client), holds_room=True)
+            self.after_ack(self.run_command(answer, body, client), holds_room=True, slotted=_slotted(answer))
             await ack()
 
     def _turn_away(self) -> None:
@@ -236,7 +239,8 @@ class Listeners:
         await ack()
         # A click is someone answering a card we sent: it is always taken, and does not count against the
         # backlog that holds back surges of typed commands.
-        self.after_ack(self.run_action(body, action, client))
+        clicked = read_command(TYPED.get(str(action.get("action_id")), "").format(value=str(action.get("value") or "")))
+        self.after_ack(self.run_action(body, action, client), slotted=_slotted(clicked))
 
     async def run_action(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         where, user_id = destination_of(body), user_of(body)
@@ -271,6 +275,13 @@ class Listeners:
             await workspace.access_lost(self.app, str(team_id), AccessCause.TOKENS_REVOKED)
         if self.revocation is not None:
             await self.revocation.handle_tokens_revoked_events(event, context)
+
+
+def _slotted(command: Command | View) -> bool:
+    """Lookups skip the answer slots: core bounds them with its own pool and deadline (and says "busy" at once
+    when that is full), and they hold no database connection while a source keeps them waiting; in a slot,
+    eight lookups hanging on arXiv would keep `list` and `status` waiting with them."""
+    return not (isinstance(command, Command) and source_bound(command))
 
 
 def register(bolt: AsyncApp, listeners: Listeners) -> None:

@@ -20,6 +20,7 @@ from core.sources.http import NotFound, RateLimited, SourceError, Unavailable
 from core.sources.huggingface import HuggingFaceSource
 from core.sources.openalex import OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
+from core.sources.timing import deadline
 from core.storage import repos
 from core.views import PaperCard, Problem
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 SHOWN_AUTHORS = 4
 SNIPPET = 600
 MAX_TITLE_QUERY = 300
+EXTRAS_SHARE = 0.25  # of the lookup's deadline, for each optional extra (citations, code links)
+FIRST_OF_TWO_SHARE = 0.5  # of the lookup's deadline, for a source with a fallback behind it
 
 
 def _cache_key(kind: str, value: str) -> str:
@@ -47,14 +50,18 @@ def classify(query: str) -> tuple[str, str]:
 
 async def _by_arxiv(app: App, arxiv_id: str) -> PaperRecord:
     record = await arxiv_api.lookup_id(app.sources, arxiv_id)
-    # Citations and code links are extras: a failing source must not cost the user the card.
+    # Citations and code links are extras: a failing source must not cost the user the card, nor may a slow
+    # one spend the whole lookup's time (each gets a share of it).
+    extras_s = app.settings.lookup_deadline_s * EXTRAS_SHARE
     try:
-        s2 = await SemanticScholarSource(app.sources.semantic_scholar).paper_by_arxiv(record.arxiv_id or arxiv_id)
+        with deadline(extras_s):
+            s2 = await SemanticScholarSource(app.sources.semantic_scholar).paper_by_arxiv(record.arxiv_id or arxiv_id)
         record = merge_records(record, s2)
     except SourceError as error:
         log.info("no Semantic Scholar extras for %s: %s", arxiv_id, error)
     try:
-        page = await HuggingFaceSource(app.sources.huggingface).paper_page(record.arxiv_id or arxiv_id)
+        with deadline(extras_s):
+            page = await HuggingFaceSource(app.sources.huggingface).paper_page(record.arxiv_id or arxiv_id)
         if page is not None:
             record = merge_records(record, page.paper)
     except SourceError as error:
@@ -67,7 +74,8 @@ async def _by_doi(app: App, doi: str) -> PaperRecord:
     # A source may answer without echoing the DOI; we asked by it, so the record keeps it.
     if app.settings.openalex_api_key is not None:
         try:
-            return replace(await OpenAlexSource(app.sources.openalex).work(doi), doi=doi)
+            with deadline(app.settings.lookup_deadline_s * FIRST_OF_TWO_SHARE):  # time left for the fallback
+                return replace(await OpenAlexSource(app.sources.openalex).work(doi), doi=doi)
         except (RateLimited, Unavailable, NotFound) as error:
             errors.append(error)
     try:

@@ -30,6 +30,7 @@ from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.sources.http import NotFound, RateLimited, SourceError
 from core.sources.openalex import OpenAlexBudget, OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
+from core.sources.timing import deadline
 from core.storage import repos
 from core.storage.researchers import SavedProfile, find_saved_profile, save_profile
 from core.views import Problem
@@ -41,6 +42,7 @@ MAX_NAME_LENGTH = 200  # longer than any real name; spares the APIs a 4000-chara
 SEARCH_SIZE = 25  # ask for more than we show: deduplication and id-less records thin the list
 FALLBACK_TTL = timedelta(hours=1)  # a stand-in answer should not outlive the outage that caused it
 OPENALEX_SPENT_KEY = "source-state:openalex:budget-exhausted"
+FIRST_OF_TWO_SHARE = 0.5  # of the lookup's deadline (RADAR_LOOKUP_DEADLINE_S), for a source with a fallback
 
 _ORCID_SHAPE = re.compile(r"(?:^|orcid\.org/|orcid:)\s*\d{4}-?\d{4}-?\d{4}-?\d{3}[\dXx]\s*$", re.I)
 _S2_ID = re.compile(r"^(?:s2:\s*|https?://(?:www\.)?semanticscholar\.org/author/(?:[^/]+/)?)?(\d{3,12})/?$", re.I)
@@ -218,7 +220,9 @@ class ResearcherLookup:
         if openalex_error is None:
             try:
                 searched.append("OpenAlex")
-                found = await self.openalex.search_authors(name, per_page=SEARCH_SIZE)
+                # A slow OpenAlex may use half of the lookup's time: the rest is Semantic Scholar's.
+                with deadline(self.app.settings.lookup_deadline_s * FIRST_OF_TWO_SHARE):
+                    found = await self.openalex.search_authors(name, per_page=SEARCH_SIZE)
             except SourceError as error:
                 log.info("researcher search falls back to Semantic Scholar: %s", error)
                 openalex_error = await self._note_openalex_failure(error)
