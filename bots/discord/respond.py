@@ -6,10 +6,14 @@ may call an external API is deferred within Discord's three seconds; then core a
 rendered messages go out with mentions disabled. Every one of those decisions (who may, where, deferred or
 not, public or private, the wording of a usage error) is core's (`core.rules`, `core.help.usage_problem`);
 this module only turns them into Discord's gestures.
+
+Whatever goes wrong after that (a renderer bug, Discord refusing the answer, an answer that takes too long),
+the person still gets an answer: a deferred "thinking…" would otherwise spin until Discord gives up on it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from typing import Any
@@ -32,11 +36,18 @@ from core.rules import (
     refusal,
 )
 from core.service import handle
-from core.views import View, Visibility
+from core.views import Problem, View, Visibility
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
 DM_WORKSPACE = DIRECT_MESSAGE  # direct messages belong to no server: core knows them by this workspace id
+# An answer may take the lookup's own deadline (core answers a Problem past it) plus this for our database and
+# Discord's API; past both, something unexpected hangs and the person is told instead of left "thinking".
+ANSWER_GRACE_S = 120.0
+BROKEN = Problem("Something went wrong on our side", "Paper Radar could not finish that answer.",
+                 "Try again; if it keeps happening, tell whoever runs the bot (it is in their logs).", code="internal")
+TOO_SLOW = Problem("That took too long", "Paper Radar could not finish that answer in time.",
+                   "This is usually temporary: try again in a few minutes.", code="source_down")
 
 
 def actor_for(interaction: discord.Interaction[Any]) -> Actor:
@@ -105,13 +116,38 @@ class Responder:
         self.app = app
 
     async def run(self, interaction: discord.Interaction[Any], command: Command | UsageError) -> None:
+        limit = self.app.settings.lookup_deadline_s + ANSWER_GRACE_S
+        timer = asyncio.timeout(limit)
         try:
-            await self._run(interaction, command)
+            async with timer:
+                await self._run(interaction, command)
         except discord.NotFound as error:
             # 10062 Unknown interaction: the three seconds passed, or the person dismissed the message.
             log.warning("interaction %s is gone before we answered: %s", interaction.id, error)
         except discord.HTTPException as error:
             log.error("answering interaction %s failed: %s", interaction.id, error)
+            await self.answer_failure(interaction, BROKEN)
+        except Exception as error:
+            if timer.expired():
+                log.error("answering interaction %s took more than %.0fs; gave up", interaction.id, limit)
+            else:
+                log.exception("answering interaction %s failed", interaction.id)
+            await self.answer_failure(interaction, TOO_SLOW if isinstance(error, TimeoutError) else BROKEN)
+
+    async def answer_failure(self, interaction: discord.Interaction[Any], problem: Problem) -> None:
+        """Tell the person, whether or not the interaction was deferred or partly answered; never raises."""
+        messages = render(problem, can_manage=False)
+        try:
+            if not interaction.response.is_done() or interaction.extras.get("thinking"):
+                # Nothing said yet, or "thinking…" still shown: the problem is the answer (and replaces it).
+                await self.send(interaction, messages, ephemeral=True)
+            else:
+                # Part of the answer is out: keep it, and say below it that the rest failed.
+                first = messages[0]
+                await interaction.followup.send(first.content or MISSING, embeds=first.embeds, ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+        except Exception as error:  # the interaction may be gone by now: nothing more can be said
+            log.warning("could not tell interaction %s about the failure either: %s", interaction.id, error)
 
     async def _run(self, interaction: discord.Interaction[Any], command: Command | UsageError) -> None:
         if isinstance(command, UsageError):
@@ -129,6 +165,7 @@ class Responder:
             private = expected_visibility(command) is Visibility.EPHEMERAL
             await interaction.response.defer(ephemeral=private, thinking=True)
             interaction.extras["deferred_ephemeral"] = private
+            interaction.extras["thinking"] = True
         view = await handle(command, actor, where, app=self.app)
         messages = render(view, can_manage=actor.can_manage)
         missing = posting_problems(interaction) if posts_later(command, view) else []
@@ -163,6 +200,7 @@ class Responder:
             else:
                 await interaction.edit_original_response(content="Done: posted in the channel.", embeds=[])
                 rest = messages
+            interaction.extras["thinking"] = False
         for message in rest:
             await interaction.followup.send(
                 message.content or MISSING, embeds=message.embeds, view=_view(message), file=_file(message),
