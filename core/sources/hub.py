@@ -35,7 +35,8 @@ class SourceHub:
         self.clock = clock
         self._clients: dict[str, SourceClient] = {}
         # arXiv counts its API and its feeds together: one pacer, one request at a time, 3 s apart. One hung
-        # request holds everyone behind it, so a person is told "busy" past the queue limit (see lookup()).
+        # request holds everyone behind it, so past the queue limit a lookup (an interactive deadline, see
+        # lookup()) is told "busy" at once; ingest's requests still queue.
         self._arxiv_pacer = Pacer(settings.arxiv_interval_s, serial=True, clock=clock, sleep=sleep,
                                   queue_limit=settings.arxiv_queue_limit)
         self.lookups_running = 0
