@@ -115,7 +115,8 @@ def server_env(database: str, fakes: str) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": database, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_API_URL": f"{fakes}/api/", "SLACK_MANAGERS": USER, "RADAR_HUGGINGFACE_URL": f"{fakes}/hf",
            "RADAR_OPENALEX_URL": CLOSED, "RADAR_SEMANTIC_SCHOLAR_URL": CLOSED, "RADAR_ARXIV_API_URL": CLOSED,
-           "RADAR_ARXIV_RSS_URL": CLOSED, "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+           "RADAR_ARXIV_RSS_URL": CLOSED, "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
+           "RADAR_SLACK_RESPONSE_HOSTS": "http://127.0.0.1"}  # answers go to the benchmark's loopback servers
     for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN", "DISCORD_BOT_TOKEN"):
         env.pop(name, None)
     return env

@@ -9,7 +9,7 @@ import signal
 
 import uvicorn
 
-from bots.web import create_web_app
+from bots.web import create_web_app, server_config
 from core import bootstrap
 from core.bootstrap import App
 from core.config import Settings
@@ -67,8 +67,7 @@ async def _serve(app: App, role: str) -> None:
     try:
         if "web" in wanted:
             web = create_web_app(app, routes=slack.routes if slack else ())
-            config = uvicorn.Config(web, host=settings.host, port=settings.port, log_config=None, lifespan="off")
-            server = uvicorn.Server(config)
+            server = uvicorn.Server(server_config(web, settings))
             server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
             tasks.append(asyncio.create_task(server.serve(), name="web"))
             log.info("web: listening on http://%s:%d (GET /healthz)", settings.host, settings.port)

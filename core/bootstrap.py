@@ -202,16 +202,23 @@ def describe_ingest(report: IngestReport) -> list[str]:
 
 
 def health_check(app: App) -> Callable[[], Awaitable[tuple[bool, dict[str, object]]]]:
-    """What `/healthz` answers: (reachable, body). The expected schema is read once, at start."""
+    """What `/healthz` answers: (healthy, body). Healthy means the database can be read *and* written: a
+    database that answers reads while every write fails (read-only, full, locked by a stuck writer) stops
+    every command that changes something and every digest, so it is not "ok". The expected schema is read once,
+    at start."""
     head = head_revision()
 
     async def check() -> tuple[bool, dict[str, object]]:
         reachable = await app.db.ping()
         revision = await app.db.schema_revision() if reachable else None
-        return reachable, {
-            "status": "ok" if reachable and revision == head else "degraded",
+        writable = await app.db.writable() if revision is not None else None
+        healthy = reachable and writable is not False
+        return healthy, {
+            "status": "ok" if healthy and revision == head else "degraded",
             "version": __version__,
             "database": "ok" if reachable else "unreachable",
+            # None: not tried (unreachable, or no schema yet to try it on)
+            "database_write": None if writable is None else "ok" if writable else "failing",
             "database_backend": "sqlite" if app.db.is_sqlite else "postgresql",
             "schema": revision,
             "schema_expected": head,

@@ -87,6 +87,20 @@ class Settings(BaseSettings):
     # Commands waiting for or being answered at once; past this a command is told "busy, try again" in its ack
     # instead of joining a queue that would answer it minutes later (and grow without bound under a surge).
     slack_answer_backlog: int = Field(default=200, ge=1, alias="RADAR_SLACK_ANSWER_BACKLOG")
+    # Where answers to a command may be posted: Slack names a response_url in each payload, and only these hosts
+    # (comma-separated; "host" means https on it, "http://127.0.0.1" spells out scheme and host, a port pins it)
+    # are taken, so a payload cannot turn the bot into a client of any address it names.
+    slack_response_hosts: str = Field(default="hooks.slack.com", alias="RADAR_SLACK_RESPONSE_HOSTS")
+
+    # The web role's limits on what a client may send. Slack's payloads are small: a command is a few KiB, and the
+    # largest is a click on one of our messages, which carries that message (at most ~10k characters of blocks,
+    # form-encoded: ~100 KiB if all of it were non-ASCII). Anything past RADAR_WEB_MAX_BODY is refused
+    # before it is read. A client gets RADAR_WEB_HEADER_TIMEOUT seconds to send its request line and headers and
+    # RADAR_WEB_BODY_TIMEOUT seconds for the body, so a half-open or trickling connection cannot hold a socket
+    # and a task forever.
+    web_max_body: int = Field(default=256 * 1024, ge=1024, alias="RADAR_WEB_MAX_BODY")
+    web_header_timeout_s: float = Field(default=10.0, gt=0, alias="RADAR_WEB_HEADER_TIMEOUT")
+    web_body_timeout_s: float = Field(default=10.0, gt=0, alias="RADAR_WEB_BODY_TIMEOUT")
 
     # Discord
     discord_bot_token: SecretStr | None = Field(default=None, alias="DISCORD_BOT_TOKEN")

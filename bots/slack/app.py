@@ -13,21 +13,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from pydantic import SecretStr
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize, AsyncInstallationStoreAuthorize
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bots.slack import gate
 from bots.slack.actors import ActorDirectory
 from bots.slack.listeners import Listeners, register
 from bots.slack.oauth import InstallationStore, StateStore, TokenCipher
@@ -49,10 +52,23 @@ class _ClientWinsNotice(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
+class _NoBodies(logging.Filter):
+    """bolt logs a request that fails its signature check with the whole body, at INFO. Our gate refuses those
+    before bolt sees them, but a request can still pass ours and fail bolt's (the five minutes running out in
+    between): its body is not logged either."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Invalid request signature detected"):
+            record.msg, record.args = "Invalid request signature detected (body not logged)", None
+        return True
+
+
 def _bolt_logger() -> logging.Logger:
+    # bolt's loggers copy the filters of this one when they are made (slack_bolt.logger.get_bolt_logger).
     logger = logging.getLogger(BOLT_LOGGER)
-    if not any(isinstance(f, _ClientWinsNotice) for f in logger.filters):
-        logger.addFilter(_ClientWinsNotice())
+    for wanted in (_ClientWinsNotice, _NoBodies):
+        if not any(isinstance(f, wanted) for f in logger.filters):
+            logger.addFilter(wanted())
     return logger
 
 log = logging.getLogger("radar.slack")
@@ -131,7 +147,8 @@ def _oauth_settings(app: App, client_id: str, client_secret: str, store: Install
         return await args.default.success(args)
 
     async def failed(args: AsyncFailureArgs) -> BoltResponse:
-        log.warning("slack: install failed: %s", args.reason)
+        # The reason can be the redirect's `error=` parameter, which anyone can write: %r keeps it one line.
+        log.warning("slack: install failed: %r", args.reason[:200])
         return await args.default.failure(args)
 
     return AsyncOAuthSettings(
@@ -140,6 +157,60 @@ def _oauth_settings(app: App, client_id: str, client_secret: str, store: Install
         installation_store_bot_only=True, state_store=StateStore(app.db.engine),
         callback_options=AsyncCallbackOptions(success=installed, failure=failed), logger=log,
     )
+
+
+class ConfiguredToken(AsyncAuthorize):
+    """One workspace: every request is authorized with SLACK_BOT_TOKEN as it is.
+
+    bolt's own single-workspace authorization calls `auth.test` before the first request it serves, so with
+    Slack's API unreachable at that moment every command, even `help`, got HTTP 500. What it learns (the bot's
+    user and bot ids) serves listeners we do not have; a revoked token shows up where it is used."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    async def __call__(self, *, context: AsyncBoltContext, enterprise_id: str | None, team_id: str | None,
+                       user_id: str | None, actor_enterprise_id: str | None = None, actor_team_id: str | None = None,
+                       actor_user_id: str | None = None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=self.token)
+
+
+def _refusal(request: Request, refused: gate.Refused) -> Response:
+    client = request.client.host if request.client else "?"
+    log.warning("slack: refused %s %s from %s: %s (%d)", request.method, request.url.path, client, refused.reason,
+                refused.status)
+    return JSONResponse({"error": refused.reason}, status_code=refused.status)
+
+
+def http_endpoint(bolt: AsyncApp, signing_secret: str, response_hosts: str) -> Callable[[Request], Awaitable[Response]]:
+    """Slack's routes: the gate (bots/slack/gate.py) first, then bolt. The OAuth pages read only the query."""
+
+    async def endpoint(request: Request) -> Response:
+        body = await request.body()  # bounded in size and time by the web role (bots/web.py)
+        try:
+            text = ""
+            if request.method == "POST":
+                gate.verify(signing_secret, request.headers, body)
+                text = gate.utf8(body)
+            try:
+                bolt_request = AsyncBoltRequest(body=text, query=request.query_params,  # type: ignore[arg-type]
+                                                headers=request.headers)  # type: ignore[arg-type]
+            except Exception:  # bolt's parser on a signed body it cannot read: any error of it means that
+                raise gate.Refused(400, "the body is not a Slack payload") from None
+            gate.check_payload(bolt_request.body, response_hosts)
+        except gate.Refused as refused:
+            return _refusal(request, refused)
+        flow = bolt.oauth_flow
+        if request.method == "POST":
+            return to_starlette_response(await bolt.async_dispatch(bolt_request))
+        if flow is not None and request.url.path == flow.install_path:
+            return to_starlette_response(await flow.handle_installation(bolt_request))
+        if flow is not None and request.url.path == flow.redirect_uri_path:
+            return to_starlette_response(await flow.handle_callback(bolt_request))
+        return Response("Not found", status_code=404)
+
+    return endpoint
 
 
 def check_renderers() -> None:
@@ -183,9 +254,13 @@ def build_slack(app: App) -> SlackIntegration | None:
         revocation = AsyncTokenRevocationListeners(store)
     else:
         token = _secret(settings.slack_bot_token)
-        client = client_for(token, base_url)
+        assert token is not None  # slack_mode said "single" or "socket"
+        # The client carries no token: ConfiguredToken gives each request's client its own (a client with one
+        # as well would make bolt warn that authorize wins over it).
         bolt = AsyncApp(name="paper-radar", logger=_bolt_logger(), signing_secret=signing,
-                        process_before_response=True, client=client, request_verification_enabled=mode == "single")
+                        process_before_response=True, client=client_for(None, base_url),
+                        authorize=ConfiguredToken(token),  # type: ignore[arg-type]  # an AsyncAuthorize, taken as is
+                        request_verification_enabled=mode == "single")
 
         async def single_token(team_id: str) -> str | None:
             return token
@@ -198,11 +273,7 @@ def build_slack(app: App) -> SlackIntegration | None:
     register(bolt, listeners)
     routes: list[BaseRoute] = []
     if mode != "socket":  # without a signing secret nothing may listen on HTTP
-        handler = AsyncSlackRequestHandler(bolt)
-
-        async def endpoint(request: Request) -> Response:
-            return await handler.handle(request)
-
+        endpoint = http_endpoint(bolt, signing, settings.slack_response_hosts)
         routes.append(Route(EVENTS_PATH, endpoint, methods=["POST"]))
         if mode == "oauth":
             routes += [Route(INSTALL_PATH, endpoint, methods=["GET"]), Route(REDIRECT_PATH, endpoint, methods=["GET"])]

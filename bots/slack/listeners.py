@@ -37,6 +37,7 @@ from bots.slack.actions import (
 )
 from bots.slack.actors import ActorDirectory, destination_of, user_of
 from bots.slack.blocks import SlackMessage
+from bots.slack.gate import allowed_url
 from bots.slack.mrkdwn import unescape_incoming
 from bots.slack.render import render
 from core.bootstrap import App
@@ -107,13 +108,17 @@ class Responder:
     a busy workspace answers many commands a minute, so the connections are kept and reused here.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, allowed_hosts: str = "hooks.slack.com") -> None:
         self._session: aiohttp.ClientSession | None = None
+        # A payload names where its answers go; only Slack's hosts are taken (RADAR_SLACK_RESPONSE_HOSTS), so that
+        # a payload cannot point the bot at an address of its choosing. The web gate checks this too; Socket
+        # Mode payloads come here without it.
+        self.allowed_hosts = allowed_hosts
 
     async def send(self, response_url: str, messages: Sequence[SlackMessage]) -> None:
         """Post answers in order (a response_url takes five; `render` never makes more)."""
-        if not response_url.startswith(("https://", "http://")):
-            log.warning("slack: no usable response_url to answer with")
+        if not allowed_url(response_url, self.allowed_hosts):
+            log.warning("slack: no usable response_url to answer with (not on RADAR_SLACK_RESPONSE_HOSTS)")
             return
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
@@ -140,7 +145,7 @@ class Listeners:
         self.app = app
         self.directory = directory
         self.revocation = revocation
-        self.responder = Responder()
+        self.responder = Responder(app.settings.slack_response_hosts)
         self._running: set[asyncio.Task[None]] = set()
         self._last_ack = 0.0
         self._slots = asyncio.Semaphore(ANSWER_SLOTS)

@@ -13,11 +13,14 @@ import base64
 import copy
 import logging
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
@@ -154,15 +157,43 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
 
 
 class StateStore(AsyncSQLAlchemyOAuthStateStore):
-    """slack_sdk's OAuth state store, creating its table on first use."""
+    """slack_sdk's OAuth state store, creating its table on first use, and keeping it small.
 
-    def __init__(self, engine: AsyncEngine, expiration_seconds: int = 600) -> None:
+    Every visit to the public install page issues a state, and slack_sdk deletes one only when an install uses
+    it: a crawler or a flood would grow the table forever. Here expired states are deleted, and past `max_states`
+    live ones the oldest go (an install takes a person a minute; under a flood, one whose state was pushed out is
+    told to start again). The purge runs on the first issue and then every `PURGE_EVERY` issues, so the table
+    holds at most `max_states + PURGE_EVERY` rows per web process."""
+
+    PURGE_EVERY = 20
+
+    def __init__(self, engine: AsyncEngine, expiration_seconds: int = 600, max_states: int = 1000) -> None:
         super().__init__(expiration_seconds=expiration_seconds, engine=engine, logger=log)
         self._tables = _Tables()
+        self.max_states = max_states
+        self._issued = 0  # in this process
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
         await self._tables.ensure(self.create_tables)
-        return await super().async_issue(*args, **kwargs)
+        state = await super().async_issue(*args, **kwargs)
+        self._issued += 1
+        if (self._issued - 1) % self.PURGE_EVERY == 0:
+            await self.purge()
+        return state
+
+    async def purge(self) -> int:
+        """Delete expired states and all but the newest `max_states`; returns how many rows went."""
+        table, c = self.oauth_states, self.oauth_states.c
+        now = normalize_datetime_for_db(datetime.now(UTC))
+        async with self.engine.begin() as conn:
+            deleted = (await conn.execute(table.delete().where(c.expire_at <= now))).rowcount or 0
+            oldest_kept = select(c.id).order_by(c.id.desc()).offset(self.max_states - 1).limit(1)
+            boundary = (await conn.execute(oldest_kept)).scalar()
+            if boundary is not None:
+                deleted += (await conn.execute(table.delete().where(c.id < boundary))).rowcount or 0
+        if deleted:
+            log.debug("slack: purged %d OAuth states", deleted)
+        return deleted
 
     async def async_consume(self, state: str) -> bool:
         await self._tables.ensure(self.create_tables)

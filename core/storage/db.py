@@ -83,6 +83,34 @@ class Database:
             return False
         return True
 
+    async def writable(self, timeout_s: float = 2.0) -> bool:
+        """Whether a write goes through now, waiting at most `timeout_s` for a lock.
+
+        The write is an UPDATE that changes nothing (the schema version row set to itself) in a transaction that
+        is rolled back: it takes the write lock and goes through the write path like any write, so a database
+        that is read-only, refuses writes or is held by a stuck writer says so, yet nothing is written and no
+        table of its own is needed."""
+        try:
+            async with self.engine.connect() as conn:
+                restore = None
+                if self.is_sqlite:
+                    restore = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar()
+                    await conn.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+                else:  # LOCAL: both end with the transaction
+                    await conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout_s * 1000)}")
+                    await conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
+                try:
+                    await conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+                finally:
+                    await conn.rollback()
+                    if restore is not None:
+                        await conn.exec_driver_sql(f"PRAGMA busy_timeout={int(restore)}")
+        except Exception as exc:  # any driver error means "writes fail" to a health check
+            reason = str(getattr(exc, "orig", None) or exc).split("\n", 1)[0][:200]
+            log.warning("database refuses writes: %s %s", type(exc).__name__, reason)
+            return False
+        return True
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

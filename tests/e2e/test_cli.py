@@ -86,6 +86,7 @@ def test_serve_answers_healthz_and_says_what_is_off(database_url: str, tmp_path:
         assert body is not None, "the web role never answered"
         assert response.status_code == 200
         assert body["database"] == "ok" and body["schema"] == body["schema_expected"] and body["version"]
+        assert body["database_write"] == "ok"
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)

@@ -116,7 +116,10 @@ async def _ask_slack(harness: Harness, text: str, user: str, channel: str, tally
 def test_slack_answers_every_hostile_slash_command(database_url: str, error_log: ErrorLog) -> None:  # noqa: F811
     tally = Tally()
     with serve_workspace() as fake, asyncio.Runner() as runner:
-        app = make_app(database_url, quiet_sources(), **slack_settings(fake, OPENALEX_API_KEY="test-key-not-secret"))
+        # The texts go up to ~100 KB of characters, over a MB form-encoded: past the web role's body limit, whose
+        # own test is tests/e2e/test_hostile_web.py. Here the subject is the text, so the limit is lifted.
+        app = make_app(database_url, quiet_sources(), **slack_settings(fake, OPENALEX_API_KEY="test-key-not-secret",
+                                                                       RADAR_WEB_MAX_BODY=str(16 * 1024 * 1024)))
         harness = start_harness(app, fake)
 
         @hostile_settings(SLACK_EXAMPLES)

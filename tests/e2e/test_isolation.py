@@ -129,7 +129,7 @@ def teams_fake() -> Iterator[TeamsSlack]:
 async def slack_role(app_factory: Any, fake: TeamsSlack, teams: dict[str, str]) -> AsyncIterator[Harness]:
     """The web role in OAuth mode, installed in each of `teams` (team id -> bot token)."""
     app = app_factory(source_router(), SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url,
-                      OPENALEX_API_KEY="test-key", **OAUTH)
+                      RADAR_SLACK_RESPONSE_HOSTS=fake.base_url, OPENALEX_API_KEY="test-key", **OAUTH)
     integration = build_slack(app)
     assert integration is not None and integration.mode == "oauth"
     app.sinks["slack"] = integration.sink

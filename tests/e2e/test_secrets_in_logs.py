@@ -55,3 +55,29 @@ def test_log_output_redacts_secrets_a_library_might_print(capsys: pytest.Capture
     assert "xoxb-1111-2222-abcdefabcdef" not in err and "8f742231b10e8888abcd99yyyzzz85a5" not in err
     assert "MTA.discord.token.x" not in err
     assert err.count("[redacted]") >= 4
+
+
+def test_every_record_is_one_line_without_token_shaped_text(caplog: pytest.LogCaptureFixture,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Whatever logger makes the record (a library's child logger included) and whatever handler writes it: a
+    token seen in no setting is redacted by its shape, and text from a request cannot start a line of its own."""
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    tokens = ("xoxb-17-2222-AbCdEfGhIjKl", "xoxp-1-abc-def", "xoxe.xoxp-1-Mi0yLTE", "xapp-1-A0001-123-f00d")
+    try:
+        configure_logging(settings)
+        root.addHandler(caplog.handler)
+        caplog.set_level(logging.DEBUG)
+        logging.getLogger("slack_sdk.web.async_base_client").warning("answer: %s", {"access_token": tokens[0]})
+        logging.getLogger("some.library.deep.child").error("tokens %s %s %s", *tokens[1:])
+        logging.getLogger("radar.web").warning("refused %s", "x\n2026-01-01 ERROR radar: FORGED\r\u2028")
+    finally:
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+    err = capsys.readouterr().err
+    messages = [r.getMessage() for r in caplog.records]
+    for token in tokens:
+        assert token not in err and all(token not in m for m in messages)
+    assert "xoxb-[redacted]" in err and "xapp-[redacted]" in err
+    assert len(err.strip().splitlines()) == 3 and all("\n" not in m and "\u2028" not in m for m in messages)
+    assert "x\\n2026-01-01 ERROR radar: FORGED\\r\\u2028" in err

@@ -181,7 +181,7 @@ def fake_slack() -> Iterator[FakeSlack]:
 def slack_settings(fake: FakeSlack, **settings: Any) -> dict[str, Any]:
     """The settings that turn Slack on against `fake` (single-workspace mode unless SLACK_CLIENT_ID is given)."""
     values = {"SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url, "SLACK_MANAGERS": MANAGER,
-              "OPENALEX_API_KEY": "test-key", **settings}
+              "OPENALEX_API_KEY": "test-key", "RADAR_SLACK_RESPONSE_HOSTS": fake.base_url, **settings}
     if "SLACK_CLIENT_ID" not in values:
         values.setdefault("SLACK_BOT_TOKEN", BOT_TOKEN)
     return values

@@ -258,3 +258,60 @@ async def test_a_reinstall_resumes_what_posting_found_revoked_but_not_a_channel_
     found = await destinations(harness)
     assert not found[(TEAM, CHANNEL)].paused and found[(TEAM, CHANNEL)].paused_reason is None
     assert found[(TEAM, gone_channel)].paused and "channel_not_found" in (found[(TEAM, gone_channel)].paused_reason or "")
+
+
+async def test_an_oauth_install_logged_at_debug_shows_no_token(make_harness: HarnessFactory, caplog,  # type: ignore[no-untyped-def]
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """slack_sdk logs the whole oauth.v2.access answer at DEBUG, and the token of a workspace installed through
+    OAuth is in no setting: it is redacted by its shape, in every record and in what the service prints."""
+    from core.logsetup import configure_logging
+
+    harness = await make_harness(**OAUTH)
+    refresh = "xoxe-1-My0xLTEyMzQ1Njc4OTAxMi0xMjM0NTY3ODkwMTIzLWFiY2RlZg"
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging(harness.app.settings.model_copy(update={"log_level": "DEBUG"}))
+        caplog.set_level(logging.DEBUG)
+        root.addHandler(caplog.handler)
+        harness.fake.oauth_grants["code-debug"] = {**grant(OTHER_TEAM, INSTALLED_TOKEN), "refresh_token": refresh}
+        harness.fake.token_teams[INSTALLED_TOKEN] = OTHER_TEAM
+        page = await harness.http.get("/slack/install")
+        state = re.search(r"state=([^&\"]+)", page.text)
+        assert state is not None
+        done = await harness.http.get(f"/slack/oauth_redirect?code=code-debug&state={state.group(1)}",
+                                      headers={"cookie": page.headers["set-cookie"].split(";", 1)[0]})
+        assert done.status_code == 200, done.text
+        ack, _ = await harness.command("help", team=OTHER_TEAM)
+        assert ack.status_code == 200
+    finally:
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+    printed = capsys.readouterr().err
+    logged = "\n".join(r.getMessage() + str(r.exc_text or "") for r in caplog.records)
+    assert "oauth.v2.access" in logged and "oauth.v2.access" in printed  # the exchange was logged ...
+    for output in (logged, printed):
+        assert INSTALLED_TOKEN not in output and refresh not in output and "client-secret-for-tests" not in output
+    assert "xoxb-[redacted]" in logged and "xoxe-[redacted]" in printed  # ... with its tokens redacted
+    store = harness.slack.installation_store
+    assert store is not None and await store.bot_token(OTHER_TEAM) == INSTALLED_TOKEN  # only the log lost it
+
+
+async def test_the_install_page_keeps_the_oauth_state_table_bounded(make_harness: HarnessFactory) -> None:
+    """Each visit to the install page issues a state; 5,000 visits (a crawler, a flood) keep the table bounded
+    (expired states go, and past the limit the oldest), and an install started last still works."""
+    harness = await make_harness(**OAUTH)
+    page = await harness.http.get("/slack/install")
+    assert page.status_code == 200
+    async with harness.app.db.engine.begin() as conn:  # an install abandoned long ago
+        await conn.execute(text("UPDATE slack_oauth_states SET expire_at = '2001-01-01 00:00:00'"))
+    for _ in range(5000):
+        assert (await harness.http.get("/slack/install")).status_code == 200
+    async with harness.app.db.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT count(*) FROM slack_oauth_states"))).scalar()
+        expired = (await conn.execute(text(
+            "SELECT count(*) FROM slack_oauth_states WHERE expire_at < '2002-01-01 00:00:00'"))).scalar()
+    assert rows is not None and rows <= 1_020, rows  # 1,000 live states, plus those issued since the last purge
+    assert expired == 0
+    await install(harness, "code-after-the-flood")
+    store = harness.slack.installation_store
+    assert store is not None and await store.bot_token(OTHER_TEAM) == INSTALLED_TOKEN
