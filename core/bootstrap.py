@@ -31,8 +31,8 @@ from core.model.sink import DigestSink
 from core.sources.http import Clock, Sleep
 from core.sources.hub import SourceHub
 from core.storage import digest_inputs
-from core.storage.models import SourceStatusRow
 from core.storage.db import Database, head_revision, upgrade
+from core.storage.models import SourceStatusRow
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ async def test_a_large_export_is_one_file(harness: Harness) -> None:
 async def test_a_refused_upload_still_answers_with_the_whole_export(harness: Harness) -> None:
     await _many_topics(harness)
     harness.fake.files_error = "missing_scope"
-    ack, key = await harness.command("export")
+    _ack, key = await harness.command("export")
     answers = await harness.fake.wait_for_answers(2, key, settle=0.3)
     code = "".join(b["text"]["text"].strip("`") for m in answers for b in m["blocks"]
                    if b.get("text") and b["text"]["text"].startswith("```"))
