@@ -20,7 +20,8 @@ from core.subscriptions.categories import (
     normalize_category,
     normalize_wildcard,
 )
-from core.subscriptions.query import QueryError, operator_notes, parse_query, too_vague
+from core.subscriptions.query import QueryError, parse_query
+from core.subscriptions.query_notes import operator_notes, too_vague
 from core.subscriptions.timing import next_digest
 from core.views import Notice, Problem, SubscriptionItem, SubscriptionList, Visibility
 
