@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -33,8 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="run one command as the console channel and print the answer")
     ask.add_argument("text", help='command text, e.g. "help" or "paper 1706.03762"')
     ask.add_argument("--json", action="store_true", help="print the answer as JSON instead of text")
+    ask.add_argument("--verbose", action="store_true", help="also show log lines (on stderr)")
 
-    sub.add_parser("console", help="an interactive prompt acting as one channel")
+    console = sub.add_parser("console", help="an interactive prompt acting as one channel")
+    console.add_argument("--verbose", action="store_true", help="also show log lines (on stderr)")
 
     from bots.discord.cli import add_discord_parser
 
@@ -43,7 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="fetch today's papers now (the clock does this after midnight US Eastern)")
     ingest.add_argument("--date", type=_iso_date, help="the announcement day the feed should carry (YYYY-MM-DD)")
     ingest.add_argument("--no-researchers", action="store_true", help="skip followed researchers' journal works")
+    ingest.add_argument("--verbose", action="store_true", help="also show log lines (on stderr)")
     return parser
+
+
+# Commands whose output is an answer for the person at the terminal: log lines would interleave with it, so
+# they are shown only with --verbose (what went wrong is in the answer itself).
+ANSWERING = ("ask", "console", "ingest")
 
 
 def _iso_date(text: str) -> date:
@@ -54,15 +64,31 @@ def _iso_date(text: str) -> date:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `radar ask ... | head`: the reader has what it wanted. Python would complain again while flushing
+        # stdout at exit, so stdout is pointed at nothing first.
+        with_devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(with_devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     settings = get_settings()
     from core.bootstrap import configure_logging  # after parsing: `radar --help` needs none of core
 
-    configure_logging(settings, quiet=args.command in ("ask", "console"))
+    answering = args.command in ANSWERING
+    configure_logging(settings, quiet=answering)
+    if answering and not args.verbose:
+        logging.getLogger().setLevel(logging.CRITICAL)
+    elif answering:
+        logging.getLogger().setLevel(settings.log_level.upper())
     if args.command == "db":
         return _db(settings, args.db_command)
     if args.command == "serve":
-        from bots.serve import serve
+        from bots.serve import CannotListen, serve
 
         overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
         settings = settings.model_copy(update=overrides)
@@ -70,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(serve(settings, args.role))
         except KeyboardInterrupt:
             pass
+        except CannotListen as error:
+            print(error, file=sys.stderr)
+            return 1
         return 0
     if args.command == "ask":
         return asyncio.run(_ask(settings, args.text, args.json))
@@ -82,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "console":
         from bots.console.repl import run_console
 
-        return run_console(settings)
+        return run_console(settings, verbose=args.verbose)
     return 2
 
 
@@ -120,12 +149,17 @@ def _progress_bar(stage: str, done: int, total: int) -> None:
 
 
 async def _ingest(settings: Settings, day: date | None, researchers: bool) -> int:
-    from core.bootstrap import describe_ingest, ingest_once
+    from core.bootstrap import IngestDateError, describe_ingest, ingest_once
 
-    report = await ingest_once(settings, day=day, progress=_progress_bar, researchers=researchers)
-    for line in describe_ingest(report):
+    try:
+        run = await ingest_once(settings, day=day, progress=_progress_bar, researchers=researchers)
+    except IngestDateError as error:
+        print(f"radar ingest: {error}", file=sys.stderr)
+        return 2
+    # The summary is printed once, here; the ingest's own log line about it shows only with --verbose.
+    for line in describe_ingest(run):
         print(line)
-    return 0 if report.complete else 1
+    return 0 if run.report.complete else 1
 
 
 if __name__ == "__main__":

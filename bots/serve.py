@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
+import socket
 
 import uvicorn
 
@@ -33,12 +35,43 @@ def describe_roles(settings: Settings, role: str) -> dict[str, str | None]:
     return off
 
 
+class CannotListen(RuntimeError):
+    """The web role's address is taken or not ours to use: one sentence for the person starting it."""
+
+
+def bind_web(host: str, port: int) -> socket.socket:
+    """The web role's listening socket, bound before anything else starts (and before "listening" is said).
+
+    A port in use would otherwise surface as uvicorn's error line, its `sys.exit` and a traceback, after the
+    clock and the database were already up."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)  # uvicorn's backlog; its server listens on this socket again, which is harmless
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise CannotListen(f"radar serve: port {port} on {host} is already in use (another radar serve?); "
+                               "stop that process, or pick a free port with --port or PORT.") from None
+        raise CannotListen(f"radar serve: cannot listen on {host}:{port} ({error.strerror or error}); "
+                           "check --host/RADAR_HOST and --port/PORT.") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 async def serve(settings: Settings, role: str = "all") -> None:
-    async with bootstrap.running_app(settings) as app:
-        await _serve(app, role)
+    web_socket = bind_web(settings.host, settings.port) if role in ("all", "web") else None
+    try:
+        async with bootstrap.running_app(settings) as app:
+            await _serve(app, role, web_socket)
+    finally:
+        if web_socket is not None:
+            web_socket.close()
 
 
-async def _serve(app: App, role: str) -> None:
+async def _serve(app: App, role: str, web_socket: socket.socket | None = None) -> None:
     settings = app.settings
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -69,8 +102,10 @@ async def _serve(app: App, role: str) -> None:
             web = create_web_app(app, routes=slack.routes if slack else ())
             server = uvicorn.Server(server_config(web, settings))
             server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-            tasks.append(asyncio.create_task(server.serve(), name="web"))
+            web_socket = web_socket or bind_web(settings.host, settings.port)
+            # Bound already: "listening" is true when it is said.
             log.info("web: listening on http://%s:%d (GET /healthz)", settings.host, settings.port)
+            tasks.append(asyncio.create_task(server.serve(sockets=[web_socket]), name="web"))
             if slack is not None and slack.app_token:
                 tasks.append(asyncio.create_task(slack.run_socket_mode(stop), name="slack-socket"))
         if "clock" in wanted:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,20 +24,25 @@ from core.app import App, set_current_app
 from core.config import Settings, get_settings
 from core.digest import schedule
 from core.digest.backfill import describe_days
-from core.digest.ingest import IngestReport, Progress, ingest
+from core.digest.ingest import EASTERN, FEED_KEY, IngestReport, Progress, expected_feed_date, ingest
 from core.handlers import missing_handlers
 from core.logsetup import configure_logging, protect_library_loggers
 from core.model.sink import DigestSink
 from core.sources.http import Clock, Sleep
 from core.sources.hub import SourceHub
+from core.storage import digest_inputs
 from core.storage.db import Database, head_revision, upgrade
+from core.storage.models import SourceStatusRow
 
 log = logging.getLogger(__name__)
 
 # Adapters name the running App by this type; they import it from here, the door, never from core.app.
 __all__ = [
     "App",
+    "IngestDateError",
+    "ManualIngest",
     "WiringError",
+    "announcement_day",
     "attach_sink",
     "build_app",
     "check_core",
@@ -171,25 +177,85 @@ def stop_clock(scheduler: AsyncIOScheduler) -> None:
     schedule.stop_clock(scheduler)
 
 
+def announcement_day(now: datetime) -> date:
+    """The latest day arXiv's feeds carry announcements for: today (US Eastern) on weekdays, else Friday.
+
+    The clock expects nothing on weekends (feeds are empty then); a person running `radar ingest` on a Saturday
+    still wants to hear that a feed is older than Friday's rather than have it stored as if it were current."""
+    expected = expected_feed_date(now)
+    if expected is not None:
+        return expected
+    today = now.astimezone(EASTERN).date()
+    return today - timedelta(days=today.weekday() - 4)
+
+
+class IngestDateError(ValueError):
+    """`radar ingest --date` names a day no feed can carry yet."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ManualIngest:
+    """A `radar ingest` run: the ingest's report, and how many papers Paper Radar had never stored before."""
+
+    report: IngestReport
+    expected: date
+    not_stored_before: int
+
+
 async def ingest_once(
     settings: Settings,
     *,
     day: date | None = None,
     progress: Progress | None = None,
     researchers: bool = True,
-) -> IngestReport:
-    """`radar ingest`: one ingest outside the clock, on its own App."""
+) -> ManualIngest:
+    """`radar ingest`: one ingest outside the clock, on its own App.
+
+    A `day` after the latest announcement day is refused before anything is fetched: the feed would only look
+    stale, and that warning would stay in `status` (and keep the clock retrying) for a day that is not due."""
     async with running_app(settings, current=False) as app:
-        return await ingest(app, day=day, progress=progress, researchers=researchers)
+        started = app.now()
+        latest = announcement_day(started)
+        if day is not None and day > latest:
+            raise IngestDateError(f"--date {day.isoformat()} has not been announced yet: the newest feed carries "
+                                  f"{latest.isoformat()} (arXiv announces Sunday to Thursday evenings, US Eastern).")
+        expected = day or latest
+        async with app.db.session() as session:
+            before = await digest_inputs.source_status(session, FEED_KEY)
+        report = await ingest(app, day=expected, progress=progress, researchers=researchers)
+        if day is not None and report.stale:
+            # The feed did not carry the day asked for: that was this run's question, not news for `status`
+            # (nor a reason for the clock to retry), so the feed's recorded health goes back to what it was.
+            await _restore_feed_status(app, before)
+        async with app.db.session() as session:
+            fresh = await digest_inputs.papers_first_seen_since(session, started)
+        return ManualIngest(report, expected, fresh)
 
 
-def describe_ingest(report: IngestReport) -> list[str]:
+async def _restore_feed_status(app: App, before: digest_inputs.SourceStatus | None) -> None:
+    async with app.db.session() as session:
+        row = await session.get(SourceStatusRow, FEED_KEY)
+        if row is not None and before is None:
+            await session.delete(row)
+        elif row is not None and before is not None:
+            row.ok, row.message, row.feed_date, row.items = before.ok, before.message, before.feed_date, before.items
+            row.last_ok_at, row.last_error_at = before.last_ok_at, before.last_error_at
+            session.add(row)
+        await session.commit()
+
+
+def describe_ingest(run: ManualIngest) -> list[str]:
     """What `radar ingest` prints: one line per fact an operator checks after a manual ingest."""
+    report = run.report
     lines = [f"feeds: {'+'.join(report.feeds) or 'nothing (no subscriptions yet)'}"]
-    if report.feed_date:
-        lines.append(f"feed date: {report.feed_date}{' (STALE: retry later)' if report.stale else ''}")
-    lines.append(f"stored {report.stored} papers: {report.new} new, {report.updates} new versions, "
-                 f"{report.skipped} unreadable items skipped")
+    if report.stale:
+        lines.append(f"the feed is dated {report.feed_date or 'unknown'}, older than the announcement day expected "
+                     f"({run.expected}): nothing from it was stored. arXiv rebuilds its feeds around midnight US "
+                     "Eastern; run `radar ingest` again later.")
+    elif report.feed_date:
+        lines.append(f"feed date: {report.feed_date}")
+    lines.append(f"stored {report.stored} papers: {run.not_stored_before} not stored before ({report.new} announced "
+                 f"as new, {report.updates} as new versions), {report.skipped} unreadable items skipped")
     if report.researchers_checked:
         lines.append(f"followed researchers checked: {report.researchers_checked} ({report.works_stored} works)")
     if report.backfill and not report.backfill.failed:

@@ -152,6 +152,7 @@ class Status(Command):
 
 @dataclass(frozen=True)
 class DigestNow(Command):
+    anyway: bool = False  # send even though the channel is paused (the daily digest stays paused)
     mutates = True
     needs_network = True
 
@@ -302,7 +303,10 @@ def subscribe_topic_command(query: str) -> Command:
 
 def subscribe_category_command(value: str) -> Command:
     value = _require(value, "subscribe", "an arXiv category after `category`, like cs.LG")
-    if " " in value:
+    # Several codes (`cs.LG stat.ML`, `hep-th hep-ph`) are refused here; words (`machine learning`) are a
+    # category's name, which the handler turns into the codes it may mean.
+    words = value.split()
+    if len(words) > 1 and all(any(mark in w for mark in ".-*") for w in words):
         raise UsageError("Subscribe to one category at a time, like `subscribe category cs.LG`.", _usage("subscribe"))
     return SubscribeCategory(value)
 
@@ -371,8 +375,11 @@ def _parse_settings(words: list[str]) -> Command:
 
 def _parse_digest(words: list[str]) -> Command:
     sub = words[1].lower() if len(words) > 1 else ""
+    if sub == "now" and len(words) == 3 and words[2].lower().lstrip("-—–") == "anyway":
+        return DigestNow(anyway=True)
     if len(words) > 2:
-        raise UsageError("`digest` takes one word: now, preview or more.", _usage("digest"))
+        raise UsageError("`digest` takes one word: now, preview or more (and `digest now --anyway`).",
+                         _usage("digest"))
     if sub == "now":
         return DigestNow()
     if sub in ("preview", ""):

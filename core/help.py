@@ -11,11 +11,16 @@ ENTRIES: tuple[HelpEntry, ...] = (
               "Profile card: affiliation, works and citations, h-index, topics, collaborators, recent papers. "
               "Several matches give a numbered list; choose with `researcher pick <n>`.",
               ("researcher Yoshua Bengio", "researcher 0000-0002-1825-0097", "researcher pick 2")),
-    HelpEntry("paper", "paper <arXiv id | arXiv link | DOI | doi.org link | title>",
-              "Paper card: authors, date, categories, abstract, links, citations and code when known.",
-              ("paper 1706.03762", "paper https://arxiv.org/abs/2401.01234v2", "paper 10.1038/nphys1170")),
+    HelpEntry("paper", "paper <arXiv id | DOI | link | OpenAlex or Semantic Scholar id | title>",
+              "Paper card: authors, date, categories, abstract, links, citations and code when known. Takes "
+              "arXiv, doi.org, bioRxiv, medRxiv and publisher links, W… OpenAlex ids and CorpusID:…; a title "
+              "not on arXiv is searched in Semantic Scholar and OpenAlex.",
+              ("paper 1706.03762", "paper https://arxiv.org/abs/2401.01234v2", "paper 10.1038/nphys1170",
+               "paper https://www.biorxiv.org/content/10.1101/2020.03.22.002386v3", "paper W2741809807",
+               "paper CorpusID:215416146")),
     HelpEntry("trending", "trending [YYYY-MM-DD]",
-              "Hugging Face daily papers for a day, most upvoted first.", ("trending", "trending 2026-08-21")),
+              "Hugging Face daily papers for a day, most upvoted first; without a day, the latest day with papers.",
+              ("trending", "trending 2026-08-21")),
     HelpEntry("subscribe", "subscribe topic <query> | subscribe category <arXiv category>",
               'Topic queries: words (all must match), "quoted phrases", OR between groups, -word or -"phrase" '
               "to exclude, cat:cs.LG to restrict to categories.",
@@ -25,8 +30,9 @@ ENTRIES: tuple[HelpEntry, ...] = (
               "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
               ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),
     HelpEntry("list", "list", "This channel's subscriptions with their numbers and last week's matches.", ("list",)),
-    HelpEntry("unsubscribe", "unsubscribe <number>", "Remove a subscription by the number `list` shows.",
-              ("unsubscribe 3",), manage=True),
+    HelpEntry("unsubscribe", "unsubscribe <number | topic | category>",
+              "Remove a subscription by the number `list` shows, or by its topic or category.",
+              ("unsubscribe 3", "unsubscribe diffusion"), manage=True),
     HelpEntry("unfollow", "unfollow <name | number | id>", "Stop following a researcher.",
               ("unfollow Hinton", "unfollow 4"), manage=True),
     HelpEntry("settings", "settings [time HH:MM | timezone <Area/City> | days mon-fri | max <n> | "
@@ -37,13 +43,15 @@ ENTRIES: tuple[HelpEntry, ...] = (
     HelpEntry("pause", "pause", "Stop the daily digest for this channel (subscriptions are kept).", ("pause",),
               manage=True),
     HelpEntry("resume", "resume", "Start the daily digest again.", ("resume",), manage=True),
-    HelpEntry("digest", "digest now | preview | more",
-              "Send the digest now, preview the next one (only you see it), or show the papers past the cap.",
-              ("digest preview", "digest now", "digest more")),
+    HelpEntry("digest", "digest now [--anyway] | preview | more",
+              "Send the digest now, preview the next one (only you see it), or show the papers past the cap. "
+              "In a paused channel, `digest now --anyway` sends one without resuming the daily digest.",
+              ("digest preview", "digest now", "digest now --anyway", "digest more")),
     HelpEntry("export", "export", "This channel's subscriptions and settings as JSON, to import elsewhere.",
               ("export",)),
     HelpEntry("import", "import <json>", "Add the subscriptions and settings from an `export`.",
-              ('import {"version": 1, "subscriptions": [...]}',), manage=True),
+              ('import {"format": "paper-radar/1", "subscriptions": [{"kind": "topic", "query": "diffusion"}]}',),
+              manage=True),
     HelpEntry("status", "status", "Last and next digest, papers ingested today, and any problem.", ("status",)),
     HelpEntry("help", "help [command]", "This list, or the details of one command.", ("help subscribe",)),
 )

@@ -1,4 +1,4 @@
-"""Identifiers people paste: arXiv ids, DOIs, ORCIDs and OpenAlex ids.
+"""Identifiers people paste: arXiv ids, DOIs, ORCIDs, OpenAlex and Semantic Scholar ids.
 
 Each parser accepts the forms that turn up in chat (bare ids, URLs, `arXiv:` / `doi:` prefixes, stray case and
 whitespace) and returns one normalised form, or raises `InvalidId` with a sentence a user can act on.
@@ -213,6 +213,82 @@ def is_openalex_id(text: str, kind: str | None = None) -> bool:
     except InvalidId:
         return False
     return True
+
+
+# arXiv registers a DataCite DOI for every paper: 10.48550/arXiv.<id>. It names the paper arXiv itself holds.
+ARXIV_DOI_PREFIX = "10.48550/arxiv."
+
+
+def arxiv_id_from_doi(doi: str) -> ArxivId | None:
+    """The arXiv id inside arXiv's own DOI (`10.48550/arXiv.1707.08567`), or None for any other DOI."""
+    value = doi.strip().lower()
+    if not value.startswith(ARXIV_DOI_PREFIX):
+        return None
+    try:
+        return parse_arxiv_id(value[len(ARXIV_DOI_PREFIX):])
+    except InvalidId:
+        return None
+
+
+# A DOI somewhere in a link: publishers put it in the path (`/doi/10.1145/...`, `/content/10.1101/...`).
+_DOI_IN_TEXT = re.compile(r"10\.\d{4,9}(?:\.\d+)*/[^\s?#]+", re.I)
+# What publishers append after the DOI in a link; never part of the DOIs people cite.
+_LINK_SUFFIX = re.compile(r"(?:/(?:full|abstract|pdf|epdf|html|meta|references|figures)|\.(?:full|abstract|pdf)"
+                          r"|\.full\.pdf|\+html)+$", re.I)
+# bioRxiv and medRxiv DOIs (10.1101/2020.01.01.123456) get a version in their links (…123456v2).
+_PREPRINT_VERSION = re.compile(r"^(10\.1101/\d{4}\.\d{2}\.\d{2}\.\d+)v\d+$", re.I)
+
+
+def doi_in_link(text: str) -> str | None:
+    """The DOI a web link carries (a bioRxiv or medRxiv page, a publisher's article page), or None.
+
+    doi.org links are `normalize_doi`'s; this reads any other http(s) URL whose path holds a DOI."""
+    if not isinstance(text, str) or len(text) > 500:
+        return None
+    value = text.strip()
+    if not value.lower().startswith(("http://", "https://", "www.")):
+        return None
+    url = urlparse(value if "://" in value else "https://" + value)
+    found = _DOI_IN_TEXT.search(unquote(url.path))
+    if found is None:
+        return None
+    doi = _LINK_SUFFIX.sub("", found.group(0).rstrip("/."))
+    doi = _PREPRINT_VERSION.sub(r"\1", doi)
+    try:
+        return normalize_doi(doi)
+    except InvalidId:
+        return None
+
+
+def normalize_openalex_work(text: str) -> str:
+    """`W2741809807` from a bare work id or an openalex.org link; `InvalidId` for anything else."""
+    return normalize_openalex_id(text, "W")
+
+
+_S2_HEX = re.compile(r"^[0-9a-f]{40}$")
+_S2_CORPUS = re.compile(r"^corpus\s*id\s*:\s*(\d{1,12})$", re.I)
+_S2_HOSTS = ("www.semanticscholar.org", "semanticscholar.org", "api.semanticscholar.org")
+
+
+def normalize_s2_paper_id(text: str) -> str:
+    """A Semantic Scholar paper id as its API takes it: `CorpusId:215416146` or the 40-hex paper id.
+
+    Accepts `CorpusID:…`, the bare hex id, and semanticscholar.org links (`/paper/<slug>/<hex>`,
+    `/paper/<hex>`, `api.semanticscholar.org/CorpusID:…`)."""
+    if not isinstance(text, str) or len(text) > 500:
+        raise InvalidId("that is not a Semantic Scholar id")
+    value = text.strip()
+    if value.lower().startswith(("http://", "https://", *_S2_HOSTS)):
+        url = urlparse(value if "://" in value else "https://" + value)
+        if (url.hostname or "").lower() not in _S2_HOSTS:
+            raise InvalidId(f"{value[:80]!r} is not a semanticscholar.org link")
+        value = unquote(url.path).strip("/").rsplit("/", 1)[-1]
+    corpus = _S2_CORPUS.match(value)
+    if corpus:
+        return f"CorpusId:{int(corpus.group(1))}"
+    if _S2_HEX.match(value.lower()):
+        return value.lower()
+    raise InvalidId(f"{text.strip()[:80]!r} is not a Semantic Scholar paper id (example: CorpusID:215416146)")
 
 
 def canonical_paper_id(arxiv_id: str | ArxivId | None, doi: str | None) -> str:

@@ -65,7 +65,8 @@ BUILDERS: dict[str, Callable[[Option], Command]] = {
     "settings": _settings,
     "pause": lambda option: Pause(),
     "resume": lambda option: Resume(),
-    "digest now": lambda option: DigestNow(),
+    # A form that offers `anyway` (a yes/no option) sends a paused channel's digest, as `digest now --anyway` does.
+    "digest now": lambda option: DigestNow(anyway=option("anyway").lower() in ("true", "yes", "1", "on")),
     "digest preview": lambda option: DigestPreview(),
     "digest more": lambda option: DigestMore(),
     "export": lambda option: Export(),

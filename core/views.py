@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pylatexenc.latex2text import LatexNodes2Text
 
 
 def local_time(value: datetime, timezone: str = "UTC") -> str:
@@ -23,6 +26,43 @@ def local_time(value: datetime, timezone: str = "UTC") -> str:
     except (ZoneInfoNotFoundError, ValueError):
         local = value
     return local.strftime("%a %d %b %Y %H:%M %Z")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 paper`, `2 papers`: every renderer counts the same way, never `paper(s)`."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
+# One spelling of each source's name wherever a person reads it (records keep their short keys).
+SOURCE_NAMES = {"arxiv": "arXiv", "openalex": "OpenAlex", "semanticscholar": "Semantic Scholar",
+                "semantic_scholar": "Semantic Scholar", "huggingface": "Hugging Face"}
+
+
+def source_name(key: str) -> str:
+    return SOURCE_NAMES.get(key.strip().lower(), key)
+
+
+_LATEX = LatexNodes2Text(math_mode="text")
+_UNESCAPED = re.compile(r"(?<!\\)([%&#])")
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def readable_latex(text: str) -> str:
+    """Abstract text with its LaTeX as a person reads it (`$\\Lambda_b$` -> Λ_b), by pylatexenc's converter.
+
+    Plain text passes untouched. A bare % (a comment in LaTeX), & or # is prose in an abstract, so it is
+    kept; an odd number of $ means a dollar amount, not math, and those stay too. Anything the converter
+    cannot read leaves the text as it was rather than losing words."""
+    if not text or ("\\" not in text and "$" not in text):
+        return text
+    source = _UNESCAPED.sub(r"\\\1", text)
+    if len(_DOLLAR.findall(source)) % 2:
+        source = _DOLLAR.sub(r"\\$", source)
+    try:
+        converted = _LATEX.latex_to_text(source)
+    except Exception:  # the converter is lenient, but a failure must cost the reader nothing
+        return text
+    return " ".join(converted.split()) if converted.strip() else text
 
 
 class Visibility(StrEnum):
@@ -116,6 +156,15 @@ class ResearcherCard(View):
     def orcid_url(self) -> str | None:
         return f"https://orcid.org/{self.orcid}" if self.orcid else None
 
+    @property
+    def sparkline_text(self) -> str:
+        """The sparkline with its scale, the same in every adapter: `2017 ▁▃▇ 2026, max 12 a year`."""
+        if not self.works_per_year or not self.sparkline:
+            return ""
+        first, last = self.works_per_year[0].year, self.works_per_year[-1].year
+        most = max(y.works for y in self.works_per_year)
+        return f"{first} {self.sparkline} {last}, max {most:,} a year"
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -153,6 +202,7 @@ class PaperCard(View):
     code_url: str | None = None
     sources: tuple[str, ...] = ()
     first_author_key: str | None = None  # an id `follow` accepts, when a source knows it
+    note: str | None = None  # shown above the card: a version that does not exist, a source that did not answer
 
 
 @dataclass(frozen=True)
@@ -171,6 +221,7 @@ class TrendingItem:
 class TrendingView(View):
     day: date
     items: tuple[TrendingItem, ...]
+    note: str | None = None  # why this day: "the latest day with papers" when none was asked for
 
 
 @dataclass(frozen=True)
@@ -201,7 +252,7 @@ class SettingsView(View):
     include_crosslists: bool
     quiet_notice: bool
     next_digest: datetime | None = None
-    changed: str | None = None  # which setting the last command changed
+    changed: str | None = None  # what the last command changed, as a sentence ("Changed the digest time to 08:30")
 
 
 @dataclass(frozen=True)

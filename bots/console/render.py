@@ -77,9 +77,8 @@ def render_researcher(view: v.ResearcherCard) -> str:
         lines.append(f"  Profile {view.profile_url}")
     if view.topics:
         lines.append("  Topics: " + ", ".join(_clean(t) for t in view.topics))
-    if view.works_per_year:
-        first, last = view.works_per_year[0].year, view.works_per_year[-1].year
-        lines.append(f"  Works per year {first}–{last}: {view.sparkline}")
+    if view.sparkline_text:
+        lines.append(f"  Works per year: {view.sparkline_text}")
     if view.collaborators:
         lines.append("  Frequent collaborators: " + ", ".join(f"{_clean(n)} ({c})" for n, c in view.collaborators))
     if view.recent_papers:
@@ -90,7 +89,7 @@ def render_researcher(view: v.ResearcherCard) -> str:
             if paper.url:
                 lines.append(f"      {_clean(paper.url)}")
     if view.source:
-        lines.append(f"  Source: {_clean(view.source)}")
+        lines.append(f"  Source: {_clean(v.source_name(view.source))}")
     key = view.openalex_id or (f"s2:{view.s2_id}" if view.s2_id else None) or view.orcid
     if view.followed:
         lines.append("  This channel follows them.")
@@ -100,7 +99,8 @@ def render_researcher(view: v.ResearcherCard) -> str:
 
 
 def render_picklist(view: v.PickList) -> str:
-    lines = [f"Several people match “{_clean(view.query)}”. Pick one:"]
+    papers = view.action == "paper"
+    lines = [f"Several {'papers' if papers else 'people'} match “{_clean(view.query)}”. Pick one:"]
     for c in view.candidates:
         details = ", ".join(
             part for part in (
@@ -110,6 +110,9 @@ def render_picklist(view: v.PickList) -> str:
             ) if part
         )
         lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + f"  [{_clean(c.key)}]")
+    if papers:
+        lines.append("Choose with `paper <id>`, the id in brackets. Not listed? Paste its DOI or link.")
+        return "\n".join(lines)
     lines.append(f"Choose with `{view.action} pick <n>` or `{view.action} <id>`.")
     lines.append("Not listed? Try the full name as they publish it, or their ORCID.")
     return "\n".join(lines)
@@ -123,19 +126,24 @@ def render_paper(view: v.PaperCard) -> str:
         view.date.isoformat() if view.date else "", ", ".join(view.categories), _clean(view.venue),
         f"{view.citation_count:,} citations" if view.citation_count is not None else "",
     ) if p)
-    lines = [_clean(view.title), f"  {authors}" if authors else "", f"  {meta}" if meta else ""]
+    lines = [f"Note: {_clean(view.note)}" if view.note else "", _clean(view.title), f"  {authors}" if authors else "",
+             f"  {meta}" if meta else ""]
     if view.abstract:
-        lines.append(_wrap(view.abstract))
+        lines.append(_wrap(v.readable_latex(view.abstract)))
     for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), ("Code", view.code_url)):
         if url:
             lines.append(f"  {label}: {url}")
+    if view.sources:
+        lines.append("  Sources: " + ", ".join(v.source_name(name) for name in view.sources))
     return "\n".join(line for line in lines if line)
 
 
 def render_trending(view: v.TrendingView) -> str:
     if not view.items:
-        return f"No Hugging Face daily papers for {view.day.isoformat()}."
-    lines = [f"Trending on Hugging Face, {view.day.isoformat()}:"]
+        return view.note or f"No Hugging Face daily papers for {view.day.isoformat()}."
+    lines = [f"Trending on Hugging Face, {view.day.isoformat()} ({view.day:%A}):"]
+    if view.note:
+        lines.append(f"  {_clean(view.note)}")
     for item in view.items:
         lines.append(f"  {item.rank:>2}. {_clean(item.title)}  ▲{item.upvotes}")
         lines.append(f"      {item.url}" + (f"  code: {item.code_url}" if item.code_url else ""))
@@ -157,7 +165,7 @@ def render_subscriptions(view: v.SubscriptionList) -> str:
 
 def render_settings(view: v.SettingsView) -> str:
     onoff = {True: "on", False: "off"}
-    lines = [f"Changed {view.changed}." if view.changed else "Digest settings:",
+    lines = [f"{view.changed}." if view.changed else "Digest settings:",
              f"  time        {view.digest_time} ({view.timezone})",
              f"  days        {view.weekdays}",
              f"  max         {view.max_items} papers",
@@ -174,7 +182,7 @@ def render_settings(view: v.SettingsView) -> str:
 def render_status(view: v.StatusView) -> str:
     lines = [
         f"Last digest: {_when(view.last_run, view.timezone)}"
-        + (f" ({view.last_run_state}, {view.last_run_items} papers)" if view.last_run else ""),
+        + (f" ({view.last_run_state}, {v.plural(view.last_run_items, 'paper')})" if view.last_run else ""),
         f"Next digest: {'paused' if view.paused else _when(view.next_run, view.timezone)}",
         f"Papers ingested today: {view.papers_today}",
         f"Subscriptions: {view.subscriptions}",
@@ -192,7 +200,9 @@ def render_digest(view: v.DigestView) -> str:
     if not view.items and view.preview:
         return (f"{head}\nNothing new matches yet. New papers arrive after arXiv's nightly announcement "
                 "(Paper Radar fetches them at 00:30 US Eastern; `radar ingest` fetches now).")
-    lines = [head, f"{view.total_matched} new papers match {view.subscriptions} subscriptions."]
+    matched = f"{v.plural(view.total_matched, 'new paper')} {'matches' if view.total_matched == 1 else 'match'}"
+    lines = [head, f"{matched} {v.plural(view.subscriptions, 'subscription')}." if view.subscriptions
+             else f"{v.plural(view.total_matched, 'paper')}."]
     if view.note:
         lines.append(f"Note: {_clean(view.note)}")
     for i, item in enumerate(view.items, 1):
@@ -203,7 +213,7 @@ def render_digest(view: v.DigestView) -> str:
         if item.why:
             lines.append("     why: " + "; ".join(_clean(r.text) for r in item.why))
         if item.snippet:
-            lines.append(_wrap(item.snippet, "     "))
+            lines.append(_wrap(v.readable_latex(item.snippet), "     "))
     if view.more_count:
         lines.append(f"…and {view.more_count} more. Type `digest more` to see them.")
     return "\n".join(lines)
@@ -214,7 +224,7 @@ def render_export(view: v.ExportView) -> str:
 
 
 def render_import(view: v.ImportReport) -> str:
-    lines = [f"Imported {len(view.added)} subscription(s)."]
+    lines = [f"Imported {v.plural(len(view.added), 'subscription')}."]
     lines += [f"  + {_clean(a)}" for a in view.added]
     if view.skipped:
         lines.append(f"Skipped {len(view.skipped)}:")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from pathlib import Path
 
 from bots.console.adapter import ask
@@ -11,19 +12,29 @@ from bots.console.render import missing_renderers, render
 from core import bootstrap
 from core.config import Settings
 
-HISTORY = Path("var") / "console_history"
-BANNER = "Paper Radar console. Type `help` for commands, `quit` to leave. This terminal is one channel."
+BANNER = ("Paper Radar console. Type `help` for commands; Ctrl-C clears the line, Ctrl-D or `quit` leaves. "
+          "This terminal is one channel.")
+HISTORY_LENGTH = 1000
 
 
-def run_console(settings: Settings) -> int:
+def history_file() -> Path:
+    """Where the prompt's history lives: the user's state directory (XDG), not the folder radar started in."""
+    state = os.environ.get("XDG_STATE_HOME", "").strip()
+    base = Path(state) if state and Path(state).is_absolute() else Path.home() / ".local" / "state"
+    return base / "paper-radar" / "console_history"
+
+
+def run_console(settings: Settings, *, verbose: bool = False) -> int:
     try:
         import readline
     except ImportError:  # not on every platform; the prompt still works without history
         readline = None  # type: ignore[assignment]
+    history = history_file()
     if readline is not None:
-        HISTORY.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
-            readline.read_history_file(HISTORY)
+            history.parent.mkdir(parents=True, exist_ok=True)
+            readline.read_history_file(history)
+        readline.set_history_length(HISTORY_LENGTH)
     missing = missing_renderers()
     if missing:  # at start-up, not after the first command that answers with such a view
         raise RuntimeError(f"the console has no renderer for {', '.join(missing)}")
@@ -33,12 +44,15 @@ def run_console(settings: Settings) -> int:
     # One App for the whole conversation, opened and closed on this loop (input() blocks between commands).
     session = bootstrap.running_app(settings, sinks={"console": ConsoleSink()})
     app = loop.run_until_complete(session.__aenter__())
-    print(BANNER)
+    print(BANNER + ("" if verbose else " Log lines are shown with --verbose."))
     try:
         while True:
             try:
                 line = input("radar> ")
-            except (EOFError, KeyboardInterrupt):
+            except KeyboardInterrupt:  # as in a shell: drop what was typed, ask again
+                print()
+                continue
+            except EOFError:  # Ctrl-D
                 print()
                 break
             if line.strip().lower() in ("quit", "exit", ":q"):
@@ -46,11 +60,12 @@ def run_console(settings: Settings) -> int:
             if not line.strip():
                 continue
             view = loop.run_until_complete(ask(app, line))
-            print(render(view))
+            print(render(view), flush=True)
     finally:
         loop.run_until_complete(session.__aexit__(None, None, None))
         loop.close()
         if readline is not None:
             with contextlib.suppress(OSError):
-                readline.write_history_file(HISTORY)
+                history.parent.mkdir(parents=True, exist_ok=True)
+                readline.write_history_file(history)
     return 0

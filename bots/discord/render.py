@@ -78,7 +78,7 @@ def render_help(view: v.HelpView, can_manage: bool = False) -> list[Outgoing]:
 def render_researcher(view: v.ResearcherCard, can_manage: bool = False) -> list[Outgoing]:
     card = embed(title=safe(view.name), url=view.profile_url, color=PURPLE,
                  description="; ".join(safe(i) for i in view.institutions) or None,
-                 footer=" · ".join(p for p in (f"Source: {view.source}" if view.source else "",
+                 footer=" · ".join(p for p in (f"Source: {v.source_name(view.source)}" if view.source else "",
                                                 "This channel follows them." if view.followed else "") if p))
     for label, value in (("Works", view.works_count), ("Citations", view.cited_by_count),
                          ("h-index", view.h_index), ("i10-index", view.i10_index)):
@@ -88,9 +88,8 @@ def render_researcher(view: v.ResearcherCard, can_manage: bool = False) -> list[
         add_field(card, "ORCID", link(view.orcid, view.orcid_url), inline=True)
     if view.topics:
         add_field(card, "Topics", ", ".join(safe(t) for t in view.topics))
-    if view.works_per_year:
-        first, last = view.works_per_year[0].year, view.works_per_year[-1].year
-        add_field(card, f"Works per year {first}–{last}", f"`{view.sparkline}`" if view.sparkline else "—")
+    if view.sparkline_text:
+        add_field(card, "Works per year", f"`{view.sparkline_text}`")
     if view.collaborators:
         add_field(card, "Frequent collaborators", ", ".join(f"{safe(n)} ({c})" for n, c in view.collaborators))
     if view.recent_papers:
@@ -106,6 +105,7 @@ def render_researcher(view: v.ResearcherCard, can_manage: bool = False) -> list[
 
 def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing]:
     lines, buttons = [], []
+    papers = view.action == "paper"  # chosen by typing the id: no buttons (those follow or open people)
     for c in view.candidates:
         details = ", ".join(p for p in (
             safe(c.institution) if c.institution else "",
@@ -113,22 +113,27 @@ def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing
             safe(c.main_topic) if c.main_topic else "",
         ) if p)
         lines.append(f"**{c.number}.** {safe(c.name)}" + (f" — {details}" if details else "") + f"  `{fit(c.key.replace('`', ''), 100)}`")
-        if button := pick_button(view.action, c.key, f"{c.number}. {c.name}"):
+        if not papers and (button := pick_button(view.action, c.key, f"{c.number}. {c.name}")):
             buttons.append(button)
     verb = "follow" if view.action == "follow" else "see"
     footer = (f"Press a button to {verb} one, or use /radar {view.action} with their id. "
               "Not listed? Try the full name as they publish it, or their ORCID.")
-    cards = lines_to_embeds(f"Several people match “{fit(safe(view.query), 120)}”", lines, color=PURPLE,
+    if papers:
+        footer = "Use /radar paper with the id shown. Not listed? Paste its DOI or link."
+    who = "papers" if papers else "people"
+    cards = lines_to_embeds(f"Several {who} match “{fit(safe(view.query), 120)}”", lines, color=PURPLE,
                             footer=footer)
     return pack(cards, buttons=buttons)
 
 
 def render_paper(view: v.PaperCard, can_manage: bool = False) -> list[Outgoing]:
     authors = ", ".join(safe(a) for a in view.authors) + (f" et al. (+{view.more_authors})" if view.more_authors else "")
-    description = "\n\n".join(p for p in (f"*{fit(authors, 600)}*" if authors else "",
-                                          fit(safe(view.abstract), 3000)) if p)
+    description = "\n\n".join(p for p in (f"ℹ {safe_prose(view.note)}" if view.note else "",
+                                          f"*{fit(authors, 600)}*" if authors else "",
+                                          fit(safe(v.readable_latex(view.abstract)), 3000)) if p)
+    sources = ", ".join(v.source_name(name) for name in view.sources)
     card = embed(title=safe(view.title), url=view.abs_url, description=description or None, color=BLUE,
-                 footer=f"Sources: {', '.join(view.sources)}" if view.sources else None)
+                 footer=f"Sources: {sources}" if sources else None)
     if view.date:
         add_field(card, "Date", view.date.isoformat(), inline=True)
     if view.categories:
@@ -149,16 +154,18 @@ def render_paper(view: v.PaperCard, can_manage: bool = False) -> list[Outgoing]:
 
 
 def render_trending(view: v.TrendingView, can_manage: bool = False) -> list[Outgoing]:
-    title = f"Trending on Hugging Face — {view.day.isoformat()}"
+    title = f"Trending on Hugging Face — {view.day.isoformat()} ({view.day:%A})"
     if not view.items:
-        return pack([embed(title=title, description=f"No Hugging Face daily papers for {view.day.isoformat()}.",
-                           color=GREY)])
+        return pack([embed(title=title, description=safe_prose(view.note) if view.note
+                           else f"No Hugging Face daily papers for {view.day.isoformat()}.", color=GREY)])
     lines = []
     for item in view.items:
         extra = " · ".join(p for p in (link("code", item.code_url) if limits.web_url(item.code_url) else "",
                                         link("project", item.project_url) if limits.web_url(item.project_url) else "")
                            if p)
         lines.append(f"**{item.rank}.** {link(item.title, item.url, 250)}  ▲ {item.upvotes}" + (f" · {extra}" if extra else ""))
+    if view.note:
+        lines.insert(0, f"*{safe_prose(view.note)}*")
     return pack(lines_to_embeds(title, lines, color=BLUE))
 
 
@@ -185,7 +192,7 @@ def _onoff(value: bool) -> str:
 
 
 def render_settings(view: v.SettingsView, can_manage: bool = False) -> list[Outgoing]:
-    card = embed(title=f"Changed {safe(view.changed)}" if view.changed else "Digest settings",
+    card = embed(title=safe(view.changed) if view.changed else "Digest settings",
                  color=GREEN if view.changed else BLUE,
                  footer="Change one with /radar settings name:<setting> value:<value>.")
     add_field(card, "Time", f"{view.digest_time} ({safe(view.timezone)})", inline=True)
@@ -204,7 +211,7 @@ def render_settings(view: v.SettingsView, can_manage: bool = False) -> list[Outg
 
 def render_status(view: v.StatusView, can_manage: bool = False) -> list[Outgoing]:
     card = embed(title="Paper Radar status", color=AMBER if view.problems or view.paused else GREEN)
-    last = timestamp(view.last_run) + (f" ({safe(view.last_run_state)}, {view.last_run_items} papers)"
+    last = timestamp(view.last_run) + (f" ({safe(view.last_run_state)}, {v.plural(view.last_run_items, 'paper')})"
                                        if view.last_run else "")
     add_field(card, "Last digest", last, inline=True)
     add_field(card, "Next digest", "paused" if view.paused else timestamp(view.next_run), inline=True)
@@ -221,7 +228,7 @@ EXPORT_FILE = "paper-radar-export.json"
 
 
 def render_export(view: v.ExportView, can_manage: bool = False) -> list[Outgoing]:
-    title = f"Export: {view.subscriptions} subscription(s)"
+    title = f"Export: {v.plural(view.subscriptions, 'subscription')}"
     footer = "Paste it into /radar import (json option), or attach the file (file option), in another channel."
     block = f"```json\n{view.payload}\n```"
     if "```" not in view.payload and len(block) <= limits.DESCRIPTION:
@@ -236,7 +243,7 @@ def render_export(view: v.ExportView, can_manage: bool = False) -> list[Outgoing
 
 
 def render_import(view: v.ImportReport, can_manage: bool = False) -> list[Outgoing]:
-    card = embed(title=f"Imported {len(view.added)} subscription(s)", color=GREEN if view.added else GREY)
+    card = embed(title=f"Imported {v.plural(len(view.added), 'subscription')}", color=GREEN if view.added else GREY)
     if view.added:
         add_field(card, "Added", join_lines([f"+ {safe(a)}" for a in view.added], limits.FIELD_VALUE))
     if view.skipped:

@@ -13,7 +13,7 @@ from bots.discord import limits
 from bots.discord.buttons import more_button
 from bots.discord.limits import fit, safe, web_url
 from bots.discord.message import AMBER, BLUE, GREY, PURPLE, Outgoing, embed, link, safe_prose
-from core.views import DigestItem, DigestView
+from core.views import DigestItem, DigestView, plural, readable_latex
 
 ITEM_DESCRIPTION = 1000  # keeps a typical part at 8–10 papers without crowding the channel
 SNIPPET = 320
@@ -30,10 +30,11 @@ def item_embed(item: DigestItem, number: int) -> discord.Embed:
     if item.authors:
         lines.append(f"*{fit(safe(item.authors), AUTHORS)}*")
     if item.why:
-        reasons = "; ".join(safe(r.text) + (" (by name)" if r.by_name else "") for r in item.why)
+        # Core's reason already says "(matched by name)" when it was: saying it again here read twice.
+        reasons = "; ".join(safe(r.text) for r in item.why)
         lines.append(f"**Why:** {fit(reasons, WHY)}")
     if item.snippet:
-        lines.append(fit(safe(item.snippet), SNIPPET))
+        lines.append(fit(safe(readable_latex(item.snippet)), SNIPPET))
     if web_url(item.pdf_url):
         lines.append(link("PDF", item.pdf_url))
     kind = item.why[0].kind if item.why else ""
@@ -55,9 +56,11 @@ def header_embed(view: DigestView, *, continued: bool = False) -> discord.Embed:
     if not view.items:
         lines.append("No new papers match this channel's subscriptions today.")
     elif view.subscriptions:
-        lines.append(f"{view.total_matched} new paper(s) match this channel's {view.subscriptions} subscription(s).")
+        verb = "matches" if view.total_matched == 1 else "match"
+        lines.append(f"{plural(view.total_matched, 'new paper')} {verb} this channel's "
+                     f"{plural(view.subscriptions, 'subscription')}.")
     elif view.total_matched:
-        lines.append(f"{len(view.items)} of {view.total_matched} paper(s).")
+        lines.append(f"{len(view.items)} of {plural(view.total_matched, 'paper')}.")
     if continued:
         lines.append("Continuing a digest that was interrupted: these papers had not been posted yet.")
     if view.note:
@@ -68,6 +71,19 @@ def header_embed(view: DigestView, *, continued: bool = False) -> discord.Embed:
     elif view.more_count:
         lines.append(f"…and {view.more_count} more past this channel's cap.")
     return embed(title=title, description="\n".join(lines) or None, color=AMBER if view.note else BLUE)
+
+
+def _no_lone_paper(parts: list[Outgoing]) -> None:
+    """A last part holding one paper reads like a stray message: it takes the previous part's last paper.
+
+    A part is closed by its 10 embeds or 6,000 characters, and one paper's embed is far below either, so the
+    moved embed always fits and the previous part keeps at least two papers."""
+    if len(parts) < 2 or len(parts[-1].paper_ids) != 1 or len(parts[-2].paper_ids) < 3:
+        return
+    previous, last = parts[-2], parts[-1]
+    last.embeds.insert(0, previous.embeds.pop())
+    last.paper_ids = previous.paper_ids[-1:] + last.paper_ids
+    previous.paper_ids = previous.paper_ids[:-1]
 
 
 def render_digest(view: DigestView, *, continued: bool = False) -> list[Outgoing]:
@@ -84,6 +100,7 @@ def render_digest(view: DigestView, *, continued: bool = False) -> list[Outgoing
         parts[-1].embeds.append(card)
         parts[-1].paper_ids += (item.paper_id,)
         used += size
+    _no_lone_paper(parts)
     if view.more_count and not view.preview and (button := more_button(view.more_count)):
         parts[-1].buttons = [button]
     if len(parts) > 1:

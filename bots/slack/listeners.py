@@ -24,6 +24,7 @@ from typing import Any
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -39,14 +40,14 @@ from bots.slack.actors import ActorDirectory, destination_of, user_of
 from bots.slack.blocks import SlackMessage
 from bots.slack.gate import allowed_url
 from bots.slack.mrkdwn import unescape_incoming
-from bots.slack.render import render
+from bots.slack.render import FileAnswer, export_file, render
 from core.bootstrap import App
 from core.commands import Command
 from core.model.context import Destination
 from core.model.enums import AccessCause
 from core.rules import answer_visibility, answers_at_once
 from core.service import handle, read_command, source_bound
-from core.views import HelpView, Problem, View, Visibility
+from core.views import ExportView, HelpView, Problem, View, Visibility
 
 log = logging.getLogger(__name__)
 QUIET_S = 0.005
@@ -236,8 +237,27 @@ class Listeners:
         where, user_id = destination_of(body), user_of(body)
         assert where is not None  # quick_answer answered requests without a channel
         view = await self.answer(command, client, user_id, where)
-        messages = _render(view, user_id, answer_visibility(command, view))
+        messages = None
+        if isinstance(view, ExportView) and (upload := export_file(view, user_id)):
+            messages = await self.upload(client, where, upload)
+        if messages is None:
+            messages = _render(view, user_id, answer_visibility(command, view))
         await self.responder.send(str(body.get("response_url") or ""), messages)
+
+    async def upload(self, client: AsyncWebClient, where: Destination, upload: FileAnswer) -> list[SlackMessage] | None:
+        """Post `upload` as one file in the channel (files upload), as Discord attaches it; the short answer
+        for the person who asked, or None when Slack refused it (no files:write scope, not in a private
+        channel): then the answer goes as messages after all, which are many but complete."""
+        try:
+            await client.files_upload_v2(channel=where.channel_id, filename=upload.filename, content=upload.content,
+                                         title=upload.title, initial_comment=upload.comment)
+        except SlackApiError as error:
+            log.warning("slack: file upload refused (%s); answering with messages", error.response.get("error"))
+            return None
+        except Exception as error:  # a network failure: the answer must still reach the person
+            log.warning("slack: file upload failed (%s); answering with messages", type(error).__name__)
+            return None
+        return upload.messages
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                         client: AsyncWebClient) -> None:

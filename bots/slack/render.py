@@ -7,6 +7,7 @@ do not fit one Slack message; most return one. User text is escaped in `mrkdwn.e
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -91,9 +92,8 @@ def render_researcher(view: v.ResearcherCard) -> list[b.SlackMessage]:
         blocks.append(b.fields(present))
     if view.topics:
         blocks.append(b.section("*Topics:* " + escape(", ".join(view.topics))))
-    if view.works_per_year and view.sparkline:
-        first, last = view.works_per_year[0].year, view.works_per_year[-1].year
-        blocks.append(b.section(f"*Works per year* {first}–{last}\n`{escape(view.sparkline)}`"))
+    if view.sparkline_text:
+        blocks.append(b.section(f"*Works per year*\n`{escape(view.sparkline_text)}`"))
     if view.collaborators:
         names = ", ".join(f"{escape(name)} ({count})" for name, count in view.collaborators)
         blocks.append(b.section(f"*Frequent collaborators:* {names}"))
@@ -113,7 +113,7 @@ def render_researcher(view: v.ResearcherCard) -> list[b.SlackMessage]:
         buttons.append(b.button("ORCID", f"{ACTION_LINK}_orcid", url=view.orcid_url))
     if buttons:
         blocks.append(b.actions(*buttons))
-    notes = [f"Source: {escape(view.source)}" if view.source else "",
+    notes = [f"Source: {escape(v.source_name(view.source))}" if view.source else "",
              "This channel follows them." if view.followed else ""]
     if any(notes):
         blocks.append(b.context(*[n for n in notes if n]))
@@ -121,6 +121,8 @@ def render_researcher(view: v.ResearcherCard) -> list[b.SlackMessage]:
 
 
 def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
+    if view.action == "paper":
+        return _paper_choices(view)
     blocks = [b.section(f"Several people match “{clip(escape(view.query), 500)}”. Pick one:")]
     rest = []
     for candidate in view.candidates:
@@ -144,8 +146,21 @@ def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
     return _packed([], [[block] for block in blocks], f"Several people match “{escape(view.query)}”")
 
 
+def _paper_choices(view: v.PickList) -> list[b.SlackMessage]:
+    """Papers with close titles: each with its authors, year and venue, and the id `/radar paper` takes."""
+    lines = []
+    for c in view.candidates:
+        details = ", ".join(p for p in (escape(c.institution), escape(c.main_topic)) if p)
+        lines.append(f"*{c.number}. {escape(c.name)}*" + (f" — {details}" if details else "") + f"  `{escape(c.key)}`")
+    blocks = [b.section(f"Several papers match “{clip(escape(view.query), 500)}”. Pick one:")]
+    blocks += [b.section(piece) for piece in b.split_text("\n".join(lines))]
+    blocks.append(b.context("Type `/radar paper &lt;id&gt;` with the id shown. Not listed? Paste its DOI or link."))
+    return _packed([], [[block] for block in blocks], f"Several papers match “{escape(view.query)}”")
+
+
 def render_paper(view: v.PaperCard) -> list[b.SlackMessage]:
-    blocks = [b.section(f"*{link(view.abs_url, view.title, label_limit=1000)}*")]
+    blocks = [b.context(f":information_source: {escape(view.note)}")] if view.note else []
+    blocks.append(b.section(f"*{link(view.abs_url, view.title, label_limit=1000)}*"))
     authors = escape(", ".join(view.authors)) + (f" et al. (+{view.more_authors})" if view.more_authors else "")
     meta = " · ".join(p for p in (
         view.date.isoformat() if view.date else "", escape(", ".join(view.categories)), escape(view.venue),
@@ -153,7 +168,7 @@ def render_paper(view: v.PaperCard) -> list[b.SlackMessage]:
     if authors or meta:
         blocks.append(b.section("\n".join(p for p in (clip(authors, 1500), meta) if p)))
     if view.abstract:
-        blocks += [b.section(piece) for piece in b.split_text(clip(escape(view.abstract), 4500))]
+        blocks += [b.section(piece) for piece in b.split_text(clip(escape(v.readable_latex(view.abstract)), 4500))]
     buttons = [b.button(label, f"{ACTION_LINK}_{label.lower()}", url=url)
                for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), ("Code", view.code_url),
                                   ("DOI", f"https://doi.org/{view.doi}" if view.doi else None)) if safe_url(url)]
@@ -162,15 +177,15 @@ def render_paper(view: v.PaperCard) -> list[b.SlackMessage]:
     if buttons:
         blocks.append(b.actions(*buttons))
     if view.sources:
-        blocks.append(b.context("Sources: " + escape(", ".join(view.sources))))
+        blocks.append(b.context("Sources: " + escape(", ".join(v.source_name(name) for name in view.sources))))
     return [_message(escape(view.title), blocks)]
 
 
 def render_trending(view: v.TrendingView) -> list[b.SlackMessage]:
     day = view.day.isoformat()
     if not view.items:
-        return [_message(f"No Hugging Face daily papers for {day}.",
-                         [b.section(f"No Hugging Face daily papers for {day}.")])]
+        empty = escape(view.note or f"No Hugging Face daily papers for {day}.")
+        return [_message(empty, [b.section(empty)])]
     groups = []
     for item in view.items:
         lines = [f"*{item.rank}.* {link(item.url, item.title)}  ▲{item.upvotes}"]
@@ -181,7 +196,10 @@ def render_trending(view: v.TrendingView) -> list[b.SlackMessage]:
         if extras:
             lines.append(" · ".join(extras))
         groups.append([b.section(b.fit_lines(lines))])
-    return _packed([b.header(f"Trending on Hugging Face, {day}")], groups, f"Trending on Hugging Face, {day}")
+    first = [b.header(f"Trending on Hugging Face, {day} ({view.day:%A})")]
+    if view.note:
+        first.append(b.context(escape(view.note)))
+    return _packed(first, groups, f"Trending on Hugging Face, {day}")
 
 
 def render_subscriptions(view: v.SubscriptionList) -> list[b.SlackMessage]:
@@ -200,7 +218,27 @@ def render_subscriptions(view: v.SubscriptionList) -> list[b.SlackMessage]:
                                             f"for #{item.number} ({item.label}).", "Unsubscribe"))
         groups.append([b.section("\n".join(lines), accessory=remove)])
     title = f"Subscriptions ({len(view.items)}/{view.limit})"
-    return _packed([b.header(title)], groups, title)
+    messages = _packed([b.header(title)], groups, title)
+    return messages if len(messages) <= MAX_RESPONSES - 1 else _compact_subscriptions(view, title)
+
+
+COMPACT_LABEL = 300
+
+
+def _compact_subscriptions(view: v.SubscriptionList, title: str) -> list[b.SlackMessage]:
+    """Many long subscriptions: one line each, without buttons, so that every one is shown within the five
+    answers a command may have (a card with a button each would need a dozen messages for 50 long topics)."""
+    lines = [f"*#{item.number}* · {escape(item.kind)} · {clip(escape(item.label), COMPACT_LABEL)} · "
+             f"{item.matches_last_week} this week" for item in view.items]
+    groups, page = [], []
+    for line in lines:
+        if page and len("\n".join([*page, line])) > b.SECTION_TEXT - 100:
+            groups.append([b.section("\n".join(page))])
+            page = []
+        page.append(line)
+    groups.append([b.section("\n".join(page))])
+    tail = [b.context("Remove one with `/radar unsubscribe &lt;number&gt;`.")]
+    return _packed([b.header(title)], groups, title, tail)
 
 
 def _onoff(value: bool) -> str:
@@ -208,7 +246,7 @@ def _onoff(value: bool) -> str:
 
 
 def render_settings(view: v.SettingsView) -> list[b.SlackMessage]:
-    title = f"Changed {view.changed}" if view.changed else "Digest settings"
+    title = view.changed or "Digest settings"
     entries = [
         f"*Time*\n{escape(view.digest_time)} ({escape(view.timezone)})", f"*Days*\n{escape(view.weekdays)}",
         f"*Max papers*\n{view.max_items}", f"*Updates*\n{_onoff(view.include_updates)} (new versions of papers sent)",
@@ -228,7 +266,7 @@ def render_settings(view: v.SettingsView) -> list[b.SlackMessage]:
 def render_status(view: v.StatusView) -> list[b.SlackMessage]:
     last = when(view.last_run, view.timezone)
     if view.last_run:
-        last += f"\n{escape(view.last_run_state)}, {view.last_run_items} papers"
+        last += f"\n{escape(view.last_run_state)}, {v.plural(view.last_run_items, 'paper')}"
     entries = [f"*Last digest*\n{last}",
                f"*Next digest*\n{'paused' if view.paused else when(view.next_run, view.timezone)}",
                f"*Papers ingested today*\n{view.papers_today}", f"*Subscriptions*\n{view.subscriptions}"]
@@ -240,8 +278,35 @@ def render_status(view: v.StatusView) -> list[b.SlackMessage]:
     return [_message("Paper Radar status", blocks)]
 
 
+EXPORT_FILE = "paper-radar-export.json"
+
+
+@dataclass(frozen=True)
+class FileAnswer:
+    """An answer that goes up as one file (files upload) with a short message, instead of many messages."""
+
+    filename: str
+    content: bytes
+    title: str
+    comment: str  # posted with the file in the channel
+    messages: list[b.SlackMessage]  # what the person who asked is told once the file is there
+
+
+def export_file(view: v.ExportView, actor_id: str | None = None) -> FileAnswer | None:
+    """A large export as one JSON file, as Discord sends it; None when it fits one message as a code block."""
+    if len(render_export(view)) <= 1:
+        return None
+    count = v.plural(view.subscriptions, "subscription")
+    who = mention(actor_id)
+    comment = (f"{who + ' exported' if who else 'Export of'} this channel's {count} and settings. "
+               "To copy them to another channel, give this file's contents to `/radar import` there.")
+    told = f"The export ({count}) is attached as a file in this channel: {EXPORT_FILE}."
+    return FileAnswer(EXPORT_FILE, view.payload.encode("utf-8"), f"Paper Radar export ({count})", comment,
+                      [_message(told, [b.section(escape(told))])])
+
+
 def render_export(view: v.ExportView) -> list[b.SlackMessage]:
-    intro = (f"This channel's {view.subscriptions} subscription(s) and settings. Paste everything after "
+    intro = (f"This channel's {v.plural(view.subscriptions, 'subscription')} and settings. Paste everything after "
              "`/radar import` in another channel to copy them there.")
     chunks = b.split_text(escape(view.payload), b.SECTION_TEXT - 8)
     groups = [[b.section(f"```{chunk}```")] for chunk in chunks]
@@ -249,13 +314,14 @@ def render_export(view: v.ExportView) -> list[b.SlackMessage]:
 
 
 def render_import(view: v.ImportReport) -> list[b.SlackMessage]:
-    lines = [f"*Imported {len(view.added)} subscription(s).*", *[f"+ {escape(a)}" for a in view.added]]
+    imported = f"Imported {v.plural(len(view.added), 'subscription')}."
+    lines = [f"*{imported}*", *[f"+ {escape(a)}" for a in view.added]]
     if view.skipped:
         lines += [f"*Skipped {len(view.skipped)}:*", *[f"– {escape(s)}" for s in view.skipped]]
     if view.settings_changed:
         lines.append("*Settings changed:* " + escape(", ".join(view.settings_changed)))
     groups = [[b.section(piece)] for piece in b.split_text("\n".join(lines))]
-    return _packed([], groups, f"Imported {len(view.added)} subscription(s).")
+    return _packed([], groups, imported)
 
 
 def render_digest_view(view: v.DigestView) -> list[b.SlackMessage]:
@@ -304,7 +370,7 @@ def render(view: v.View, *, actor_id: str | None = None, max_messages: int = MAX
     if len(messages) > max_messages:
         dropped = len(messages) - max_messages
         messages = messages[:max_messages]
-        messages[-1].blocks.append(b.context(f"…{dropped} more message(s) not shown: Slack takes at most "
+        messages[-1].blocks.append(b.context(f"…{v.plural(dropped, 'more message')} not shown: Slack takes at most "
                                              f"{max_messages} answers to one command."))
     for message in messages:
         message.in_channel = visible

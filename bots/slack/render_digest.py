@@ -20,7 +20,8 @@ FOOTER_CHARS = 600  # and in the last one for "…and N more" with its button
 
 
 def _why(item: v.DigestItem) -> str:
-    reasons = [escape(r.text) + (" _(matched by name)_" if r.by_name else "") for r in item.why]
+    # Core's reason already says "(matched by name)" when it was: saying it again here read twice.
+    reasons = [escape(r.text) for r in item.why]
     return ":dart: " + clip("; ".join(reasons), 1500) if reasons else ""
 
 
@@ -33,7 +34,7 @@ def item_blocks(number: int, item: v.DigestItem) -> list[b.Block]:
     if item.authors:
         lines.append(clip(escape(item.authors), 400))
     if item.snippet:
-        lines.append(clip(escape(" ".join(item.snippet.split())), 900))
+        lines.append(clip(escape(v.readable_latex(" ".join(item.snippet.split()))), 900))
     extras = [link(item.pdf_url, "PDF")] if safe_url(item.pdf_url) else []
     if item.categories:
         extras.append(escape(", ".join(item.categories[:6])))
@@ -56,8 +57,10 @@ def _top_blocks(view: v.DigestView) -> list[b.Block]:
         blocks.append(b.context(":eyes: Preview: only you see this, and nothing is marked as sent."))
     if view.items:
         shown = f" Showing {len(view.items)}." if view.total_matched > len(view.items) else ""
-        subs = f" match {view.subscriptions} subscription(s)" if view.subscriptions else ""
-        blocks.append(b.section(f"*{view.total_matched}* new paper(s){subs}.{shown}"))
+        verb = "matches" if view.total_matched == 1 else "match"
+        subs = f" {verb} {v.plural(view.subscriptions, 'subscription')}" if view.subscriptions else ""
+        papers = "new paper" if view.total_matched == 1 else "new papers"
+        blocks.append(b.section(f"*{view.total_matched:,}* {papers}{subs}.{shown}"))
     else:
         blocks.append(b.section("No new papers match this channel's subscriptions since the last digest."))
     if view.note:
@@ -105,6 +108,7 @@ def render_digest(view: v.DigestView, *, resume_after: int = 0) -> list[b.SlackM
                 blocks.insert(0, b.context(f"{heading} · {label}" + (" (continued)" if resume_after else "")))
         if index == len(pages) - 1:
             blocks.extend(footer)
-        text = f"{heading}: {view.total_matched} new paper(s)" if part == 1 else f"{heading} · part {part} of {total}"
+        text = (f"{heading}: {v.plural(view.total_matched, 'new paper')}" if part == 1
+                else f"{heading} · part {part} of {total}")
         messages.append(b.SlackMessage(text=text, blocks=blocks, paper_ids=ids))
     return messages

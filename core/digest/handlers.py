@@ -9,7 +9,7 @@ from core.digest.plan import plan_digest, window_for
 from core.model.context import Actor, Destination
 from core.model.enums import RunKind
 from core.storage import ledger, repos
-from core.views import DigestItem, DigestReason, DigestView, Notice, Problem, Visibility
+from core.views import DigestItem, DigestReason, DigestView, Notice, Problem, Visibility, plural
 
 
 def _no_subscriptions() -> Problem:
@@ -40,7 +40,7 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
     )
     return DigestView(day=app.now().date(), title=TITLE, items=items, more_count=len(plan.items) - len(shown),
                       total_matched=len(plan.items), subscriptions=plan.subscriptions, preview=True,
-                      note=f"{len(plan.skipped_subscriptions)} subscription(s) could not be read"
+                      note=f"{plural(len(plan.skipped_subscriptions), 'subscription')} could not be read"
                       if plan.skipped_subscriptions else None)
 
 
@@ -51,13 +51,19 @@ async def send_now(app: App, command: DigestNow, actor: Actor, where: Destinatio
         count = await repos.count_subscriptions(session, destination.id or 0)
     if not count:
         return _no_subscriptions()
+    if destination.paused and not command.anyway:
+        # A paused channel asked for quiet: one digest is still theirs to ask for, but only on purpose.
+        reason = f" ({destination.paused_reason})" if destination.paused_reason else ""
+        return Problem("This channel's digest is paused", f"The daily digest is paused here{reason}.",
+                       "Send one now anyway with `digest now --anyway` (it stays paused), or `resume` the daily "
+                       "digest.", code="invalid")
     if where.platform not in app.sinks:
         return Problem("Digests can't be posted from here", "This process has no connection to post digests with.",
                        code="unavailable")
     assert destination.id is not None
     outcome = await run_digest(app, destination.id, kind=RunKind.NOW)
     if outcome.state in ("done",):
-        return Notice(f"Sent the digest: {outcome.sent} new paper(s).")
+        return Notice(f"Sent the digest: {plural(outcome.sent, 'new paper')}.")
     if outcome.state == "empty":
         return Notice("No new papers match this channel's subscriptions since the last digest.")
     if outcome.state == "retry":

@@ -1,20 +1,32 @@
-"""`paper <arXiv id | arXiv link | DOI | doi.org link | title>`: find the paper and assemble its card.
+"""`paper <arXiv id | DOI | link | OpenAlex or Semantic Scholar id | title>`: find the paper, assemble its card.
 
-arXiv answers for arXiv ids and titles; OpenAlex (with a key) or Semantic Scholar answer for DOIs. Citation
-counts and code links are extras: a source that fails there only leaves the field empty.
+arXiv answers for arXiv ids (arXiv's own DOI 10.48550/arXiv.<id> included) and titles; OpenAlex (with a key)
+or Semantic Scholar answer for DOIs, including the DOI inside a bioRxiv, medRxiv or publisher link; OpenAlex
+work ids go to OpenAlex, Semantic Scholar ids and `CorpusID:` to Semantic Scholar. A title arXiv does not have
+is searched in the other sources (core/papers/search.py). Citation counts and code links are extras: a source
+that fails there only leaves the field empty. A paper Paper Radar already stored (from a digest) is shown
+from the database when a source does not answer, and a version that does not exist offers the latest one.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from datetime import timedelta
-from difflib import SequenceMatcher
 
 from core.app import App
-from core.ids import InvalidId, is_arxiv_id, normalize_doi, parse_arxiv_id
+from core.ids import (
+    InvalidId,
+    arxiv_id_from_doi,
+    doi_in_link,
+    is_arxiv_id,
+    normalize_doi,
+    normalize_openalex_work,
+    normalize_s2_paper_id,
+    parse_arxiv_id,
+)
 from core.model.papers import PaperRecord, merge_records, record_from_json, record_to_json
+from core.papers.search import find_by_title
 from core.sources import arxiv_api
 from core.sources.http import NotFound, RateLimited, SourceError, Unavailable
 from core.sources.huggingface import HuggingFaceSource
@@ -22,7 +34,7 @@ from core.sources.openalex import OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
 from core.sources.timing import deadline
 from core.storage import repos
-from core.views import PaperCard, Problem
+from core.views import Candidate, PaperCard, PickList, Problem
 
 log = logging.getLogger(__name__)
 SHOWN_AUTHORS = 4
@@ -36,15 +48,27 @@ def _cache_key(kind: str, value: str) -> str:
     return f"paper:{kind}:{value.lower()[:300]}"
 
 
+def _as_doi(text: str) -> str | None:
+    try:
+        return normalize_doi(text)
+    except InvalidId:
+        return doi_in_link(text)
+
+
 def classify(query: str) -> tuple[str, str]:
-    """('arxiv', base id with version) | ('doi', doi) | ('title', text)."""
+    """('arxiv', id with version) | ('doi', doi) | ('openalex', W id) | ('s2', S2 id) | ('title', text)."""
     text = query.strip()
     if is_arxiv_id(text):
         return "arxiv", str(parse_arxiv_id(text))
-    try:
-        return "doi", normalize_doi(text)
-    except InvalidId:
-        pass
+    doi = _as_doi(text)
+    if doi is not None:
+        arxiv = arxiv_id_from_doi(doi)
+        return ("arxiv", str(arxiv)) if arxiv else ("doi", doi)
+    for kind, parse in (("openalex", normalize_openalex_work), ("s2", normalize_s2_paper_id)):
+        try:
+            return kind, parse(text)
+        except InvalidId:
+            pass
     return "title", " ".join(text.split())
 
 
@@ -87,20 +111,46 @@ async def _by_doi(app: App, doi: str) -> PaperRecord:
     raise next(e for e in errors if not isinstance(e, NotFound))
 
 
-def _similarity(a: str, b: str) -> float:
-    norm = lambda s: re.sub(r"[^0-9a-z]+", " ", s.lower()).strip()  # noqa: E731
-    return SequenceMatcher(None, norm(a), norm(b)).ratio()
+async def _by_id(app: App, kind: str, value: str) -> PaperRecord:
+    """A paper by an id of one source: only that source knows it (OpenAlex's singleton gets are free)."""
+    if kind == "openalex":
+        return await OpenAlexSource(app.sources.openalex).work(value)
+    return await SemanticScholarSource(app.sources.semantic_scholar).paper(value)
 
 
-async def _by_title(app: App, title: str) -> PaperRecord:
-    result = await arxiv_api.search(app.sources, title=title, max_results=5, page_size=5, sort_by="relevance")
-    best = max(result.records, key=lambda r: _similarity(r.title, title), default=None)
-    if best is None or _similarity(best.title, title) < 0.6:
-        raise NotFound("arXiv", f"no arXiv paper has a title like “{title[:120]}”")
-    return await _by_arxiv(app, best.arxiv_id or "")
+def _stored_key(kind: str, value: str) -> str | None:
+    """The id Paper Radar stores this paper under, when the pasted id says it."""
+    if kind == "arxiv":
+        return f"arXiv:{parse_arxiv_id(value).base}"
+    return f"doi:{value}" if kind == "doi" else None
 
 
-def card(record: PaperRecord) -> PaperCard:
+async def _stored(app: App, kind: str, value: str) -> PaperRecord | None:
+    key = _stored_key(kind, value)
+    if key is None:
+        return None
+    async with app.db.session() as session:
+        row = await repos.get_paper(session, key)
+        return repos.row_to_record(row) if row is not None else None
+
+
+def _card_id(record: PaperRecord) -> str:
+    """The dedupe key when the paper has one; else the id of the source that knows it."""
+    try:
+        return record.canonical_id
+    except InvalidId:
+        return f"openalex:{record.openalex_id}" if record.openalex_id else f"s2:{record.s2_id or '?'}"
+
+
+def _paste_key(record: PaperRecord) -> str:
+    """What `paper <key>` takes to show exactly this paper."""
+    if record.arxiv_id:
+        return record.arxiv_id
+    return record.doi or record.openalex_id or (f"CorpusId:{record.s2_id}" if record.s2_id and record.s2_id.isdigit()
+                                                else record.s2_id or record.title)
+
+
+def card(record: PaperRecord, note: str | None = None) -> PaperCard:
     names = [a.name for a in record.authors]
     abstract = record.abstract
     if len(abstract) > SNIPPET:
@@ -109,13 +159,13 @@ def card(record: PaperRecord) -> PaperCard:
     first = record.authors[0] if record.authors else None
     return PaperCard(
         title=record.title,
-        canonical_id=record.canonical_id,
+        canonical_id=_card_id(record),
         authors=tuple(names[:SHOWN_AUTHORS]),
         more_authors=max(0, len(names) - SHOWN_AUTHORS),
         date=day,
         categories=record.categories,
         abstract=abstract,
-        abs_url=record.abs_url,
+        abs_url=record.abs_url or record.links.get("openalex") or record.links.get("semanticscholar"),
         pdf_url=record.pdf_url,
         doi=record.doi,
         venue=record.venue or record.journal_ref,
@@ -123,10 +173,55 @@ def card(record: PaperRecord) -> PaperCard:
         code_url=record.links.get("code"),
         sources=record.sources,
         first_author_key=(first.openalex_id or first.orcid) if first else None,
+        note=note,
     )
 
 
-async def lookup_paper(app: App, query: str) -> PaperCard | Problem:
+def choices(title: str, records: list[PaperRecord]) -> PickList:
+    """Several papers have a title close to the one asked for: each with what tells them apart."""
+    candidates = []
+    for number, record in enumerate(records, 1):
+        names = [a.name for a in record.authors]
+        authors = ", ".join(names[:2]) + (" et al." if len(names) > 2 else "")
+        year = record.published.year if record.published else (record.announced.year if record.announced else None)
+        candidates.append(Candidate(
+            number=number, name=record.title, institution=", ".join(p for p in (authors, str(year or "")) if p) or None,
+            works_count=None, main_topic=record.venue or record.journal_ref, key=_paste_key(record)))
+    return PickList(query=title, action="paper", candidates=tuple(candidates))
+
+
+async def _latest_instead(app: App, value: str) -> PaperCard | None:
+    """`1707.08567v2` when only v1 exists: the latest version, saying so; None when the paper is unknown too."""
+    asked = parse_arxiv_id(value)
+    if asked.version is None:
+        return None
+    try:
+        record = await _by_arxiv(app, asked.base)
+    except SourceError:
+        return None
+    latest = record.latest_version
+    return card(record, note=f"arXiv has no version {asked.version} of {asked.base}; this is the latest"
+                             + (f", v{latest}." if latest else "."))
+
+
+def _stored_note(error: SourceError) -> str:
+    if isinstance(error, NotFound):
+        return (f"{error.source} does not list it yet (its index lags the announcements); this is what Paper Radar "
+                "stored when the paper arrived.")
+    return f"{error.source} did not answer just now; this is what Paper Radar stored when the paper arrived."
+
+
+async def _find(app: App, kind: str, value: str) -> PaperRecord | list[PaperRecord]:
+    if kind == "arxiv":
+        return await _by_arxiv(app, value)
+    if kind == "doi":
+        return await _by_doi(app, value)
+    if kind in ("openalex", "s2"):
+        return await _by_id(app, kind, value)
+    return await find_by_title(app, value)
+
+
+async def lookup_paper(app: App, query: str) -> PaperCard | PickList | Problem:
     kind, value = classify(query)
     if kind == "title" and len(value) > MAX_TITLE_QUERY:
         return Problem("That is too long for a title", f"Titles are searched up to {MAX_TITLE_QUERY} characters.",
@@ -141,17 +236,23 @@ async def lookup_paper(app: App, query: str) -> PaperCard | Problem:
     if cached is not None:
         return card(record_from_json(cached))
     try:
-        if kind == "arxiv":
-            record = await _by_arxiv(app, value)
-        elif kind == "doi":
-            record = await _by_doi(app, value)
-        else:
-            record = await _by_title(app, value)
-    except NotFound as error:
+        found = await _find(app, kind, value)
+    except (NotFound, RateLimited, Unavailable) as error:
+        instead = await _latest_instead(app, value) if kind == "arxiv" and isinstance(error, NotFound) else None
+        if instead is not None:
+            return instead
+        stored = await _stored(app, kind, value)
+        if stored is not None:
+            return card(stored, note=_stored_note(error))
+        if not isinstance(error, NotFound):
+            raise
         return Problem("Paper not found", f"{error.message[:1].upper()}{error.message[1:]}.",
                        "Check the id, or paste the arXiv link or DOI.", code="not_found")
+    if isinstance(found, list):
+        return choices(value, found)
     async with app.db.session() as session:
-        await repos.cache_put(session, key, record_to_json(record), ttl, now=app.now())
-        await repos.upsert_papers(session, [record])
+        await repos.cache_put(session, key, record_to_json(found), ttl, now=app.now())
+        if found.arxiv_id or found.doi:  # stored papers are keyed by one of them
+            await repos.upsert_papers(session, [found])
         await session.commit()
-    return card(record)
+    return card(found)

@@ -163,7 +163,7 @@ class OpenAlexSource:
         return profile
 
     async def work(self, identifier: str) -> PaperRecord:
-        """A work by OpenAlex id (`W...`), DOI, or arXiv id (through arXiv's DataCite DOI)."""
+        """A work by OpenAlex id (`W...`, or its URL), DOI, or arXiv id (through arXiv's DataCite DOI)."""
         text = identifier.strip()
         if is_doi(text):
             path = "works/doi:" + quote(normalize_doi(text), safe="/()")
@@ -176,6 +176,12 @@ class OpenAlexSource:
             return parse_work(data)
         except (MalformedItem, InvalidId) as exc:
             raise Unavailable(self.client.name, f"sent a work record we cannot read ({exc})") from exc
+
+    async def search_works(self, text: str, *, per_page: int = 5) -> list[PaperRecord]:
+        """Works whose title or abstract match `text` (`/works?search=`), most relevant first."""
+        data = await self._get("works", {"search": text.strip(), "per_page": _page_size(per_page)})
+        works, _ = parse_items(data.get("results"), parse_work, source=SOURCE, what="work")
+        return works
 
     async def works(self, filters: str, *, per_page: int = MAX_PER_PAGE, max_results: int = 500) -> Listing[PaperRecord]:
         """Every work matching an OpenAlex filter, cursor page by cursor page, up to `max_results`.

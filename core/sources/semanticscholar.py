@@ -1,7 +1,7 @@
 """Semantic Scholar (Graph API v1): the second source for researchers and papers.
 
 Author search, author details and papers (offset paging until there is no `next`), papers by S2 id,
-`ARXIV:`/`DOI:` ids, and batch lookups where unknown ids come back as null and are reported as missing.
+`ARXIV:`/`DOI:` ids or by title (`/paper/search/match`), and batch lookups where unknown ids come back as null and are reported as missing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import quote
 from core.ids import InvalidId, is_arxiv_id, is_doi, normalize_doi, normalize_orcid, parse_arxiv_id
 from core.model.papers import AuthorRef, PaperRecord
 from core.model.researchers import AuthorCandidate, AuthorProfile
-from core.sources.http import SourceClient, Unavailable
+from core.sources.http import NotFound, SourceClient, Unavailable
 from core.sources.parsing import (
     Listing,
     MalformedItem,
@@ -132,6 +132,16 @@ class SemanticScholarSource:
 
     async def paper_by_doi(self, doi: str, *, fields: Sequence[str] = PAPER_FIELDS) -> PaperRecord:
         return await self.paper(f"DOI:{normalize_doi(doi)}", fields=fields)
+
+    async def title_match(self, title: str, *, fields: Sequence[str] = PAPER_FIELDS) -> PaperRecord:
+        """The paper whose title best matches `title` (`/paper/search/match`); NotFound when none is close."""
+        data = await self._get("paper/search/match", {"query": " ".join(title.split()), "fields": ",".join(fields)})
+        for item in as_list(data.get("data"))[:1]:
+            try:
+                return parse_paper(_object(item, self.client.name))
+            except MalformedItem as exc:
+                raise Unavailable(self.client.name, f"sent a paper record we cannot read ({exc})") from exc
+        raise NotFound(self.client.name, f"no paper has a title like “{title[:120]}”")
 
     async def paper_authors(
         self, paper_id: str, *, fields: Sequence[str] = AUTHOR_FIELDS, max_authors: int = 500

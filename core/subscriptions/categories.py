@@ -346,7 +346,7 @@ def _suggest_archives(text: str) -> list[str]:
 def suggest_categories(text: str, n: int = 3) -> list[str]:
     """Up to `n` canonical codes nearest to `text`, best first; [] when nothing is plausibly meant.
 
-    Codes are compared by edit distance, by subject code in another archive (cs.ML → stat.ML), by the
+    An archive (`cs`, `physics`, "Computer Science") gives its wildcard (`cs.*`). Codes are compared by edit distance, by subject code in another archive (cs.ML → stat.ML), by the
     initials of the name (ML → "Machine Learning" → cs.LG), and by the words of the name
     ("machine learning" → cs.LG, stat.ML).
     """
@@ -354,6 +354,11 @@ def suggest_categories(text: str, n: int = 3) -> list[str]:
     lowered = query.lower()
     if not lowered or n <= 0 or len(lowered) > SUGGEST_MAX_LENGTH:
         return []
+    # An archive's code or name (`cs`, `physics`, "computer science") means the whole archive: its wildcard.
+    whole = lowered.rstrip("*").rstrip(".")
+    archives = [a for a, name in ARCHIVES.items() if a not in _ALL and whole in (a, name.lower())]
+    if archives:
+        return [f"{archives[0]}.*"]
     archive, _, subject = lowered.partition(".")
     words = frozenset(tokenize(query)) - {"and", "of", "in", "for"}
     hinted = {code for word in words for code in _HINTS.get(word, ())}

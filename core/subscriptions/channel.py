@@ -27,6 +27,7 @@ from core.subscriptions.timing import (
 from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, Visibility
 
 EXPORT_FORMAT = "paper-radar/1"
+SWITCHES = frozenset({"updates", "crosslists", "quiet-notice"})
 
 
 def settings_view(app: App, record: ChannelSettings, changed: str | None = None) -> SettingsView:
@@ -90,7 +91,9 @@ async def change_setting(app: App, command: ChangeSetting, actor: Actor, where: 
             return Problem("That setting value doesn't work", str(error), code="invalid")
         await channels.save_settings(session, channel, record)
         await session.commit()
-    return settings_view(app, record, changed=changed)
+    # A switch is turned on or off; a value is changed to something ("Changed cross-lists off" reads wrong).
+    verb = "Turned" if command.name in SWITCHES else "Changed"
+    return settings_view(app, record, changed=f"{verb} {changed}")
 
 
 async def pause(app: App, command: Pause, actor: Actor, where: Destination) -> Notice:

@@ -15,11 +15,13 @@ from core.storage import channels
 from core.subscriptions.categories import (
     UnknownCategory,
     category_name,
+    is_category,
     is_wildcard,
     normalize_category,
     normalize_wildcard,
 )
 from core.subscriptions.query import QueryError, parse_query
+from core.subscriptions.query_notes import operator_notes, too_vague
 from core.subscriptions.timing import next_digest
 from core.views import Notice, Problem, SubscriptionItem, SubscriptionList, Visibility
 
@@ -78,6 +80,11 @@ async def subscribe_topic(app: App, command: SubscribeTopic, actor: Actor, where
     except QueryError as error:
         return Problem("I can't read that topic query", error.message, f"Example: subscribe topic {error.example}",
                        code="invalid")
+    vague = too_vague(query)
+    if vague is not None:
+        return Problem("That topic would match almost every paper", vague,
+                       'Example: subscribe topic "graph neural networks" -survey', code="invalid")
+    notes = " ".join(operator_notes(command.query))
     canonical = query.canonical()
     async with app.db.session() as session:
         channel = await channels.ensure_channel(session, where)
@@ -92,7 +99,7 @@ async def subscribe_topic(app: App, command: SubscribeTopic, actor: Actor, where
         await session.commit()
     return Notice(
         f"Subscribed this channel to topic #{record.number}: {record.query}. "
-        + next_digest_phrase(app, channel.settings),
+        + next_digest_phrase(app, channel.settings) + (f" Note: {notes}" if notes else ""),
         title="Subscribed",
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,
@@ -111,9 +118,7 @@ async def subscribe_category(app: App, command: SubscribeCategory, actor: Actor,
     try:
         category = normalize_wildcard(raw) if is_wildcard(raw) else normalize_category(raw)
     except UnknownCategory as error:
-        hint = ("Did you mean " + " or ".join(f"`{s}`" for s in error.suggestions) + "?") if error.suggestions else (
-            "Categories look like cs.LG, stat.ML, hep-th or math.PR.")
-        return Problem("Unknown arXiv category", f"`{raw[:60]}` is not an arXiv category.", hint, code="invalid")
+        return _unknown_category(raw, error.suggestions)
     async with app.db.session() as session:
         channel = await channels.ensure_channel(session, where)
         for existing in await channels.list_subscriptions(session, channel.id):
@@ -132,6 +137,21 @@ async def subscribe_category(app: App, command: SubscribeCategory, actor: Actor,
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,
     )
+
+
+def _unknown_category(raw: str, suggestions: list[str]) -> Problem:
+    """What `raw` may have meant: an archive's wildcard, the codes of a category's name, or near spellings."""
+    named = [f"`{code}` ({category_name(code)})" for code in suggestions]
+    if len(suggestions) == 1 and suggestions[0].endswith(".*"):
+        return Problem("That is a whole archive", f"`{raw[:60]}` is an arXiv archive, not one category.",
+                       f"Subscribe to all of it with `subscribe category {suggestions[0]}`, or to one of its "
+                       "categories (`help subscribe`).", code="invalid")
+    if " " in raw.strip() and suggestions:
+        return Problem("Which category?", f"`{raw[:60]}` is a subject, and categories are given by their code.",
+                       f"Did you mean {' or '.join(named)}? Subscribe with `subscribe category {suggestions[0]}`.",
+                       code="invalid")
+    hint = f"Did you mean {' or '.join(named)}?" if named else "Categories look like cs.LG, stat.ML, hep-th or math.PR."
+    return Problem("Unknown arXiv category", f"`{raw[:60]}` is not an arXiv category.", hint, code="invalid")
 
 
 def matches_per_subscription(delivered: Iterable[Iterable[Any]]) -> dict[int, int]:
@@ -172,15 +192,36 @@ def _not_found(ref: str) -> Problem:
                    "`list` shows this channel's subscriptions and their numbers.", code="not_found")
 
 
+def _by_label(records: list[Subscription], ref: str) -> list[Subscription]:
+    """Subscriptions `ref` names by what they follow: the topic or category as typed, the same topic written
+    another way, or (failing those) every one whose label contains it."""
+    wanted = ref.strip().casefold()
+    exact = [r for r in records if subscription_label(r).casefold() == wanted]
+    if exact:
+        return exact
+    canonical = _canonical(ref)
+    same = [r for r in records if r.kind == "topic" and canonical is not None and _canonical(r.query) == canonical]
+    if not same and is_category(ref.strip()):
+        code = normalize_category(ref)
+        same = [r for r in records if r.kind == "category" and r.query == code]
+    return same or [r for r in records if wanted and wanted in subscription_label(r).casefold()]
+
+
 async def unsubscribe(app: App, command: Unsubscribe, actor: Actor, where: Destination) -> Notice | Problem:
     number = _number(command.ref)
-    if number is None:
-        return Problem("Which subscription?", "`unsubscribe` takes the number that `list` shows, like `unsubscribe 3`.",
-                       code="usage")
     async with app.db.session() as session:
         channel = await channels.find_channel(session, where)
         if channel is None:
             return _not_found(command.ref)
+        if number is None:
+            found = _by_label(await channels.list_subscriptions(session, channel.id), command.ref)
+            if len(found) > 1:
+                names = ", ".join(f"#{r.number} {subscription_label(r)}" for r in found[:10])
+                return Problem("Which one?", f"Several subscriptions match `{command.ref[:60]}`: {names}.",
+                               "Say `unsubscribe <number>`.", code="usage")
+            if not found:
+                return _not_found(command.ref)
+            number = found[0].number
         removed = await channels.remove_subscription(session, channel.id, number)
         await session.commit()
     if removed is None:
@@ -195,7 +236,14 @@ async def unfollow(app: App, command: Unfollow, actor: Actor, where: Destination
         channel = await channels.find_channel(session, where)
         if channel is None:
             return _not_found(ref)
-        people = [s for s in await channels.list_subscriptions(session, channel.id) if s.kind == "researcher"]
+        records = await channels.list_subscriptions(session, channel.id)
+        number = _number(ref)
+        other = next((s for s in records if s.number == number and s.kind != "researcher"), None)
+        if other is not None:
+            return Problem(f"#{number} is a {other.kind}, not a person",
+                           f"#{number} follows the {other.kind} {subscription_label(other)}; `unfollow` is for researchers.",
+                           f"To remove it, use `unsubscribe {number}`.", code="usage")
+        people = [s for s in records if s.kind == "researcher"]
         chosen = _pick_followed(people, ref)
         if isinstance(chosen, Problem):
             return chosen

@@ -7,7 +7,8 @@
     cat:cs.LG cat:stat.ML cat:cs.* restrict to papers in any of these categories (also cat:cs.LG,stat.ML)
 
 A bare hyphenated word (self-supervised, GPT-4) is read as a phrase, since the tokenizer splits it. `AND`
-in capitals is accepted and ignored; a lowercase "or" is refused as a likely typo for OR. Two queries that
+in capitals is accepted and left out (every word must match already), and `query_notes.operator_notes` says
+so to the person subscribing; a lowercase "or" is refused as a likely typo for OR. Two queries that
 mean the same thing (order, case, plurals, quoting aside) compare equal and share one `canonical()` text.
 """
 
@@ -459,3 +460,4 @@ def _check_conflicts(query: TopicQuery) -> None:
         if clash:
             raise QueryError(f"{sorted(clash)[0]} is both asked for and excluded, so that part of the query "
                              "could never match. Remove one of them.", "diffusion -medical")
+

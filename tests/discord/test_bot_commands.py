@@ -147,14 +147,14 @@ async def test_export_then_import_elsewhere(fake: FakeDiscord, discord_app: Any)
         assert json.loads(payload)["format"] == "paper-radar/1"
 
         (report,) = await bot.send(slash("import", json=payload, channel=OTHER_CHANNEL))
-        assert "Imported 2 subscription(s)" in texts(report)
+        assert "Imported 2 subscriptions" in texts(report)
         # The same file, attached instead of pasted, into a third channel.
         fake.attachments["export.json"] = payload.encode()
         url = f"http://127.0.0.1:{fake.port}/attachments/export.json"
         file = {"id": "42", "filename": "export.json", "size": len(payload), "url": url, "proxy_url": url}
         (again,) = await bot.send(slash("import", file={"attachment": True, "id": "42"},
                                         resolved={"attachments": {"42": file}}, channel="800000000000000013"))
-        assert "Imported 2 subscription(s)" in texts(again)
+        assert "Imported 2 subscriptions" in texts(again)
     channels = {r.destination_id for r in await subscriptions(bot)}
     assert len(channels) == 3
 

@@ -52,7 +52,7 @@ async def test_digest_now_posts_ordered_labelled_parts_once(fake: FakeDiscord, d
         payload = slash("digest now")
         (answer,) = await bot.send(payload, within=30)
         assert fake.callbacks[payload["token"]] == [{"type": 5, "data": {"flags": 64}}]
-        assert answer.ephemeral and "Sent the digest: 30 new paper(s)." in texts(answer)
+        assert answer.ephemeral and "Sent the digest: 30 new papers." in texts(answer)
 
         posted = fake.in_channel(CHANNEL)
         assert fake.throttled == 2 and len(posted) >= 3

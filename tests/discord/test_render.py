@@ -120,7 +120,7 @@ def test_a_short_digest_is_one_unlabelled_message() -> None:
     assert message.content is None and len(message.embeds) == 4 and message.paper_ids[0] == "arXiv:2411.00001"
     header = message.embeds[0]
     assert header.title == "Paper Radar digest — Thu 28 Nov 2024"
-    assert "3 new paper(s) match this channel's 3 subscription(s)." in (header.description or "")
+    assert "3 new papers match this channel's 3 subscriptions." in (header.description or "")
     item = message.embeds[1].to_dict()
     assert item["url"] == "https://arxiv.org/abs/2411.00001" and "**Why:** matched" in item["description"]
     assert "[PDF](https://arxiv.org/pdf/2411.00001)" in item["description"]

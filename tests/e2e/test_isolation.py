@@ -188,7 +188,7 @@ async def slack_a_subscribes(harness: Harness) -> None:
     await said(harness, "settings time 09:30", team=TEAM_A)
     await said(harness, "settings max 2", team=TEAM_A)
     await add_papers(harness.app, 5)
-    assert "Sent the digest: 2 new paper(s)" in await said(harness, "digest now", team=TEAM_A)
+    assert "Sent the digest: 2 new papers" in await said(harness, "digest now", team=TEAM_A)
 
 
 async def test_slack_workspace_b_cannot_read_or_change_workspace_a(slack: Harness) -> None:
@@ -230,7 +230,7 @@ async def test_slack_workspace_b_cannot_read_or_change_workspace_a(slack: Harnes
 
     # Importing A's export into B copies it into B; A keeps its own rows, numbers and authors.
     report = await said(slack, "import " + json.dumps(exported_a), team=TEAM_B)
-    assert "Imported 3 subscription(s)" in report
+    assert "Imported 3 subscriptions" in report
     b_rows = await stored(slack.app, "slack", TEAM_B, CHANNEL)
     assert kinds(b_rows) == kinds(a_before)
     assert {s["created_by"] for s in b_rows["subscriptions"]} == {ADMIN_B}
@@ -293,7 +293,7 @@ async def test_slack_digest_for_b_never_carries_a_reasons(slack: Harness) -> Non
     await said(slack, "settings max 3", team=TEAM_B)
     b_asks = {"team": TEAM_B, "user": ADMIN_B, "channel": CHANNEL}
     assert slack_why(await slack.ask("digest preview", **b_asks)) == ["new in cs.LG"] * 3
-    assert "Sent the digest: 3 new paper(s)" in await said(slack, "digest now", team=TEAM_B)
+    assert "Sent the digest: 3 new papers" in await said(slack, "digest now", team=TEAM_B)
     more = await slack.ask("digest more", **b_asks)
     # Papers past the cap come without a why line today (their reasons are not kept); any they show is B's.
     assert len(re.findall(r"\*\d\. <https://arxiv", json.dumps(more))) == 2
@@ -444,7 +444,7 @@ async def discord_a_subscribes(bot: Bot) -> None:
     await asked(bot, "settings", guild=GUILD_A, name="time", value="09:30")
     await asked(bot, "settings", guild=GUILD_A, name="max", value="2")
     await add_papers(bot.app, 5)
-    assert "Sent the digest: 2 new paper(s)" in texts(await asked(bot, "digest now", guild=GUILD_A))
+    assert "Sent the digest: 2 new papers" in texts(await asked(bot, "digest now", guild=GUILD_A))
 
 
 async def test_discord_guild_b_cannot_read_or_change_guild_a(guilds: FakeDiscord, app_factory: Any) -> None:
@@ -496,7 +496,7 @@ async def test_discord_guild_b_cannot_read_or_change_guild_a(guilds: FakeDiscord
         follow = await pressed(bot, f"radar:follow:{RESEARCHER}", None, guild=GUILD_B)
         assert "This channel now follows Maria Garcia (University of Toronto) as #1" in texts(follow)
         report = texts(await asked(bot, "import", guild=GUILD_B, json=json.dumps(exported_a)))
-        assert "Imported 2 subscription(s)" in report
+        assert "Imported 2 subscriptions" in report
         b_rows = await stored(bot.app, "discord", GUILD_B, SNOWFLAKE_CHANNEL)
         assert kinds(b_rows) == [(1, "researcher", RESEARCHER), (2, "topic", "diffusion"), (3, "category", "cs.LG")]
         numbers = await bot.autocomplete(slash("unsubscribe", focused="number", number="", guild=GUILD_B,
@@ -523,7 +523,7 @@ async def test_discord_digest_for_b_is_b_own_with_b_reasons_only(guilds: FakeDis
         await asked(bot, "subscribe category", guild=GUILD_B, category="cs.LG")
         await asked(bot, "settings", guild=GUILD_B, name="max", value="2")
         assert discord_why(await asked(bot, "digest preview", guild=GUILD_B)) == ["new in cs.LG"] * 2
-        assert "Sent the digest: 2 new paper(s)" in texts(await asked(bot, "digest now", guild=GUILD_B))
+        assert "Sent the digest: 2 new papers" in texts(await asked(bot, "digest now", guild=GUILD_B))
 
         b_posted = guilds.in_channel(SNOWFLAKE_CHANNEL)[len(a_posted):]
         assert papers_in(b_posted) == papers_in(a_posted)

@@ -86,6 +86,8 @@ async def test_paper_source_down_is_friendly(app_factory) -> None:  # type: igno
 
 async def test_paper_junk(app_factory, recordings: Path) -> None:  # type: ignore[no-untyped-def]
     router = SourceRouter().add("arxiv_api", "/api/query", _arxiv(recordings, "id_0000.0000_s0_m100_8b51d9633a68.xml"))
+    # A title arXiv lacks is asked of Semantic Scholar's title match too, which finds nothing either.
+    router.add("semantic_scholar", "/graph/v1/paper/search/match", httpx.Response(404, json={"error": "Title match not found"}))
     app = app_factory(router)
     view, _ = await ask_text(app, "paper x")
     assert isinstance(view, Problem) and view.code == "usage"

@@ -1,7 +1,8 @@
 """A loopback fake of Slack's Web API and of `response_url`, served by uvicorn on 127.0.0.1 in a thread.
 
 It answers what Paper Radar and bolt call (auth.test, users.info, chat.postMessage, conversations.*,
-oauth.v2.access), records every call, and can be told to fail: per-channel scripted errors, 429s with
+oauth.v2.access, and files upload: files.getUploadURLExternal, the upload URL, files.completeUploadExternal),
+records every call, and can be told to fail: per-channel scripted errors, 429s with
 Retry-After, or a strict one-message-per-second-per-channel rule like Slack's.
 """
 
@@ -51,6 +52,8 @@ class FakeSlack:
     oauth_grants: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> oauth.v2.access answer
     calls: list[Call] = field(default_factory=list)
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (response_url key, body)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes sent to its upload URL
+    files_error: str | None = None  # files.getUploadURLExternal answers this error (e.g. "missing_scope")
     base_url: str = ""
     socket_url: str = ""
     socket_outbox: list[dict[str, Any]] = field(default_factory=list)  # Socket Mode envelopes to deliver
@@ -75,6 +78,16 @@ class FakeSlack:
         """Accepted chat.postMessage payloads, in the order Slack took them."""
         return [c.params for c in self.calls if c.method == "chat.postMessage" and c.params.get("_accepted")
                 and (channel is None or c.params.get("channel") == channel)]
+
+    def shared_files(self) -> list[dict[str, Any]]:
+        """Files completed into a channel: each with its channel, title, comment and the uploaded bytes."""
+        shared = []
+        for call in self.called("files.completeUploadExternal"):
+            for entry in json.loads(call.params.get("files") or "[]"):
+                shared.append({"channel": call.params.get("channel_id"), "title": entry.get("title"),
+                               "comment": call.params.get("initial_comment"),
+                               "content": self.uploads.get(entry.get("id"), b"")})
+        return shared
 
     def answers(self, key: str | None = None) -> list[dict[str, Any]]:
         return [body for k, body in self.responses if key is None or k == key]
@@ -103,6 +116,7 @@ class FakeSlack:
         return Starlette(routes=[
             Route("/api/{method}", self._api, methods=["GET", "POST"]),
             Route("/response/{key}", self._respond, methods=["POST"]),
+            Route("/upload/{file_id}", self._upload, methods=["POST"]),
         ])
 
     async def _params(self, request: Request) -> dict[str, Any]:
@@ -144,6 +158,17 @@ class FakeSlack:
         if call.method == "oauth.v2.access":
             grant = self.oauth_grants.get(str(call.params.get("code")))
             return JSONResponse(grant if grant else {"ok": False, "error": "invalid_code"})
+        if call.method == "files.getUploadURLExternal":
+            if self.files_error:
+                return JSONResponse({"ok": False, "error": self.files_error})
+            file_id = f"F{len(self.called(call.method)):07d}"
+            return JSONResponse({"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"})
+        if call.method == "files.completeUploadExternal":
+            files = json.loads(call.params.get("files") or "[]")
+            missing = [f["id"] for f in files if f.get("id") not in self.uploads]
+            if missing:
+                return JSONResponse({"ok": False, "error": "file_not_found"})
+            return JSONResponse({"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]})
         if call.method == "apps.connections.open":
             return JSONResponse({"ok": True, "url": self.socket_url})
         if call.method.startswith("conversations."):
@@ -176,6 +201,12 @@ class FakeSlack:
         call.params["_ts"] = ts
         return JSONResponse({"ok": True, "channel": channel, "ts": ts,
                              "message": {"text": call.params.get("text", ""), "ts": ts}})
+
+    async def _upload(self, request: Request) -> Response:
+        body = await request.body()
+        with self._lock:
+            self.uploads[request.path_params["file_id"]] = body
+        return PlainTextResponse(f"OK - {len(body)}")
 
     async def _respond(self, request: Request) -> Response:
         body = json.loads(await request.body() or b"{}")

@@ -196,7 +196,7 @@ async def test_digest_preview_now_and_more(harness: Harness) -> None:
     assert harness.fake.posts() == []
 
     (sent,) = await harness.ask("digest now")
-    assert "Sent the digest: 3 new paper(s)" in text_of(ok(sent))
+    assert "Sent the digest: 3 new papers" in text_of(ok(sent))
     (top,) = harness.fake.posts(CHANNEL)
     check_message(top)
     more = next(b for b in buttons(top["blocks"]) if b["action_id"] == "radar_digest_more")
@@ -217,7 +217,7 @@ async def test_export_then_import_into_another_channel(harness: Harness) -> None
     payload = code.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     assert json.loads(payload)["subscriptions"]
     (report,) = await harness.ask(f"import {payload}", channel="C0000002")
-    assert "Imported 2 subscription(s)" in text_of(ok(report, visible=True))
+    assert "Imported 2 subscriptions" in text_of(ok(report, visible=True))
     assert sorted(s.kind for s in await subscriptions(harness, "C0000002")) == ["category", "topic"]
 
 

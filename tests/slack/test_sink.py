@@ -57,7 +57,7 @@ def assert_one_thread_in_order(posts: list[dict[str, Any]], count: int) -> None:
 async def test_digest_is_one_thread_in_order_and_marked_sent_per_message(harness: Harness) -> None:
     ids = await channel_with_papers(harness, 23)
     (sent,) = await harness.ask("digest now")
-    assert "Sent the digest: 23 new paper(s)" in text_of(sent)
+    assert "Sent the digest: 23 new papers" in text_of(sent)
     posts = harness.fake.posts(CHANNEL)
     assert len(posts) == 3  # the header with 5 papers, then 10 and 8 in its thread
     assert_one_thread_in_order(posts, 23)
@@ -71,7 +71,7 @@ async def test_429_twice_then_accepted_lands_once_in_order(harness: Harness) -> 
     await channel_with_papers(harness, 12)
     harness.fake.scripted[CHANNEL] = ["429", "429"]
     (sent,) = await harness.ask("digest now")
-    assert "Sent the digest: 12 new paper(s)" in text_of(sent)
+    assert "Sent the digest: 12 new papers" in text_of(sent)
     posts = harness.fake.posts(CHANNEL)
     attempts = [c for c in harness.fake.called("chat.postMessage") if c.params.get("channel") == CHANNEL]
     assert len(attempts) == len(posts) + 2
