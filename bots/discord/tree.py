@@ -154,8 +154,9 @@ class RadarGroup(app_commands.Group):
     # ------------------------------------------------------------ digests
 
     @digest.command(name="now", description="Send this channel's digest now")
-    async def digest_now(self, interaction: discord.Interaction[Any]) -> None:
-        await self._run(interaction, command_from("digest now"))
+    @app_commands.describe(anyway="Send it even though the channel is paused (the daily digest stays paused)")
+    async def digest_now(self, interaction: discord.Interaction[Any], anyway: bool = False) -> None:
+        await self._run(interaction, command_from("digest now", anyway="yes" if anyway else None))
 
     @digest.command(name="preview", description="What the next digest would hold (only you see it)")
     async def digest_preview(self, interaction: discord.Interaction[Any]) -> None:

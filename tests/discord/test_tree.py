@@ -83,6 +83,7 @@ CASES: list[tuple[str, dict[str, Any], c.Command, str | None]] = [
     ("pause", {}, c.Pause(), "pause"),
     ("resume", {}, c.Resume(), "resume"),
     ("digest now", {}, c.DigestNow(), "digest now"),
+    ("digest now", {"anyway": True}, c.DigestNow(anyway=True), "digest now --anyway"),
     ("digest preview", {}, c.DigestPreview(), "digest preview"),
     ("digest more", {}, c.DigestMore(), "digest more"),
     ("export", {}, c.Export(), "export"),
