@@ -31,6 +31,9 @@ class RecordingSink:
     error: DeliveryError | Exception | None = None
     text: io.StringIO = field(default_factory=io.StringIO)
 
+    def paginate(self, view: DigestView) -> list[tuple[str, ...]]:
+        return [(item.paper_id,) for item in view.items]  # as it posts: one message per paper
+
     async def send_digest(self, destination: Destination, view: DigestView, mark_sent: MarkSent, *,
                           previous: Sequence[str] = ()) -> None:
         self.views.append(view)
