@@ -305,8 +305,9 @@ async def _failed(app: App, run_id: int, destination_id: int, error: DeliveryErr
 
 async def _interrupted(app: App, run_id: int, destination_id: int, error: Exception, sent: int) -> RunOutcome:
     """Something other than the platform stopped the delivery (the ledger could not mark a message, a bug): the
-    run waits for a retry, which checks what was posted before sending anything. If even that cannot be
-    recorded, the run stays `sending`, which the tick resumes just the same."""
+    run is left for the next tick to resume, which checks what was posted before sending anything; the attempt
+    counts, so a run that keeps breaking fails in the end. If even that cannot be recorded (the database is
+    down), the run stays `sending` with this process's lease, which the tick resumes just the same."""
     reason = f"interrupted: {_trouble(error)}"
     log.warning("digest run %s for destination %s %s after %d paper(s); it will be resumed", run_id, destination_id,
                 reason, sent)
@@ -314,7 +315,7 @@ async def _interrupted(app: App, run_id: int, destination_id: int, error: Except
     try:
         async with app.db.session() as session:
             await ledger.record_failure(session, run_id, destination_id, reason, pause=False,
-                                        max_attempts=MAX_ATTEMPTS)
+                                        max_attempts=MAX_ATTEMPTS, wait=False)
             await session.commit()
     except Exception:
         log.debug("could not record the interruption of run %s", run_id, exc_info=True)

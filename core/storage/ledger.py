@@ -360,11 +360,12 @@ async def finish_run(session: AsyncSession, run_id: int, destination_id: int, st
 
 async def record_failure(
     session: AsyncSession, run_id: int, destination_id: int, reason: str, *, pause: bool, max_attempts: int,
-    pause_cause: PauseCause = PauseCause.DELIVERY,
+    pause_cause: PauseCause = PauseCause.DELIVERY, wait: bool = True,
 ) -> RunState:
-    """A send failed: count the attempt and release the lease. The run waits to be retried (RETRY), or, when
-    the destination is to be paused or the attempts are used up, fails (FAILED) and gives back its unsent
-    claims so the next digest after a resume can bring those papers. Returns the run's new state."""
+    """A send failed: count the attempt and release the lease. The run waits to be retried (RETRY; with
+    `wait=False` it stays SENDING, to be resumed by the next tick), or, when the destination is to be paused
+    or the attempts are used up, fails (FAILED) and gives back its unsent claims so the next digest after a
+    resume can bring those papers. Returns the run's new state."""
     run = await session.get(DigestRunRow, run_id)
     destination = await session.get(DestinationRow, destination_id)
     assert run is not None and destination is not None
@@ -377,7 +378,7 @@ async def record_failure(
         await session.execute(delete(DeliveryRow).where(
             col(DeliveryRow.run_id) == run_id, col(DeliveryRow.state) == DeliveryState.CLAIMED))
     else:
-        run.state = RunState.RETRY
+        run.state = RunState.RETRY if wait else RunState.SENDING
     if pause:
         destination.paused, destination.paused_reason, destination.pause_cause = True, reason, pause_cause
         session.add(destination)
