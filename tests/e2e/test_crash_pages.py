@@ -11,49 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import time
 from pathlib import Path
 
-from sqlmodel import col, select
-
-from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, PaperRow
 from tests.digest.conftest import feed_router
-from tests.e2e.crash_helpers import SlowFakeSlack, prepare_channels, serve_radar, wait_for
-from tests.fakes import make_app
+from tests.e2e.crash_helpers import (
+    SlowFakeSlack,
+    carried,
+    prepare_channels,
+    sent_ledger,
+    serve_radar,
+    wait_for,
+)
 from tests.loopback import serve_sources
 from tests.slack.fake_slack import serve_fake
 
 LONG = {"C3", "C7", "C12"}  # 25 papers: the top message with 5, then 10 and 10 in its thread
 CHANNELS = {f"C{n}": 25 if f"C{n}" in LONG else 4 for n in range(20)}
 HELD = "C7"  # Slack takes its message 2 and holds the answer while the process is killed
-ARXIV = re.compile(r"arxiv\.org/abs/([0-9]{4}\.[0-9]{4,5})")
-
-
-async def _ledger(database_url: str) -> tuple[dict[str, dict[str, tuple[str, str | None]]], list[str]]:
-    """Per channel, arXiv id -> (state, message ts) of each delivery; and every run's state."""
-    app = make_app(database_url)
-    try:
-        async with app.db.session() as session:
-            rows = (await session.exec(
-                select(DestinationRow.channel_id, PaperRow.arxiv_id, DeliveryRow.state, DeliveryRow.message_id)
-                .join(DeliveryRow, col(DeliveryRow.destination_id) == col(DestinationRow.id))
-                .join(PaperRow, col(PaperRow.id) == col(DeliveryRow.paper_id))
-            )).all()
-            runs = (await session.exec(select(DigestRunRow.state))).all()
-    finally:
-        await app.aclose()
-    ledger: dict[str, dict[str, tuple[str, str | None]]] = {}
-    for channel, arxiv_id, state, message in rows:
-        ledger.setdefault(channel, {})[arxiv_id or ""] = (state, message)
-    return ledger, list(runs)
-
-
-def _carried(fake: SlowFakeSlack, channel: str) -> list[tuple[str, list[str]]]:
-    """Each message Slack took in a channel: its ts and the papers it carried."""
-    return [(post["_ts"], list(dict.fromkeys(ARXIV.findall(str(post.get("blocks") or post.get("text"))))))
-            for post in fake.posts(channel)]
 
 
 def test_sigkill_while_slack_holds_message_two_of_three_then_restart(
@@ -71,20 +47,20 @@ def test_sigkill_while_slack_holds_message_two_of_three_then_restart(
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=10)
         fake.release.set()
-        assert [len(papers) for _, papers in _carried(fake, HELD)] == [5, 10]
-        before = asyncio.run(_ledger(database_url))[0][HELD]
+        assert [len(papers) for _, papers in carried(fake, HELD)] == [5, 10]
+        before = asyncio.run(sent_ledger(database_url))[0][HELD]
         assert sorted(state for state, _ in before.values()) == ["claimed"] * 20 + ["sent"] * 5
 
         with serve_radar(env, log) as second:
             wait_for(lambda: all(fake.posts(c) for c in CHANNELS), 45, "every channel's digest", second, log)
-            wait_for(lambda: all(s in ("done", "empty") for s in asyncio.run(_ledger(database_url))[1]), 20,
+            wait_for(lambda: all(s in ("done", "empty") for s in asyncio.run(sent_ledger(database_url))[1]), 20,
                      "every run to finish", second, log)
             time.sleep(0.5)  # room for a stray duplicate to show up
-    ledger, runs = asyncio.run(_ledger(database_url))
+    ledger, runs = asyncio.run(sent_ledger(database_url))
 
     assert len(runs) == len(CHANNELS)
     for channel, max_items in CHANNELS.items():
-        messages = _carried(fake, channel)
+        messages = carried(fake, channel)
         assert [len(papers) for _, papers in messages] == ([5, 10, 10] if max_items == 25 else [4]), channel
         posted = {paper: ts for ts, papers in messages for paper in papers}
         assert sum(len(papers) for _, papers in messages) == len(posted) == max_items, channel  # none twice
