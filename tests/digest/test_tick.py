@@ -20,8 +20,7 @@ from core.model.sink import MarkSent
 from core.storage import repos
 from core.storage.models import DestinationRow, DigestRunRow
 from core.views import DigestView
-from tests.digest.conftest import THURSDAY, RecordingSink, feed_router
-from tests.slack.test_resume import database_down, tracebacks
+from tests.digest.conftest import THURSDAY, RecordingSink, database_down, feed_router, tracebacks
 
 
 class SlowSink(RecordingSink):

@@ -17,9 +17,9 @@ from core.digest.deliver import deliver_run, run_digest
 from core.digest.ingest import ingest
 from core.model.context import Destination
 from core.model.enums import RunKind
-from core.storage import ledger, repos
+from core.storage import repos
 from core.storage.models import DeliveryRow, DigestRunRow
-from tests.digest.conftest import THURSDAY, feed_router
+from tests.digest.conftest import THURSDAY, database_down, feed_router
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.payloads import CHANNEL, GUILD
 
@@ -38,21 +38,9 @@ async def test_a_resumed_run_sends_the_part_discord_already_took_once(fake: Fake
         await session.commit()
     assert destination.id is not None
     await ingest(app, researchers=False)
-    real, calls = ledger.mark_sent, 0
-
-    async def database_fails_on_the_second_part(*args: Any, **kwargs: Any) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 2:  # Discord took part 2; the ledger never hears of it
-            raise OperationalError("UPDATE deliveries ...", {}, ConnectionRefusedError(111, "Connection refused"))
-        await real(*args, **kwargs)
-
-    ledger.mark_sent = database_fails_on_the_second_part  # type: ignore[assignment]
-    try:
-        with suppress(OperationalError):  # (before runs had stable parts, the error escaped the delivery)
-            await run_digest(app, destination.id, kind=RunKind.NOW)
-    finally:
-        ledger.mark_sent = real  # type: ignore[assignment]
+    # Discord takes part 2, and the database fails to mark it: the ledger never hears of it.
+    with database_down("mark_sent", on_calls={2}), suppress(OperationalError):
+        await run_digest(app, destination.id, kind=RunKind.NOW)  # (before stable parts, the error escaped)
     try:
         assert len(fake.in_channel(CHANNEL)) == 2
         async with app.db.session() as session:

@@ -8,19 +8,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from core.digest.deliver import resume_pending, run_digest
 from core.model.enums import RunKind
-from core.storage import ledger
 from core.storage.models import DeliveryRow, DigestRunRow
+from tests.digest.conftest import database_down, tracebacks
 from tests.slack.conftest import CHANNEL, Harness
 from tests.slack.test_sink import channel_with_papers, destination
 
@@ -88,31 +85,6 @@ async def test_a_crash_while_slack_holds_message_two_of_three_loses_and_repeats_
     assert len(harness.fake.called("chat.postMessage")) == 3
 
 
-@contextmanager
-def database_down(*operations: str) -> Iterator[list[str]]:
-    """These ledger operations fail as they do while the database is unreachable; yields the failed calls."""
-    failed: list[str] = []
-    saved = {name: getattr(ledger, name) for name in operations}
-
-    def failing(name: str) -> Any:
-        async def fail(*args: Any, **kwargs: Any) -> Any:
-            failed.append(name)
-            raise OperationalError("UPDATE deliveries ...", {}, ConnectionRefusedError(111, "Connection refused"))
-        return fail
-
-    for name in operations:
-        setattr(ledger, name, failing(name))
-    try:
-        yield failed
-    finally:
-        for name, operation in saved.items():
-            setattr(ledger, name, operation)
-
-
-def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.exc_info and r.levelno >= logging.INFO]
-
-
 async def test_database_down_when_marking_the_top_message_then_resumed_with_a_check(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -143,21 +115,8 @@ async def test_database_down_between_messages_leaves_the_run_to_the_next_tick(ha
     ids = await channel_with_papers(harness, 25)
     record = await destination(harness)
     assert record.id is not None
-    calls = 0
-    real = ledger.mark_sent
-
-    async def second_fails(*args: Any, **kwargs: Any) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            raise OperationalError("UPDATE deliveries ...", {}, ConnectionRefusedError(111, "Connection refused"))
-        await real(*args, **kwargs)
-
-    ledger.mark_sent = second_fails  # type: ignore[assignment]
-    try:
+    with database_down("mark_sent", on_calls={2}):  # Slack took message 2; the ledger cannot mark it
         outcome = await run_digest(harness.app, record.id, kind=RunKind.NOW)
-    finally:
-        ledger.mark_sent = real  # type: ignore[assignment]
     assert outcome.state == "retry" and outcome.sent == 5
     async with harness.app.db.session() as session:
         run = (await session.exec(select(DigestRunRow))).one()
