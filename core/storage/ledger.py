@@ -230,26 +230,15 @@ async def page_count(session: AsyncSession, run_id: int) -> int:
 
 async def set_pages(session: AsyncSession, run_id: int, pages: Sequence[Sequence[str]]) -> None:
     """Fix which message of the run each of its papers goes out in: `pages[k]` holds the papers of message k."""
-    for index, paper_ids in enumerate(pages):
-        for start in range(0, len(paper_ids), CHUNK):
+    for index, paper_ids in enumerate(pages):  # a message holds a few dozen papers at most: one IN list each
+        if paper_ids:
             await session.execute(update(DeliveryRow).where(
-                col(DeliveryRow.run_id) == run_id, col(DeliveryRow.paper_id).in_(list(paper_ids[start : start + CHUNK]))
-            ).values(page=index))
+                col(DeliveryRow.run_id) == run_id, col(DeliveryRow.paper_id).in_(list(paper_ids))).values(page=index))
 
 
 async def delivered_paper_ids(session: AsyncSession, destination_id: int, paper_ids: Sequence[str]) -> set[str]:
     """Which of these papers this destination has already claimed or received."""
-    found: set[str] = set()
-    ids = list(paper_ids)
-    for start in range(0, len(ids), CHUNK):
-        result = await session.exec(
-            select(DeliveryRow.paper_id).where(
-                DeliveryRow.destination_id == destination_id,
-                col(DeliveryRow.paper_id).in_(ids[start : start + CHUNK]),
-            )
-        )
-        found.update(result.all())
-    return found
+    return set(await delivered_revisions(session, destination_id, paper_ids))
 
 
 async def delivered_revisions(session: AsyncSession, destination_id: int, paper_ids: Sequence[str]) -> dict[str, set[int]]:
