@@ -291,6 +291,14 @@ class DigestItem:
 
 
 @dataclass(frozen=True)
+class DigestPage:
+    """One message of a digest run: its place among the run's messages (0: the first) and the papers it carries."""
+
+    index: int
+    paper_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DigestView(View):
     day: date
     title: str
@@ -304,6 +312,12 @@ class DigestView(View):
     # A resumed run (after a crash or a failed attempt): a message may have reached the platform without being
     # marked sent, so a sink that can look should check before posting it again.
     resumed: bool = False
+    # A run's digest is cut into messages once, when the run claims its papers: `pages` are the messages still
+    # to send (each exactly these papers of `items`, in order), `page_count` how many the run has in all. A sink
+    # posts one message per page, so that a resumed run sends what the first try would have, and a message
+    # found already posted accounts for exactly its papers. Empty for previews and `digest more`.
+    pages: tuple[DigestPage, ...] = ()
+    page_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,10 @@ class ConsoleSink:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
 
+    def paginate(self, view: DigestView) -> list[tuple[str, ...]]:
+        """One printout holds the whole digest."""
+        return [tuple(item.paper_id for item in view.items)] if view.items else []
+
     async def send_digest(
         self, destination: Destination, view: DigestView, mark_sent: MarkSent, *, previous: Sequence[str] = ()
     ) -> None:

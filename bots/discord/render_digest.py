@@ -87,7 +87,10 @@ def _no_lone_paper(parts: list[Outgoing]) -> None:
 
 
 def render_digest(view: DigestView, *, continued: bool = False) -> list[Outgoing]:
-    """The messages of a digest, in order; `continued` when resuming a run that already posted some."""
+    """The messages of a digest, in order; `continued` when resuming a run that already posted some. A run's
+    digest (`view.pages` set) keeps the messages it was cut into, numbered as they were."""
+    if view.pages:
+        return _fixed(view, continued=continued or view.resumed)
     parts: list[Outgoing] = [Outgoing(embeds=[header_embed(view, continued=continued)])]
     used = limits.embed_length(parts[0].embeds[0].to_dict())
     for number, item in enumerate(view.items, 1):
@@ -107,4 +110,29 @@ def render_digest(view: DigestView, *, continued: bool = False) -> list[Outgoing
         heading = f"**{safe(view.title)}** — {view.day:%a %d %b %Y}"
         for index, part in enumerate(parts, 1):
             part.content = fit(f"{heading} · part {index} of {len(parts)}", limits.CONTENT)
+    return parts
+
+
+def _fixed(view: DigestView, *, continued: bool) -> list[Outgoing]:
+    """One message per page fixed when the run claimed its papers: the first (page 0) opens with the header,
+    the others hold only their papers, so each stays within the limits it was cut under. A run resumed past
+    its first message says so in the label instead of adding a header embed that might not fit."""
+    by_id = {item.paper_id: item for item in view.items}
+    total = max(view.page_count, view.pages[-1].index + 1)
+    heading = f"**{safe(view.title)}** — {view.day:%a %d %b %Y}"
+    continued = continued and view.pages[0].index > 0
+    parts: list[Outgoing] = []
+    number = 0
+    for page in view.pages:
+        part = Outgoing(embeds=[header_embed(view)] if page.index == 0 else [], paper_ids=page.paper_ids)
+        for paper_id in page.paper_ids:
+            number += 1
+            part.embeds.append(item_embed(by_id[paper_id], number))
+        label = f"part {page.index + 1} of {total}" + (" (continued)" if continued else "")
+        if total > 1:
+            part.content = fit(f"{heading} · {label}", limits.CONTENT)
+        parts.append(part)
+    if view.more_count and not view.preview and view.pages[-1].index == total - 1 and (
+            button := more_button(view.more_count)):
+        parts[-1].buttons = [button]
     return parts

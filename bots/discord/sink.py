@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -86,11 +87,17 @@ def pacing_trace(pacer: GlobalPacer) -> aiohttp.TraceConfig:
 def nonce_for(destination: Destination, view: DigestView, message: Outgoing, part: int) -> str:
     """The same message of the same digest gets the same nonce, so Discord drops a repeat (enforce_nonce).
 
-    That covers a post Discord accepted but whose answer was lost, which discord.py then retries. The whole
-    destination is in it, as in the ledger: another destination's digest of the same papers is not a repeat.
+    That covers a post Discord accepted but whose answer was lost: retried by discord.py, or by a resumed run
+    soon after (Discord remembers nonces for a few minutes). A run's message is named by the run and its page
+    (0: the first), fixed when the run claimed its papers, so a resumed run sends the same nonce for it
+    whatever it still has to send. The whole destination is in it, as in the ledger: another destination's
+    digest of the same papers is not a repeat.
     """
-    basis = "\x1f".join((destination.workspace_id, destination.channel_id, view.day.isoformat(), str(part),
-                          *message.paper_ids))
+    if view.run_id is not None and view.pages:
+        basis = "\x1f".join((destination.workspace_id, destination.channel_id, "run", str(view.run_id), str(part)))
+    else:
+        basis = "\x1f".join((destination.workspace_id, destination.channel_id, view.day.isoformat(), str(part),
+                              *message.paper_ids))
     return hashlib.sha256(basis.encode()).hexdigest()[:25]  # Discord allows 25 characters
 
 
@@ -150,15 +157,21 @@ class DiscordSink:
             await self._http.close()
             self._http = None
 
+    def paginate(self, view: DigestView) -> list[tuple[str, ...]]:
+        """The papers of each message of `view` as a first delivery posts it (the header shares the first)."""
+        fresh = replace(view, pages=(), page_count=0, resumed=False)
+        return [message.paper_ids for message in render_digest(fresh) if message.paper_ids]
+
     async def send_digest(
         self, destination: Destination, view: DigestView, mark_sent: MarkSent, *, previous: Sequence[str] = ()
     ) -> None:
         messages = render_digest(view, continued=bool(previous))
+        parts = [page.index for page in view.pages] or range(len(previous) + 1, len(previous) + len(messages) + 1)
         try:
             http = await self.http()
-            for part, message in enumerate(messages, 1):
+            for part, message in zip(parts, messages, strict=True):
                 data = await self.post(http, destination.channel_id, message,
-                                       nonce=nonce_for(destination, view, message, part + len(previous)))
+                                       nonce=nonce_for(destination, view, message, part))
                 await mark_sent(list(message.paper_ids), str(data["id"]))
         except DeliveryError:
             raise

@@ -74,7 +74,7 @@ def _bolt_logger() -> logging.Logger:
 log = logging.getLogger("radar.slack")
 
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "team:read", "channels:history",
-              "groups:history", "files:write")
+              "groups:history", "files:write", "channels:join")
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

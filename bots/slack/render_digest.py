@@ -78,26 +78,54 @@ def _footer(view: v.DigestView) -> list[b.Block]:
     return [b.section(text + " Only you will see them.", accessory=more)]
 
 
-def render_digest(view: v.DigestView, *, resume_after: int = 0) -> list[b.SlackMessage]:
-    """The messages of a digest, in order. `resume_after` > 0 continues a thread that already has that many
-    messages (a resumed run): then every message is a reply and the labels count on from there."""
-    footer = _footer(view)
+def _packed(view: v.DigestView, footer: list[b.Block], resume_after: int) -> list[tuple[list[b.Block], int]]:
+    """Each message's blocks and how many papers it holds, packed under Block Kit's budgets."""
     packer = b.Packer(reserve_blocks=1 + len(footer), reserve_chars=LABEL_CHARS + FOOTER_CHARS,
                       max_groups_first=None if resume_after else TOP_ITEMS, max_groups=REPLY_ITEMS)
     packer.start([] if resume_after else _top_blocks(view))
     for number, item in enumerate(view.items, 1):
         packer.add(item_blocks(number, item))
-    pages = [page for page in packer.pages if page]
-    counts = [count for page, count in zip(packer.pages, packer.groups_per_page, strict=True) if page]
-    if not pages:  # a resumed run with nothing left still needs one message to say so
-        pages, counts = [[b.section("Nothing more to send for this digest.")]], [0]
-    total = resume_after + len(pages)
+    return [(page, count) for page, count in zip(packer.pages, packer.groups_per_page, strict=True) if page]
+
+
+def _fixed(view: v.DigestView) -> list[tuple[list[b.Block], int]]:
+    """The messages fixed when the run claimed its papers (`view.pages`): each exactly its page's papers, the
+    first (page 0) under the header. They fitted when they were cut, so they are not packed again."""
+    by_id = {item.paper_id: item for item in view.items}
+    blocks: list[tuple[list[b.Block], int]] = []
+    number = 0
+    for page in view.pages:
+        message = _top_blocks(view) if page.index == 0 else []
+        for paper_id in page.paper_ids:
+            number += 1
+            message += item_blocks(number, by_id[paper_id])
+        blocks.append((message, len(page.paper_ids)))
+    return blocks
+
+
+def render_digest(view: v.DigestView, *, resume_after: int = 0) -> list[b.SlackMessage]:
+    """The messages of a digest, in order. `resume_after` > 0 continues a thread that already has that many
+    messages (a resumed run): then every message is a reply and the labels count on from there. A run's
+    digest (`view.pages` set) keeps the messages it was cut into, numbered as they were."""
+    footer = _footer(view)
+    if view.pages:
+        pages = _fixed(view)
+        first = view.pages[0].index
+        total = max(view.page_count, view.pages[-1].index + 1)
+        continued = first > 0 and (view.resumed or resume_after > 0)
+    else:
+        pages = _packed(view, footer, resume_after)
+        first, continued = resume_after, resume_after > 0
+        if not pages:  # a resumed run with nothing left still needs one message to say so
+            pages = [([b.section("Nothing more to send for this digest.")], 0)]
+        total = resume_after + len(pages)
     heading = escape(_heading(view))
     messages: list[b.SlackMessage] = []
     start = 0
-    for index, (page, count) in enumerate(zip(pages, counts, strict=True)):
-        part = resume_after + index + 1
-        ids = tuple(item.paper_id for item in view.items[start : start + count])
+    for index, (page, count) in enumerate(pages):
+        part = (view.pages[index].index if view.pages else first + index) + 1
+        ids = view.pages[index].paper_ids if view.pages else tuple(
+            item.paper_id for item in view.items[start : start + count])
         start += count
         blocks = list(page)
         if total > 1:
@@ -105,7 +133,7 @@ def render_digest(view: v.DigestView, *, resume_after: int = 0) -> list[b.SlackM
             if part == 1:
                 blocks.insert(1, b.context(f"{label} · the rest are in the thread :thread:"))
             else:
-                blocks.insert(0, b.context(f"{heading} · {label}" + (" (continued)" if resume_after else "")))
+                blocks.insert(0, b.context(f"{heading} · {label}" + (" (continued)" if continued else "")))
         if index == len(pages) - 1:
             blocks.extend(footer)
         text = (f"{heading}: {v.plural(view.total_matched, 'new paper')}" if part == 1

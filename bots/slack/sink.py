@@ -5,6 +5,12 @@ second per channel, so a per-channel pacer spaces our posts (many channels still
 slack_sdk's rate-limit handler sleeps through the occasional 429. After each accepted message the papers it
 carried are marked sent with its ts, so a crash or a failure halfway resumes in the same thread without
 repeating anything. Errors are sorted into "pause this channel" (no retry can help) and "try again later".
+
+A run's messages are fixed when it claims its papers (`DigestView.pages`), and each message carries its run,
+page and papers in its metadata. A resumed run reads the channel (or thread) first and takes a message found
+there with the same run, page and papers as posted: a crash between Slack taking a message and the ledger
+marking it leaves exactly one such. Posting to a public channel needs no membership (chat:write.public) but
+reading it does: when Slack says the bot is not in the channel, it joins (conversations.join) and reads again.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -55,6 +62,10 @@ ACCESS_GONE = {
 }
 # The message's blocks were refused: send the same message as plain text instead of losing it.
 BLOCKS_REFUSED = {"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long", "msg_too_long"}
+# Reading the channel for messages already posted is refused for good (no scope, no membership after trying to
+# join, or the channel itself is gone): the post that follows either works or says why, so it goes ahead.
+READ_REFUSED = {"missing_scope", "not_in_channel", "thread_not_found", "method_not_supported_for_channel_type",
+                *CHANNEL_GONE, *ACCESS_GONE}
 
 TokenSource = Callable[[str], Awaitable[str | None]]
 
@@ -158,6 +169,11 @@ class SlackSink:
         self._session = None
         self._clients.clear()
 
+    def paginate(self, view: DigestView) -> list[tuple[str, ...]]:
+        """The papers of each message of `view` as a first delivery posts it (a header and five, then tens)."""
+        fresh = replace(view, pages=(), page_count=0, resumed=False)
+        return [message.paper_ids for message in render_digest(fresh) if message.paper_ids]
+
     async def send_digest(
         self, destination: Destination, view: DigestView, mark_sent: MarkSent, *, previous: Sequence[str] = ()
     ) -> None:
@@ -169,38 +185,72 @@ class SlackSink:
             raise DeliveryError(f"{ACCESS_LOST}Paper Radar is not installed in this workspace.", access_lost=True)
         client = self._client(token)
         thread_ts = previous[0] if previous else None
+        messages = render_digest(view, resume_after=len(previous))
+        pages = [page.index for page in view.pages] or range(len(previous), len(previous) + len(messages))
         posted = await self._already_posted(client, destination, view, thread_ts) if view.resumed else {}
-        for message in render_digest(view, resume_after=len(previous)):
-            ts = posted.get(message.paper_ids[0]) if message.paper_ids else None
+        for page, message in zip(pages, messages, strict=True):
+            ts = posted.get((page, message.paper_ids)) if message.paper_ids else None
             if ts is None:
-                ts = await self.post(client, destination, message, thread_ts, _tag(view, message))
+                ts = await self.post(client, destination, message, thread_ts, _tag(view, page, message))
             thread_ts = thread_ts or ts
             await mark_sent(message.paper_ids, ts)
 
     async def _already_posted(self, client: AsyncWebClient, destination: Destination, view: DigestView,
-                              thread_ts: str | None) -> dict[str, str]:
-        """For a resumed run: the messages of this run Slack already has (first paper id -> ts), found by their
-        metadata. A crash between Slack taking a message and the ledger marking it leaves exactly those.
-        Best effort: without history access (scopes channels:history, groups:history) nothing is found."""
+                              thread_ts: str | None) -> dict[tuple[int, tuple[str, ...]], str]:
+        """For a resumed run: the messages of this run Slack already has, (page, its papers) -> ts, found by their
+        metadata. A message is only ever taken for the same page with the same papers, so it marks exactly
+        the papers it carried. Needs history access (channels:history, groups:history); where reading is
+        refused for good, nothing is found; where it fails for now, the run is retried rather than sent blind."""
         if view.run_id is None:
             return {}
-        try:
-            if thread_ts:
-                response = await client.conversations_replies(channel=destination.channel_id, ts=thread_ts,
-                                                              include_all_metadata=True, limit=200)
-            else:
-                response = await client.conversations_history(channel=destination.channel_id,
-                                                              include_all_metadata=True, limit=50)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as error:
-            log.warning("could not check %s for messages already posted: %s", destination.channel_id, error)
-            return {}
-        found: dict[str, str] = {}
+        response = await self._history(client, destination, thread_ts)
+        found: dict[tuple[int, tuple[str, ...]], str] = {}
         for item in response.get("messages") or ():
             metadata = item.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == DIGEST_EVENT and payload.get("run") == view.run_id and item.get("ts"):
-                found.setdefault(str(payload.get("paper")), str(item["ts"]))
+            if metadata.get("event_type") != DIGEST_EVENT or payload.get("run") != view.run_id or not item.get("ts"):
+                continue
+            page, papers = payload.get("page"), payload.get("papers")
+            if isinstance(page, int) and isinstance(papers, str):
+                found.setdefault((page, tuple(papers.split())), str(item["ts"]))
         return found
+
+    async def _history(self, client: AsyncWebClient, destination: Destination, thread_ts: str | None) -> Any:
+        """The thread (or the channel's latest messages) with their metadata; joins a public channel the bot
+        posted to without being a member (chat:write.public), since reading it needs membership."""
+        joined = False
+        while True:
+            try:
+                if thread_ts:
+                    return await client.conversations_replies(channel=destination.channel_id, ts=thread_ts,
+                                                              include_all_metadata=True, limit=200)
+                return await client.conversations_history(channel=destination.channel_id,
+                                                          include_all_metadata=True, limit=50)
+            except SlackApiError as error:
+                code = str(error.response.get("error") or "")
+                if code == "not_in_channel" and not joined:
+                    joined = await self._join(client, destination)
+                    if joined:
+                        continue
+                if code in READ_REFUSED:
+                    log.warning("cannot look in %s for digest messages already posted (%s); posting what is unmarked",
+                                destination.channel_id, code)
+                    return {}
+                raise classify(error) from error
+            except (aiohttp.ClientError, TimeoutError, OSError) as error:
+                raise DeliveryError(f"could not reach Slack to check what was posted: {type(error).__name__}"
+                                    ) from error
+
+    async def _join(self, client: AsyncWebClient, destination: Destination) -> bool:
+        try:
+            await client.conversations_join(channel=destination.channel_id)
+        except SlackApiError as error:
+            log.warning("could not join %s to read it: %s", destination.channel_id, error.response.get("error"))
+            return False
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise DeliveryError(f"could not reach Slack to join the channel: {type(error).__name__}") from error
+        log.info("joined %s, so that a resumed digest can see what was already posted", destination.channel_id)
+        return True
 
     async def post(self, client: AsyncWebClient, destination: Destination, message: SlackMessage,
                    thread_ts: str | None, metadata: dict[str, Any] | None = None) -> str:
@@ -238,11 +288,13 @@ class SlackSink:
         return str(ts)
 
 
-def _tag(view: DigestView, message: SlackMessage) -> dict[str, Any] | None:
-    """Message metadata naming the run and the message's first paper, so a resumed run can find it."""
+def _tag(view: DigestView, page: int, message: SlackMessage) -> dict[str, Any] | None:
+    """Message metadata naming the run, the page and every paper it carries, so a resumed run can find it and
+    tell it from a message cut differently. (Paper ids have no spaces; the payload takes strings, not lists.)"""
     if view.run_id is None or not message.paper_ids:
         return None
-    return {"event_type": DIGEST_EVENT, "event_payload": {"run": view.run_id, "paper": message.paper_ids[0]}}
+    return {"event_type": DIGEST_EVENT,
+            "event_payload": {"run": view.run_id, "page": page, "papers": " ".join(message.paper_ids)}}
 
 
 def _as_text(message: SlackMessage) -> str:

@@ -1,10 +1,13 @@
 """Delivering a digest exactly once.
 
 1. Record the run and claim its papers in the ledger in one transaction (the unique constraint means a
-   paper another run or another clock already claimed is simply not ours).
+   paper another run or another clock already claimed is simply not ours). The same transaction fixes how
+   the papers are cut into messages (the sink says how): every delivery of the run posts those pages.
 2. Hand the rendered digest to the destination's sink, which posts message by message and calls back after
    each accepted message; each callback marks those papers sent, with the platform's message id, at once.
-3. A crash between claim and send leaves claimed-but-unsent rows: `resume_pending` sends exactly those.
+3. Whatever interrupts a delivery (a crash, the database failing to mark a message) leaves claimed-but-unsent
+   rows: `resume_pending` sends exactly those, as a resumed run, which first looks for a message the platform
+   took before the ledger heard of it. A process never resumes a run it is delivering itself.
    A sink error either retries later (rate limit, outage) or pauses the destination with a reason that
    `status` shows; unsent claims are then released so that nothing is lost when the channel comes back.
 """
@@ -12,8 +15,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -21,22 +22,22 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from core.app import App
+from core.digest.leases import LEASE, acquire_lease, delivering, delivery_of
 from core.digest.plan import DigestPlan, PlannedItem, PlanSettings, plan_digest, window_for
 from core.model.channels import Channel
 from core.model.context import Destination
 from core.model.enums import PauseCause, RunKind, RunState
-from core.model.sink import DeliveryError
+from core.model.sink import DeliveryError, DigestSink, LedgerUnavailable
 from core.storage import digest_inputs, ledger, repos
 from core.storage.db import AsyncSession
 from core.storage.ledger import DigestRun, LedgerItem
-from core.views import DigestItem, DigestReason, DigestView, Visibility
+from core.views import DigestItem, DigestPage, DigestReason, DigestView, Visibility
 
 log = logging.getLogger(__name__)
 SNIPPET = 280
 SHOWN_AUTHORS = 3
 MAX_ATTEMPTS = 6
 TITLE = "Paper Radar digest"
-LEASE = timedelta(minutes=10)
 RECENT_RUN = timedelta(minutes=30)  # a scheduled digest this close to another one is the same slot
 
 
@@ -54,6 +55,8 @@ class RunSettings(PlanSettings, Protocol):
 
     @property
     def timezone(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
 
 
 def address(record: Channel) -> Destination:
@@ -98,32 +101,6 @@ def _local_day(moment: datetime | None, timezone: str) -> datetime:
         return moment
 
 
-def _owner_gone(owner: str | None) -> bool:
-    """True when a lease's owner was a process on this machine that no longer runs (killed, crashed): its
-    lease need not run out before a restarted clock resumes the run. Instance ids are host:pid:random."""
-    host, _, rest = (owner or "").partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname()[:30] or not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
-async def acquire_lease(app: App, run_id: int) -> bool:
-    """Take (or renew) the right to deliver a run; False while another live process holds it."""
-    async with app.db.session() as session:
-        owner = await ledger.lease_owner(session, run_id)
-        dead = owner if owner and owner != app.instance_id and _owner_gone(owner) else None
-        taken = await ledger.take_lease(session, run_id, app.instance_id, LEASE, from_dead_owner=dead)
-        await session.commit()
-    return taken
-
-
 async def start_run(
     app: App, destination: RunSettings, plan: DigestPlan, *, kind: RunKind, note: str | None = None
 ) -> DigestRun:
@@ -134,46 +111,124 @@ async def start_run(
     return run
 
 
+def _planned(item: PlannedItem) -> LedgerItem:
+    return LedgerItem(item.match.paper, item.paper_id, item.revision, max(item.match.paper.versions or (0,)) or None,
+                      tuple(_reasons_json(item)))
+
+
+def _paginate(sink: DigestSink, view: DigestView) -> list[tuple[str, ...]]:
+    """The sink's cut of `view` into messages; none if it cannot say (the run is then cut when delivered)."""
+    try:
+        return [tuple(page) for page in sink.paginate(view)]
+    except Exception as error:  # a renderer bug must not lose the digest: it only loses the early cut
+        log.warning("could not cut a digest into messages (%s: %s)", type(error).__name__, error)
+        return []
+
+
 async def _record_and_claim(
     app: App, session: AsyncSession, destination: RunSettings, plan: DigestPlan, *, kind: RunKind,
     note: str | None,
 ) -> DigestRun:
-    """Record the run and claim what it shows; past the cap, papers wait for `digest more`. If another clock
-    claimed every paper first, the ledger records this run as superseded and it sends nothing."""
+    """Record the run, claim what it shows and fix the messages it goes out in; past the cap, papers wait for
+    `digest more`. If another clock claimed every paper first, the ledger records this run as superseded."""
     assert destination.id is not None
     shown, rest = plan.items[: destination.max_items], plan.items[destination.max_items :]
     if plan.catch_up:
         since = _local_day(plan.window_start, destination.timezone)
         note = (f"Catching up on {plan.days_covered} days: {len(plan.items)} papers matched since "
                 f"{since:%a %d %b}." + (f" {note}" if note else ""))
-    claims = [ledger.Claim(i.paper_id, i.revision, max(i.match.paper.versions or (0,)) or None, _reasons_json(i))
-              for i in shown]
-    return await ledger.create_run(
+    items = [_planned(i) for i in shown]
+    sink = app.sinks.get(destination.platform)
+
+    def draft(of: Sequence[LedgerItem]) -> DigestView:  # the digest as its first delivery will render it
+        return DigestView(day=_local_day(plan.window_end, destination.timezone).date(), title=TITLE,
+                          items=tuple(digest_item(i) for i in of), more_count=len(rest),
+                          total_matched=len(of) + len(rest), subscriptions=plan.subscriptions, note=note,
+                          visibility=Visibility.CHANNEL)
+
+    pages = _paginate(sink, draft(items)) if sink is not None and items else []
+    page_of = {paper_id: index for index, page in enumerate(pages) for paper_id in page}
+    claims = [ledger.Claim(i.paper_id, i.revision, i.version, list(i.reasons), page=page_of.get(i.paper_id))
+              for i in items]
+    run = await ledger.create_run(
         session, destination_id=destination.id, kind=kind, claims=claims, more_ids=[i.paper_id for i in rest],
         owner=app.instance_id, lease=LEASE, scheduled_for=app.now(), window_start=plan.window_start,
         window_end=plan.window_end, note=note,
     )
+    if sink is not None and pages and 0 < run.item_count < len(claims):
+        # Another clock took some of these papers first: cut what is this run's, so no message is left short.
+        await ledger.set_pages(session, run.id, _paginate(sink, draft(await ledger.run_items(session, run.id))))
+    return run
+
+
+def _pages_of(unsent: Sequence[LedgerItem]) -> tuple[DigestPage, ...]:
+    """The messages still to send, from the pages fixed at claim time; none if a row predates pages."""
+    if any(item.page is None for item in unsent):
+        return ()
+    grouped: dict[int, list[str]] = {}
+    for item in unsent:
+        grouped.setdefault(item.page or 0, []).append(item.paper_id)
+    return tuple(DigestPage(index, tuple(ids)) for index, ids in sorted(grouped.items()))
 
 
 async def view_for_run(app: App, run: DigestRun, destination: Channel) -> DigestView:
-    """The digest of a run from its ledger rows: only what is claimed and not yet sent, in order."""
+    """The digest of a run from its ledger rows: only what is claimed and not yet sent, in order, in the messages
+    fixed when the run claimed it."""
     async with app.db.session() as session:
-        items = tuple(digest_item(item) for item in await ledger.run_items(session, run.id, unsent_only=True))
+        unsent = await ledger.run_items(session, run.id, unsent_only=True)
+        page_count = await ledger.page_count(session, run.id)
+        subscriptions = await repos.count_subscriptions(session, destination.id)
     return DigestView(
-        day=_local_day(run.window_end, destination.timezone).date(), title=TITLE, items=items,
-        more_count=run.more_count, total_matched=run.item_count + run.more_count,
-        subscriptions=await _subscription_count(app, destination), note=run.note, run_id=run.id,
-        visibility=Visibility.CHANNEL,
+        day=_local_day(run.window_end, destination.timezone).date(), title=TITLE,
+        items=tuple(digest_item(item) for item in unsent), more_count=run.more_count,
+        total_matched=run.item_count + run.more_count, subscriptions=subscriptions, note=run.note, run_id=run.id,
+        visibility=Visibility.CHANNEL, pages=_pages_of(unsent), page_count=page_count,
     )
 
 
-async def _subscription_count(app: App, destination: Channel) -> int:
+async def _cut_now(app: App, run: DigestRun, destination: Channel, sink: DigestSink, view: DigestView) -> DigestView:
+    """A run claimed before runs had pages: cut what it has left once, now, and keep to that from here on.
+    The pages count on from the messages it already posted, so none is taken for the first one again."""
+    pages = _paginate(sink, view)
+    if not pages:
+        return view
     async with app.db.session() as session:
-        return await repos.count_subscriptions(session, destination.id)
+        skipped: list[tuple[str, ...]] = [()] * len(run.messages)
+        await ledger.set_pages(session, run.id, skipped + pages)
+        await session.commit()
+    return await view_for_run(app, run, destination)
 
 
-async def deliver_run(app: App, run_id: int) -> RunOutcome:
-    """Send what a run has claimed and not yet sent; finish, retry later, or pause the destination."""
+def _trouble(error: BaseException) -> str:
+    """An error in one line, with what caused it (a ledger failure names the database's error)."""
+    cause = error.__cause__
+    text = f"{type(error).__name__}: {error}" + (f" ({type(cause).__name__})" if cause is not None else "")
+    return text.splitlines()[0][:300] if text else type(error).__name__
+
+
+async def deliver_run(app: App, run_id: int, destination_id: int = 0) -> RunOutcome:
+    """Resume a run: send what it has claimed and not yet sent, after looking for what an earlier try may have
+    posted without marking. Skipped while this process is delivering it already."""
+    with delivery_of(app, run_id) as ours:
+        if not ours:
+            return RunOutcome(destination_id, run_id, "skipped", message="this process is delivering it right now")
+        return await _deliver_guarded(app, run_id, destination_id, fresh=False)
+
+
+async def _deliver_guarded(app: App, run_id: int, destination_id: int, *, fresh: bool) -> RunOutcome:
+    """`_deliver`, where any error (the database, mostly) leaves the run to resume and logs one line."""
+    try:
+        return await _deliver(app, run_id, fresh=fresh)
+    except Exception as error:
+        log.warning("digest run %s for destination %s was interrupted and will be resumed: %s", run_id,
+                    destination_id or "?", _trouble(error))
+        log.debug("digest run %s interrupted", run_id, exc_info=True)
+        return RunOutcome(destination_id, run_id, "retry", message="interrupted; it will be resumed")
+
+
+async def _deliver(app: App, run_id: int, *, fresh: bool) -> RunOutcome:
+    """Send what a run has claimed and not yet sent; finish, retry later, or pause the destination. `fresh`: the
+    run was claimed by this very call, so nothing of it can have been posted yet."""
     async with app.db.session() as session:
         run = await ledger.get_run(session, run_id)
         destination = await digest_inputs.digest_channel(session, run.destination_id) if run else None
@@ -187,8 +242,11 @@ async def deliver_run(app: App, run_id: int) -> RunOutcome:
     if not await acquire_lease(app, run_id):
         return RunOutcome(destination.id, run_id, "skipped", message="another clock is delivering this run")
     view = await view_for_run(app, run, destination)
-    if run.state == RunState.RETRY or run.messages or run.lease_owner != app.instance_id:
-        view = replace(view, resumed=True)  # not the run this process just planned: an earlier try may have posted
+    if view.items and not view.pages:
+        view = await _cut_now(app, run, destination, sink, view)
+    if not fresh:
+        # An earlier try (a crash, an error, this process or another) may have posted a message it never marked.
+        view = replace(view, resumed=True)
     if not view.items and (run.item_count or run.messages or not destination.quiet_notice):
         # Either everything was sent before a crash, or a quiet day in a channel that wants no notice.
         await _finish(app, run_id, destination.id, RunState.DONE)
@@ -197,17 +255,26 @@ async def deliver_run(app: App, run_id: int) -> RunOutcome:
 
     async def mark_sent(paper_ids: Sequence[str], message_id: str) -> None:
         nonlocal sent_count
-        async with app.db.session() as session:
-            await ledger.mark_sent(session, run_id, list(paper_ids), message_id)
-            await ledger.record_message(session, run_id, message_id, LEASE)  # renews the lease: still sending
-            await session.commit()
+        try:
+            async with app.db.session() as session:
+                await ledger.mark_sent(session, run_id, list(paper_ids), message_id)
+                await ledger.record_message(session, run_id, message_id, LEASE)  # renews the lease: still sending
+                await session.commit()
+        except Exception as error:
+            raise LedgerUnavailable(f"message {message_id} was posted but could not be marked sent") from error
         sent_count += len(paper_ids)
 
     try:
         await sink.send_digest(address(destination), view, mark_sent, previous=tuple(run.messages))
     except DeliveryError as error:
         return await _failed(app, run_id, destination.id, error, sent_count)
-    await _finish(app, run_id, destination.id, RunState.DONE)
+    except Exception as error:
+        return await _interrupted(app, run_id, destination.id, error, sent_count)
+    try:
+        await _finish(app, run_id, destination.id, RunState.DONE)
+    except Exception as error:  # all of it is out; the run stays open and the next resume only closes it
+        log.warning("digest run %s for destination %s was sent but not closed: %s", run_id, destination.id,
+                    _trouble(error))
     return RunOutcome(destination.id, run_id, "done", sent=sent_count)
 
 
@@ -220,15 +287,39 @@ async def _finish(app: App, run_id: int, destination_id: int, state: RunState) -
 async def _failed(app: App, run_id: int, destination_id: int, error: DeliveryError, sent: int) -> RunOutcome:
     """Retry later, or give up (pausing the destination when the platform says so); a run given up releases
     what it never sent, so the next digest after a resume can bring it."""
-    async with app.db.session() as session:
-        # A lost workspace access is lifted by regaining it; a refused channel only by a person.
-        cause = PauseCause.ACCESS_LOST if error.access_lost else PauseCause.DELIVERY
-        run_state = await ledger.record_failure(session, run_id, destination_id, error.reason, pause=error.pause,
-                                                pause_cause=cause, max_attempts=MAX_ATTEMPTS)
-        await session.commit()
+    try:
+        async with app.db.session() as session:
+            # A lost workspace access is lifted by regaining it; a refused channel only by a person.
+            cause = PauseCause.ACCESS_LOST if error.access_lost else PauseCause.DELIVERY
+            run_state = await ledger.record_failure(session, run_id, destination_id, error.reason, pause=error.pause,
+                                                    pause_cause=cause, max_attempts=MAX_ATTEMPTS)
+            await session.commit()
+    except Exception as failure:  # the run stays `sending`: the tick resumes it like an interrupted one
+        log.warning("digest run %s for destination %s: %s; not recorded (%s), it will be resumed", run_id,
+                    destination_id, error.reason, _trouble(failure))
+        return RunOutcome(destination_id, run_id, "retry", sent=sent, message=error.reason)
     state = "paused" if error.pause else ("failed" if run_state == RunState.FAILED else "retry")
     log.warning("digest run %s for destination %s: %s (%s)", run_id, destination_id, error.reason, state)
     return RunOutcome(destination_id, run_id, state, sent=sent, message=error.reason)
+
+
+async def _interrupted(app: App, run_id: int, destination_id: int, error: Exception, sent: int) -> RunOutcome:
+    """Something other than the platform stopped the delivery (the ledger could not mark a message, a bug): the
+    run is left for the next tick to resume, which checks what was posted before sending anything; the attempt
+    counts, so a run that keeps breaking fails in the end. If even that cannot be recorded (the database is
+    down), the run stays `sending` with this process's lease, which the tick resumes just the same."""
+    reason = f"interrupted: {_trouble(error)}"
+    log.warning("digest run %s for destination %s %s after %d paper(s); it will be resumed", run_id, destination_id,
+                reason, sent)
+    log.debug("digest run %s interrupted", run_id, exc_info=True)
+    try:
+        async with app.db.session() as session:
+            await ledger.record_failure(session, run_id, destination_id, reason, pause=False,
+                                        max_attempts=MAX_ATTEMPTS, wait=False)
+            await session.commit()
+    except Exception:
+        log.debug("could not record the interruption of run %s", run_id, exc_info=True)
+    return RunOutcome(destination_id, run_id, "retry", sent=sent, message="interrupted; it will be resumed")
 
 
 async def run_digest(
@@ -239,6 +330,7 @@ async def run_digest(
     Planning and claiming happen in one transaction, one planner per destination at a time, so a second
     clock firing the same schedule finds the slot taken and sends nothing.
     """
+    runs = delivering(app)
     async with app.db.session() as session, ledger.destination_turn(app.db, session, destination_id):
         destination = await digest_inputs.digest_channel(session, destination_id)
         if destination is None or (destination.paused and kind == RunKind.SCHEDULED):
@@ -252,8 +344,16 @@ async def run_digest(
         if plan.catch_up and kind == RunKind.SCHEDULED:
             kind = RunKind.CATCHUP
         run = await _record_and_claim(app, session, destination, plan, kind=kind, note=note)
-        await session.commit()
-    return await deliver_run(app, run.id)
+        runs.add(run.id)  # before the commit makes the run visible: a tick must never take it for a crashed one
+        try:
+            await session.commit()
+        except BaseException:
+            runs.discard(run.id)
+            raise
+    try:
+        return await _deliver_guarded(app, run.id, destination_id, fresh=True)
+    finally:
+        runs.discard(run.id)
 
 
 def retry_due(run: DigestRun, now: datetime) -> bool:
@@ -263,16 +363,21 @@ def retry_due(run: DigestRun, now: datetime) -> bool:
     return now - last >= timedelta(minutes=min(60, 2 ** max(0, run.attempts)))
 
 
-async def resume_pending(app: App, *, platforms: Sequence[str] | None = None) -> list[RunOutcome]:
-    """Finish runs a crash interrupted (state sending) and retry those whose wait is over (state retry)."""
+async def due_runs(app: App) -> list[DigestRun]:
+    """The runs to resume now: interrupted (state sending) or past their retry wait (state retry), and not being
+    delivered by this process (a live lease of another process is checked when delivering)."""
     async with app.db.session() as session:
         runs = await ledger.pending_runs(session)
+    now, busy = datetime.now(UTC), delivering(app)
+    return [run for run in runs
+            if run.id not in busy and (run.state != RunState.RETRY or retry_due(run, now))]
+
+
+async def resume_pending(app: App, *, platforms: Sequence[str] | None = None) -> list[RunOutcome]:
+    """Finish runs a crash interrupted (state sending) and retry those whose wait is over (state retry)."""
     outcomes = []
-    now = datetime.now(UTC)
-    for run in runs:
-        if run.state == RunState.RETRY and not retry_due(run, now):
-            continue
-        outcome = await deliver_run(app, run.id)
+    for run in await due_runs(app):
+        outcome = await deliver_run(app, run.id, run.destination_id)
         if platforms is None or outcome.state != "skipped":
             outcomes.append(outcome)
     return outcomes

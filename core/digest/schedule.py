@@ -2,15 +2,19 @@
 
 Jobs live in APScheduler's SQLAlchemy job store (pickled by reference), so job functions are module-level
 and take plain arguments; they find the running App through `current_app()`. A reconcile tick every minute
-brings the jobs in line with the channels' settings (changed by the web or discord process) and resumes
-digest runs that a crash or a platform outage interrupted.
+brings the jobs in line with the channels' settings (changed by the web or discord process), resumes digest
+runs that a crash, an error or a platform outage interrupted (never one this process is still delivering), and
+starts the digest of a channel whose slot passed without a run (its job failed before claiming anything).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -22,10 +26,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from core.app import App, current_app
 from core.config import Settings
 from core.digest.backfill import BACKFILL_KEY
-from core.digest.deliver import RunOutcome, resume_pending, run_digest
+from core.digest.deliver import RECENT_RUN, RunOutcome, deliver_run, due_runs, resume_pending, run_digest
 from core.digest.ingest import EASTERN, FEED_KEY, ingest
 from core.model.channels import Channel
-from core.storage import digest_inputs, repos
+from core.storage import digest_inputs, ledger, repos
 from core.subscriptions.timing import digest_trigger
 
 log = logging.getLogger(__name__)
@@ -36,6 +40,11 @@ DIGEST_DELAY = timedelta(minutes=30)
 
 _scheduler: AsyncIOScheduler | None = None
 _slots: tuple[asyncio.AbstractEventLoop, int, asyncio.Semaphore] | None = None
+# What the ticks started (a resumed run, a missed slot), by key: a tick never waits for deliveries (APScheduler
+# would skip the next ones meanwhile), and never starts a second task for what one is still doing.
+_tick_work: dict[str, asyncio.Task[Any]] = {}
+_serving: dict[int, int] = {}  # destination id -> its digest jobs under way in this process
+SLOT_GRACE = timedelta(minutes=2)  # a digest job starts at its slot: one without a run by now failed or never ran
 
 
 # APScheduler's default grace is one second: a restart at the wrong moment would skip a digest silently.
@@ -101,7 +110,28 @@ async def purge_cache_job() -> None:
 
 
 async def digest_job(destination_id: int, delays: int = 0) -> RunOutcome | None:
-    """A destination's scheduled digest; waits for a failing feed a few times before going out partial."""
+    """A destination's scheduled digest. An error before its run is claimed (the database down) is one line in
+    the log, not a lost day: the tick starts the digest again once its slot has passed without a run."""
+    _serving[destination_id] = _serving.get(destination_id, 0) + 1
+    try:
+        return await _digest_job(destination_id, delays)
+    except Exception as error:
+        log.warning("the digest of destination %s did not start (%s); the clock's tick will start it again",
+                    destination_id, _one_line(error))
+        log.debug("digest job of destination %s", destination_id, exc_info=True)
+        return None
+    finally:
+        left = _serving.pop(destination_id, 1) - 1
+        if left > 0:
+            _serving[destination_id] = left
+
+
+def _one_line(error: BaseException) -> str:
+    return (f"{type(error).__name__}: {error}".splitlines() or [""])[0][:300]
+
+
+async def _digest_job(destination_id: int, delays: int = 0) -> RunOutcome | None:
+    """Waits for a failing feed a few times before going out partial."""
     app = current_app()
     async with app.db.session() as session:
         destination = await digest_inputs.digest_channel(session, destination_id)
@@ -137,10 +167,102 @@ def digest_slots(app: App) -> asyncio.Semaphore:
 
 
 async def tick_job() -> None:
+    """Every minute, each step on its own: one failing (the database is down) logs a line, the next tick retries."""
     app = current_app()
     if _scheduler is not None:
-        await reconcile(app, _scheduler)
-    await resume_pending(app)
+        await _step("bringing the jobs in line", reconcile(app, _scheduler))
+    await _step("resuming interrupted digests", resume_in_background(app))
+    await _step("looking for missed digests", serve_missed_slots(app))
+
+
+async def _step(what: str, work: Awaitable[object]) -> None:
+    try:
+        await work
+    except Exception as error:
+        log.warning("clock tick: %s failed (%s); the next tick tries again", what, _one_line(error))
+        log.debug("clock tick: %s", what, exc_info=True)
+
+
+def _start(key: str, work: Callable[[], Coroutine[Any, Any, Any]]) -> bool:
+    """Run `work()` in the background unless a task of this key is still at it; True if started."""
+    loop = asyncio.get_running_loop()
+    task = _tick_work.get(key)
+    if task is not None and not task.done() and task.get_loop() is loop:
+        return False
+    task = loop.create_task(work(), name=f"clock {key}")
+    _tick_work[key] = task
+    task.add_done_callback(lambda done: _tick_work.pop(key, None) if _tick_work.get(key) is done else None)
+    return True
+
+
+async def tick_work_done() -> None:
+    """Wait until what the ticks started has finished (tests, and a shutdown that may wait)."""
+    loop = asyncio.get_running_loop()
+    while pending := [t for t in list(_tick_work.values()) if not t.done() and t.get_loop() is loop]:
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _resume(app: App, run_id: int, destination_id: int) -> RunOutcome:
+    async with digest_slots(app):
+        return await deliver_run(app, run_id, destination_id)
+
+
+async def resume_in_background(app: App) -> int:
+    """Start resuming each run that is due (interrupted, or past its retry wait), under the same bound as the
+    crowded minute. Runs this process is delivering are not due: their lease is in use. Returns how many."""
+    started = 0
+    for run in await due_runs(app):
+        started += _start(f"run:{run.id}", partial(_resume, app, run.id, run.destination_id))
+    return started
+
+
+def missed_slot(destination: Channel, now: datetime) -> datetime | None:
+    """The channel's latest slot, if it passed more than SLOT_GRACE ago and within the grace APScheduler gives a
+    late job, after the channel was made, and its last digest is older (a digest within RECENT_RUN of the slot,
+    before or after, is that slot's)."""
+    try:
+        trigger = digest_trigger(destination.digest_time, destination.weekdays, destination.timezone)
+    except (ValueError, LookupError):
+        return None  # reconcile says so
+    slot, moment = None, trigger.get_next_fire_time(None, now - timedelta(seconds=MISFIRE_GRACE_S))
+    while moment is not None and moment <= now - SLOT_GRACE:
+        slot, moment = moment, trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+    if slot is None or slot <= _aware(destination.created_at, now):
+        return None
+    last = destination.last_digest_at
+    return None if last is not None and _aware(last, now) >= slot - RECENT_RUN else slot
+
+
+def _delayed(destination_id: int) -> bool:
+    """A digest waiting for a failing feed (its delay job is scheduled) is not missed."""
+    return _scheduler is not None and _scheduler.get_job(f"digest-delay:{destination_id}") is not None
+
+
+async def serve_missed_slots(app: App) -> list[int]:
+    """Start the digest of each channel whose slot passed without a run: its job failed before claiming (the
+    database was down a moment) or never ran. Channels another process posts for, or with a digest job under
+    way here, are left alone. Returns the channels started."""
+    now = app.now()
+    missed = {}
+    for destination in await active_destinations(app):
+        if destination.platform in app.sinks and destination.id not in _serving:
+            slot = missed_slot(destination, now)
+            if slot is not None:
+                missed[destination.id] = slot
+    if not missed:
+        return []
+    async with app.db.session() as session:
+        latest = await ledger.latest_digest_starts(session, list(missed))
+    started = []
+    for destination_id, slot in missed.items():
+        last = latest.get(destination_id)
+        if (last is not None and _aware(last, now) >= slot - RECENT_RUN) or _delayed(destination_id):
+            continue  # its run is out, under way or waiting for a retry; or it waits for the feed
+        if _start(f"slot:{destination_id}", partial(digest_job, destination_id)):
+            log.info("destination %s: its %s digest did not start; starting it now", destination_id,
+                     slot.isoformat(timespec="minutes"))
+            started.append(destination_id)
+    return started
 
 
 def _aware(moment: datetime, like: datetime) -> datetime:

@@ -30,12 +30,23 @@ class DeliveryError(Exception):
         self.access_lost = access_lost
 
 
+class LedgerUnavailable(Exception):
+    """`mark_sent` could not record a message the platform took (the database failed). A sink lets it through
+    and stops: the run is resumed later and looks for that message before posting anything again."""
+
+
 class DigestSink(Protocol):
     """Renders a digest for one platform and posts it, message by message, in order."""
+
+    def paginate(self, view: DigestView) -> Sequence[Sequence[str]]:
+        """The papers of each message `view` makes on this platform, in order. Asked once, when a run claims
+        its papers; the answer is stored with them and comes back as `view.pages` on every delivery of the run."""
+        ...
 
     async def send_digest(
         self, destination: Destination, view: DigestView, mark_sent: MarkSent, *, previous: Sequence[str] = ()
     ) -> None:
         """Post `view`. `previous` holds message ids already posted for this run (a resumed run continues
-        there; on Slack the first is the thread parent). Call `mark_sent` after every accepted message."""
+        there; on Slack the first is the thread parent). Call `mark_sent` after every accepted message; when
+        `view.pages` is set, post one message per page, each with exactly that page's papers."""
         ...

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, text, update
+from sqlalchemy import delete, func, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,6 +41,7 @@ class Claim:
     revision: int = 0
     version: int | None = None
     reasons: list[dict[str, Any]] = field(default_factory=list)
+    page: int | None = None  # the message of the run it goes out in (0: the first)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class LedgerItem:
     revision: int
     version: int | None
     reasons: tuple[dict[str, Any], ...]
+    page: int | None = None  # None: claimed before runs had pages; the run gets them when next delivered
 
 
 def _snapshot(row: DigestRunRow) -> DigestRun:
@@ -153,6 +155,7 @@ async def claim_deliveries(
             "run_id": run_id,
             "state": DeliveryState.CLAIMED.value,
             "position": position,
+            "page": item.page,
             "version": item.version,
             "reasons": item.reasons,
             "claimed_at": now,
@@ -215,23 +218,27 @@ async def run_items(session: AsyncSession, run_id: int, *, unsent_only: bool = F
     papers = {paper.id: row_to_record(paper) for paper in (await session.exec(
         select(PaperRow).where(col(PaperRow.id).in_([r.paper_id for r in rows]))
     )).all()} if rows else {}
-    return [LedgerItem(papers[r.paper_id], r.paper_id, r.revision, r.version, tuple(r.reasons or ()))
+    return [LedgerItem(papers[r.paper_id], r.paper_id, r.revision, r.version, tuple(r.reasons or ()), r.page)
             for r in rows if r.paper_id in papers]
+
+
+async def page_count(session: AsyncSession, run_id: int) -> int:
+    """How many messages a run's papers were cut into when it claimed them (sent ones included)."""
+    last = (await session.exec(select(func.max(DeliveryRow.page)).where(DeliveryRow.run_id == run_id))).first()
+    return 0 if last is None else int(last) + 1
+
+
+async def set_pages(session: AsyncSession, run_id: int, pages: Sequence[Sequence[str]]) -> None:
+    """Fix which message of the run each of its papers goes out in: `pages[k]` holds the papers of message k."""
+    for index, paper_ids in enumerate(pages):  # a message holds a few dozen papers at most: one IN list each
+        if paper_ids:
+            await session.execute(update(DeliveryRow).where(
+                col(DeliveryRow.run_id) == run_id, col(DeliveryRow.paper_id).in_(list(paper_ids))).values(page=index))
 
 
 async def delivered_paper_ids(session: AsyncSession, destination_id: int, paper_ids: Sequence[str]) -> set[str]:
     """Which of these papers this destination has already claimed or received."""
-    found: set[str] = set()
-    ids = list(paper_ids)
-    for start in range(0, len(ids), CHUNK):
-        result = await session.exec(
-            select(DeliveryRow.paper_id).where(
-                DeliveryRow.destination_id == destination_id,
-                col(DeliveryRow.paper_id).in_(ids[start : start + CHUNK]),
-            )
-        )
-        found.update(result.all())
-    return found
+    return set(await delivered_revisions(session, destination_id, paper_ids))
 
 
 async def delivered_revisions(session: AsyncSession, destination_id: int, paper_ids: Sequence[str]) -> dict[str, set[int]]:
@@ -269,6 +276,22 @@ async def recent_digest_exists(session: AsyncSession, destination_id: int, withi
         ).limit(1)
     )).first()
     return found is not None
+
+
+async def latest_digest_starts(session: AsyncSession, destination_ids: Sequence[int]) -> dict[int, datetime]:
+    """For each of these destinations that has one, when its latest digest run was scheduled, whatever its state:
+    a slot with a run after it was served (or is being retried), one without was missed."""
+    found: dict[int, datetime] = {}
+    ids = list(destination_ids)
+    for start in range(0, len(ids), CHUNK):
+        rows = (await session.exec(
+            select(DigestRunRow.destination_id, func.max(DigestRunRow.scheduled_for))
+            .where(col(DigestRunRow.destination_id).in_(ids[start : start + CHUNK]),
+                   col(DigestRunRow.kind).in_(DIGEST_KINDS))
+            .group_by(col(DigestRunRow.destination_id))
+        )).all()
+        found.update({destination_id: when for destination_id, when in rows if when is not None})
+    return found
 
 
 async def latest_run(session: AsyncSession, destination_id: int) -> DigestRun | None:
@@ -326,11 +349,12 @@ async def finish_run(session: AsyncSession, run_id: int, destination_id: int, st
 
 async def record_failure(
     session: AsyncSession, run_id: int, destination_id: int, reason: str, *, pause: bool, max_attempts: int,
-    pause_cause: PauseCause = PauseCause.DELIVERY,
+    pause_cause: PauseCause = PauseCause.DELIVERY, wait: bool = True,
 ) -> RunState:
-    """A send failed: count the attempt and release the lease. The run waits to be retried (RETRY), or, when
-    the destination is to be paused or the attempts are used up, fails (FAILED) and gives back its unsent
-    claims so the next digest after a resume can bring those papers. Returns the run's new state."""
+    """A send failed: count the attempt and release the lease. The run waits to be retried (RETRY; with
+    `wait=False` it stays SENDING, to be resumed by the next tick), or, when the destination is to be paused
+    or the attempts are used up, fails (FAILED) and gives back its unsent claims so the next digest after a
+    resume can bring those papers. Returns the run's new state."""
     run = await session.get(DigestRunRow, run_id)
     destination = await session.get(DestinationRow, destination_id)
     assert run is not None and destination is not None
@@ -343,7 +367,7 @@ async def record_failure(
         await session.execute(delete(DeliveryRow).where(
             col(DeliveryRow.run_id) == run_id, col(DeliveryRow.state) == DeliveryState.CLAIMED))
     else:
-        run.state = RunState.RETRY
+        run.state = RunState.RETRY if wait else RunState.SENDING
     if pause:
         destination.paused, destination.paused_reason, destination.pause_cause = True, reason, pause_cause
         session.add(destination)

@@ -172,6 +172,9 @@ class DeliveryRow(SQLModel, table=True):
     state: str = Field(default="claimed", max_length=16)  # claimed | sent
     revision: int = Field(default=0)
     position: int = 0
+    # The message of its run this paper goes out in (0: the first), fixed when the run claims it: a resumed run
+    # sends the same messages, so one found already posted accounts for exactly the papers it carried.
+    page: int | None = None
     version: int | None = None
     reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     message_id: str | None = Field(default=None, max_length=128)

@@ -1,9 +1,12 @@
-"""A channel, a feed and a sink that records what the channel would see."""
+"""A channel, a feed, a sink that records what the channel would see, and a database that fails on demand."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import logging
+from collections import Counter
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,10 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from bots.console.sink import ConsoleSink
 from core.model.context import Destination
 from core.model.sink import DeliveryError, MarkSent
+from core.storage import ledger
 from core.views import DigestView
 from tests.fakes import SourceRouter
 
@@ -30,6 +35,9 @@ class RecordingSink:
     fail_after: int | None = None  # raise after this many messages
     error: DeliveryError | Exception | None = None
     text: io.StringIO = field(default_factory=io.StringIO)
+
+    def paginate(self, view: DigestView) -> list[tuple[str, ...]]:
+        return [(item.paper_id,) for item in view.items]  # as it posts: one message per paper
 
     async def send_digest(self, destination: Destination, view: DigestView, mark_sent: MarkSent, *,
                           previous: Sequence[str] = ()) -> None:
@@ -70,3 +78,34 @@ def channel_app(app_factory, recordings: Path, sink: RecordingSink) -> Any:  # t
     app = app_factory(feed_router(recordings), now=THURSDAY)
     app.sinks["console"] = sink
     return app
+
+
+@contextmanager
+def database_down(*operations: str, on_calls: Collection[int] | None = None) -> Iterator[list[str]]:
+    """These ledger operations fail as they do while the database is unreachable: every call, or only their
+    `on_calls`-th (counted from 1; the others go through). Yields the names of the calls that failed."""
+    failed: list[str] = []
+    saved = {name: getattr(ledger, name) for name in operations}
+    calls: Counter[str] = Counter()
+
+    def failing(name: str) -> Any:
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            if on_calls is None or calls[name] in on_calls:
+                failed.append(name)
+                raise OperationalError("UPDATE deliveries ...", {}, ConnectionRefusedError(111, "Connection refused"))
+            return await saved[name](*args, **kwargs)
+        return call
+
+    for name in operations:
+        setattr(ledger, name, failing(name))
+    try:
+        yield failed
+    finally:
+        for name, operation in saved.items():
+            setattr(ledger, name, operation)
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Log records that carry a traceback: an outage should leave warning lines, not these."""
+    return [r for r in caplog.records if r.exc_info and r.levelno >= logging.INFO]

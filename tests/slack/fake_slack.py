@@ -3,7 +3,11 @@
 It answers what Paper Radar and bolt call (auth.test, users.info, chat.postMessage, conversations.*,
 oauth.v2.access, and files upload: files.getUploadURLExternal, the upload URL, files.completeUploadExternal),
 records every call, and can be told to fail: per-channel scripted errors, 429s with
-Retry-After, or a strict one-message-per-second-per-channel rule like Slack's.
+Retry-After, or a strict one-message-per-second-per-channel rule like Slack's. conversations.history and
+conversations.replies answer from what was posted, with the messages' metadata (as with `include_all_metadata`);
+given `members`, only in channels the bot is in (conversations.join adds one), as Slack has it. `hold` keeps
+the answer to one accepted message back until `release` is set: the message is in the channel, and the caller
+has not heard so (a crash then leaves it unmarked).
 """
 
 from __future__ import annotations
@@ -58,6 +62,11 @@ class FakeSlack:
     socket_url: str = ""
     socket_outbox: list[dict[str, Any]] = field(default_factory=list)  # Socket Mode envelopes to deliver
     socket_inbox: list[dict[str, Any]] = field(default_factory=list)  # what the app sent back on the socket
+    # The channels the bot is a member of, for reading them; None: membership is not modelled (reading works).
+    members: set[str] | None = None
+    hold: tuple[str, int] | None = None  # (channel, n): the n-th message accepted there waits for `release`
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     _last_post: dict[str, float] = field(default_factory=dict)
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -140,7 +149,13 @@ class FakeSlack:
         with self._lock:
             call = Call(method, params, token, time.monotonic())
             self.calls.append(call)
-            return self._answer(call)
+            response = self._answer(call)
+            holding = (self.hold is not None and call.params.get("_accepted")
+                       and call.params.get("channel") == self.hold[0] and len(self.posts(self.hold[0])) == self.hold[1])
+        if holding:
+            self.held.set()
+            await asyncio.to_thread(self.release.wait, 30)
+        return response
 
     def _answer(self, call: Call) -> Response:
         if call.method != "oauth.v2.access" and call.token in self.revoked_tokens:
@@ -171,9 +186,37 @@ class FakeSlack:
             return JSONResponse({"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]})
         if call.method == "apps.connections.open":
             return JSONResponse({"ok": True, "url": self.socket_url})
+        if call.method == "conversations.join" and self.members is not None:
+            self.members.add(str(call.params.get("channel")))
+        if call.method in ("conversations.history", "conversations.replies"):
+            if self.members is not None and call.params.get("channel") not in self.members:
+                return JSONResponse({"ok": False, "error": "not_in_channel"})
+            return self._history(call)
         if call.method.startswith("conversations."):
             return JSONResponse({"ok": True, "channel": {"id": call.params.get("channel"), "is_member": True}})
         return JSONResponse({"ok": False, "error": "unknown_method"})
+
+    def _history(self, call: Call) -> Response:
+        channel = call.params.get("channel")
+        parent = call.params.get("ts")
+        messages = []
+        for params in reversed(self.posts(str(channel))):  # newest first, like Slack
+            thread = params.get("thread_ts")
+            if call.method == "conversations.replies":
+                if params["_ts"] != parent and thread != parent:
+                    continue
+            elif thread:  # history lists top-level messages only
+                continue
+            message: dict[str, Any] = {"type": "message", "ts": params["_ts"], "text": params.get("text", "")}
+            if thread:
+                message["thread_ts"] = thread
+            if params.get("metadata"):
+                metadata = params["metadata"]
+                message["metadata"] = metadata if isinstance(metadata, dict) else json.loads(metadata)
+            messages.append(message)
+        if call.method == "conversations.replies":
+            messages.reverse()  # replies come oldest first, parent included
+        return JSONResponse({"ok": True, "messages": messages, "has_more": False})
 
     def _post_message(self, call: Call) -> Response:
         channel = str(call.params.get("channel"))

@@ -42,7 +42,7 @@ async def install(harness: Harness, code: str, team: str = OTHER_TEAM, token: st
     page = await harness.http.get("/slack/install")
     assert page.status_code == 200
     authorize_url = re.search(r'href="(https://slack.com/oauth/v2/authorize\?[^"]+)"', page.text)
-    assert authorize_url and "scope=commands,chat:write,chat:write.public,users:read,team:read,channels:history,groups:history" in authorize_url.group(1)
+    assert authorize_url and "scope=commands,chat:write,chat:write.public,users:read,team:read,channels:history,groups:history,files:write,channels:join" in authorize_url.group(1)
     state = re.search(r"state=([^&\"]+)", authorize_url.group(1))
     assert state is not None
     cookie = page.headers["set-cookie"].split(";", 1)[0]
