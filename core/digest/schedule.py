@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -289,7 +289,7 @@ async def resume_at_start(app: App, stop: asyncio.Event | None = None) -> list[R
     """At start-up: finish the runs a crash or SIGTERM interrupted and the retries now due, in slots."""
     async with app.db.session() as session:
         runs = await ledger.pending_runs(session)
-    now = app.now()
+    now = datetime.now(UTC)  # run rows carry wall-clock times, as in `resume_pending`
     due = [run.id for run in runs if run.state != RunState.RETRY or retry_due(run, now)]
     return await run_in_slots(app, [partial(deliver_run, app, i) for i in due], stop, "resume")
 
@@ -321,13 +321,15 @@ async def run_in_slots(app: App, work: list[Callable[[], Awaitable[RunOutcome]]]
             await asyncio.wait({everything})
     finally:
         stopping.cancel()
-    outcomes, failed = [], 0
+        if not everything.done():  # start-up itself was cancelled: no digest may go on in the background
+            for task in tasks:
+                task.cancel()
+    outcomes = []
     for result in everything.result():
         if isinstance(result, RunOutcome):
             outcomes.append(result)
-        elif isinstance(result, Exception):
-            failed += 1
-            log.warning("%s: a digest failed (%s: %s); the tick tries it again", what, type(result).__name__, result)
+        elif isinstance(result, Exception):  # one channel's failure must not end the others' start-up
+            log.warning("%s: a digest failed (%s: %.300s); it stays owed", what, type(result).__name__, result)
     if stop.is_set():
         log.info("%s: stopped with %d of %d digest(s) done", what, len(outcomes), len(tasks))
     return outcomes

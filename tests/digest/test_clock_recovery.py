@@ -4,6 +4,7 @@ bound and stop when told, two clocks' ingests take turns, and a failed start-up 
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import create_engine, inspect
 
 from bots.console.adapter import CONSOLE_DESTINATION
 from core import bootstrap
@@ -181,15 +183,40 @@ async def test_a_failed_start_up_reports_its_own_error(channel_app, monkeypatch:
     assert schedule._scheduler is None
 
 
-def test_the_job_table_the_migration_makes_is_the_one_the_job_store_uses() -> None:
+def test_the_migrations_make_the_job_table_so_starting_clocks_never_race_to(database_url: str) -> None:
     from core.config import Settings
+
+    settings = Settings(_env_file=None, DATABASE_URL=database_url)  # type: ignore[call-arg]
+    engine = create_engine(settings.sync_database_url)
+    try:
+        assert inspect(engine).has_table("apscheduler_jobs")  # made by `radar db upgrade`, before any clock
+    finally:
+        engine.dispose()
     from core.storage.models import APSCHEDULER_JOBS
 
-    scheduler = schedule.build_scheduler(Settings(_env_file=None, DATABASE_URL="sqlite://"))  # type: ignore[call-arg]
-    store = scheduler._jobstores["default"]  # type: ignore[attr-defined]
-    assert store.jobs_t.name == APSCHEDULER_JOBS.name
-    assert [(c.name, str(c.type), c.primary_key, c.index) for c in store.jobs_t.columns] == [
+    stores = [schedule.build_scheduler(settings)._jobstores["default"] for _ in range(2)]  # type: ignore[attr-defined]
+    assert stores[0].jobs_t.name == APSCHEDULER_JOBS.name == schedule.JOBS_TABLE
+    assert [(c.name, str(c.type), c.primary_key, c.index) for c in stores[0].jobs_t.columns] == [
         (c.name, str(c.type), c.primary_key, c.index) for c in APSCHEDULER_JOBS.columns]
+    # Two clocks' job stores starting at the same instant: each finds the table, neither fails.
+    together = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def start(store: Any) -> None:
+        together.wait()
+        try:
+            store.start(AsyncIOScheduler(), "default")
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            store.shutdown()
+
+    threads = [threading.Thread(target=start, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
 
 
 # ---------------------------------------------------------------- 7: start-up in slots, and stopping
@@ -215,11 +242,14 @@ class SlowSink(RecordingSink):
     def __init__(self, delay: float) -> None:
         super().__init__()
         self.delay, self.inside, self.most, self.started = delay, 0, 0, 0
+        self.three_started = asyncio.Event()
 
     async def send_digest(self, destination, view, mark_sent, *, previous=()):  # type: ignore[no-untyped-def]
         self.inside += 1
         self.started += 1
         self.most = max(self.most, self.inside)
+        if self.started >= 3:
+            self.three_started.set()
         try:
             await asyncio.sleep(self.delay)
             await super().send_digest(destination, view, mark_sent, previous=previous)
@@ -248,8 +278,7 @@ async def test_stop_during_start_up_ends_it_within_the_grace_and_leaves_the_rest
     stop = asyncio.Event()
     scheduler = AsyncIOScheduler(timezone="UTC")
     starting = asyncio.create_task(schedule.start_clock(app, scheduler, stop))
-    while sink.started < 3:
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(sink.three_started.wait(), timeout=30)
     stop.set()
     began = asyncio.get_running_loop().time()
     assert await starting is False
