@@ -302,9 +302,7 @@ async def _ingest(app: App, report: IngestReport, progress: Progress | None, res
 async def ingest_turn(app: App) -> AsyncIterator[str | None]:
     """Hold the ingest lease for the block (yields None), or yield who holds it when another process does."""
     if not await _take_lease(app):
-        async with app.db.session() as session:
-            held = await leases.holder(session, INGEST_LEASE)
-        yield held.owner if held and held.owner else "another process"
+        yield await ingest_running(app) or "another process"
         return
     renewing = asyncio.create_task(_renew(app), name="ingest-lease")
     try:
@@ -318,6 +316,13 @@ async def ingest_turn(app: App) -> AsyncIterator[str | None]:
             async with app.db.session() as session:
                 await leases.release(session, INGEST_LEASE, app.instance_id)
                 await session.commit()
+
+
+async def ingest_running(app: App) -> str | None:
+    """Who is ingesting right now (any process), or None."""
+    async with app.db.session() as session:
+        held = await leases.holder(session, INGEST_LEASE)
+    return held.owner if held else None
 
 
 async def _take_lease(app: App) -> bool:

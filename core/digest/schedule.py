@@ -34,6 +34,7 @@ from core.digest.ingest import (
     feed_missed,
     ingest,
     ingest_owed,
+    ingest_running,
 )
 from core.model.channels import Channel
 from core.model.enums import RunState
@@ -117,6 +118,8 @@ async def ingest_if_owed(app: App) -> IngestReport | None:
     if not subscribed or not ingest_owed(row, app.now(), retry_after=INGEST_RETRY,
                                          give_up_hour=INGEST_GIVE_UP_HOUR):
         return None
+    if await ingest_running(app):
+        return None  # the 00:30 job (here or in another clock) is still at it: it writes the feed's status
     log.info("today's arXiv feed has not been read (last read %s): ingesting now", row.feed_date if row else None)
     report = await ingest(app)
     eastern = app.now().astimezone(EASTERN)

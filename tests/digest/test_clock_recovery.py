@@ -18,10 +18,10 @@ from bots.console.adapter import CONSOLE_DESTINATION
 from core import bootstrap
 from core.app import set_current_app
 from core.digest import schedule
-from core.digest.ingest import FEED_KEY, ingest
+from core.digest.ingest import FEED_KEY, INGEST_LEASE, ingest
 from core.model.context import Destination
 from core.model.papers import AuthorRef, PaperRecord
-from core.storage import repos
+from core.storage import leases, repos
 from core.storage.models import SourceStatusRow
 from tests.digest.conftest import THURSDAY, RecordingSink, feed_router
 from tests.fakes import SourceRouter, ask_text
@@ -91,6 +91,16 @@ async def test_the_tick_reads_a_feed_that_a_killed_ingest_left_unread(app_factor
         # 01:00: the 00:30 ingest was killed before it wrote anything, and APScheduler moved on to tomorrow.
         now[0] = AFTER_REBUILD
         assert any("has not been read yet" in p for p in await _status_problems(app))
+        async with app.db.session() as session:  # another clock is ingesting: this one leaves it to it
+            assert await leases.take(session, INGEST_LEASE, "other-host:1:x", timedelta(minutes=1))
+            await session.commit()
+        await schedule.tick_job()
+        if schedule._owed_ingest is not None:
+            await schedule._owed_ingest
+        assert router.calls("arxiv_rss") == []
+        async with app.db.session() as session:  # ... and was killed before reading the feed: its lease ends
+            await leases.release(session, INGEST_LEASE, "other-host:1:x")
+            await session.commit()
         await schedule.tick_job()
         assert schedule._owed_ingest is not None
         await schedule._owed_ingest
