@@ -187,8 +187,9 @@ async def upsert_papers(
     if not incoming:
         return {}
     now = now or utcnow()
-    existing = await _papers_for_update(session, list(incoming))
-    fresh_keys = [key for key in incoming if key not in existing]
+    # Rows are locked and inserted in id order, so two writers never wait on each other in a circle.
+    existing = await _papers_for_update(session, sorted(incoming))
+    fresh_keys = [key for key in sorted(incoming) if key not in existing]
     inserted = await _insert_new_papers(session, {key: incoming[key] for key in fresh_keys}, now)
     raced = [key for key in fresh_keys if key not in inserted]
     if raced:
