@@ -118,7 +118,8 @@ async def _serve(app: App, role: str, web_socket: socket.socket | None = None) -
 
                 # Digests go out over Discord's HTTP API: the clock needs no gateway connection.
                 bootstrap.attach_sink(app, "discord", DiscordSink(settings), replace=False)
-            scheduler = await bootstrap.start_clock(app)
+            # Start-up resume and catch-up can be long; SIGTERM (`stop`) ends them within seconds.
+            scheduler = await bootstrap.start_clock(app, stop)
         if "discord" in wanted and settings.discord_bot_token:
             from bots.discord.client import run_discord
 

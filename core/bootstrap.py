@@ -15,9 +15,16 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory file locks; start processes one at a time there
+    fcntl = None  # type: ignore[assignment]
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.engine import make_url
 
 from core import __version__
 from core.app import App, set_current_app
@@ -124,7 +131,21 @@ async def migrate_if_embedded(settings: Settings) -> None:
     """On the single-machine default (SQLite) bring the schema up to date at start; PostgreSQL deployments run
     `radar db upgrade` as a release step, once, rather than from every process."""
     if settings.is_sqlite:
-        await asyncio.to_thread(upgrade, settings.database_url)
+        await asyncio.to_thread(_upgrade_one_at_a_time, settings.database_url)
+
+
+def _upgrade_one_at_a_time(url: str) -> None:
+    """Migrate under an exclusive lock on a file beside the database: processes started together on a new
+    SQLite file (`honcho start`, two clocks) otherwise all create the tables and all but one die."""
+    database = make_url(url).database
+    if fcntl is None or not database or database == ":memory:":
+        upgrade(url)
+        return
+    lock_path = Path(database).expanduser().with_name(Path(database).name + ".migrate-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, or when the process dies
+        upgrade(url)
 
 
 async def close_app(app: App) -> None:
@@ -165,10 +186,19 @@ async def running_app(
                 set_current_app(None)
 
 
-async def start_clock(app: App) -> AsyncIOScheduler:
-    """The clock role: the scheduler with its ingest, tick and per-channel digest jobs, started."""
+async def start_clock(app: App, stop: asyncio.Event | None = None) -> AsyncIOScheduler | None:
+    """The clock role: the scheduler with its ingest, tick and per-channel digest jobs, started; None when
+    `stop` (SIGTERM) came during the start-up catch-up, before the scheduler started."""
     scheduler = schedule.build_scheduler(app.settings)
-    await schedule.start_clock(app, scheduler)
+    try:
+        started = await schedule.start_clock(app, scheduler, stop)
+    except BaseException:
+        schedule.stop_clock(scheduler)  # whatever part did start; the error that ended start-up propagates
+        raise
+    if not started:
+        schedule.stop_clock(scheduler)
+        log.info("clock: stopped during start-up; the next start resumes and catches up the rest")
+        return None
     log.info("clock: scheduler started (%d jobs)", len(scheduler.get_jobs()))
     return scheduler
 
@@ -247,6 +277,9 @@ async def _restore_feed_status(app: App, before: digest_inputs.SourceStatus | No
 def describe_ingest(run: ManualIngest) -> list[str]:
     """What `radar ingest` prints: one line per fact an operator checks after a manual ingest."""
     report = run.report
+    if report.busy_with:
+        return [f"another ingest is running ({report.busy_with}); nothing was fetched. "
+                "Its papers are stored as it goes: try again once it has finished."]
     lines = [f"feeds: {'+'.join(report.feeds) or 'nothing (no subscriptions yet)'}"]
     if report.stale:
         lines.append(f"the feed is dated {report.feed_date or 'unknown'}, older than the announcement day expected "

@@ -10,10 +10,12 @@ backfill is owed or a source is down.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.app import App
@@ -26,7 +28,7 @@ from core.sources.arxiv_feed import fetch_feed
 from core.sources.http import RateLimited, SourceError
 from core.sources.openalex import OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
-from core.storage import digest_inputs, repos
+from core.storage import digest_inputs, leases, repos
 from core.subscriptions.categories import archive_of, is_wildcard
 from core.subscriptions.query import QueryError, parse_query
 
@@ -34,6 +36,12 @@ log = logging.getLogger(__name__)
 EASTERN = ZoneInfo("America/New_York")
 FEED_KEY = "arXiv feeds"
 RESEARCHERS_PER_RUN = 200  # each costs one list call; OpenAlex's free budget allows thousands a day
+FEED_REBUILT = time(0, 30)  # Eastern: the clock's daily ingest, once arXiv has rebuilt the day's feeds
+# One ingest at a time across every process on the database (two clocks, `radar ingest`): the holder renews
+# its lease while it works, so one that is killed frees the work within LEASE.
+INGEST_LEASE = "ingest"
+LEASE = timedelta(seconds=90)
+LEASE_RENEW_S = 30.0
 Progress = Callable[[str, int, int], None]
 
 
@@ -52,6 +60,7 @@ class IngestReport:
     works_stored: int = 0
     backfill: BackfillReport | None = None  # the missed days fetched from the query API, when there was a gap
     problems: list[str] = field(default_factory=list)
+    busy_with: str | None = None  # another process's ingest was running: this one did nothing
 
     @property
     def complete(self) -> bool:
@@ -69,6 +78,43 @@ def expected_feed_date(now: datetime) -> date | None:
     if eastern.weekday() >= 5:
         return None
     return eastern.date()
+
+
+def feed_due(now: datetime) -> date | None:
+    """The date of the feed that should have been read by `now`: today's (Eastern) on a weekday once the
+    00:30 rebuild has passed, else None (a weekend's or a pre-rebuild gap is the backfill's business)."""
+    if now.astimezone(EASTERN).time() < FEED_REBUILT:
+        return None
+    return expected_feed_date(now)
+
+
+def feed_missed(status: digest_inputs.SourceStatus | None, now: datetime) -> date | None:
+    """The due feed's date when it has not been read (the clock was down at 00:30, or the ingest was killed)."""
+    due = feed_due(now)
+    if due is None or (status is not None and status.feed_date is not None and status.feed_date >= due):
+        return None
+    return due
+
+
+def ingest_owed(status: digest_inputs.SourceStatus | None, now: datetime, *, retry_after: timedelta,
+                give_up_hour: int) -> bool:
+    """Whether the clock should ingest now because the due feed is missing: nobody has tried since the
+    rebuild (the 00:30 job was missed or killed before it wrote anything), or the last try failed long
+    enough ago and the morning's retries are not over. Spaced like the retry job, so arXiv is not hammered."""
+    if feed_missed(status, now) is None:
+        return False
+    tried = [t for t in (status.last_ok_at, status.last_error_at) if t is not None] if status else []
+    last = max((t if t.tzinfo else t.replace(tzinfo=now.tzinfo) for t in tried), default=None)
+    eastern = now.astimezone(EASTERN)
+    rebuilt = datetime.combine(eastern.date(), FEED_REBUILT, tzinfo=EASTERN)
+    if last is None or last < rebuilt:
+        return True
+    return eastern.hour < give_up_hour and now - last >= retry_after
+
+
+def describe_missed(due: date, status: digest_inputs.SourceStatus | None) -> str:
+    read = f" (the last one read is {status.feed_date:%a %d %b})" if status and status.feed_date else ""
+    return f"{FEED_KEY}: today's feed ({due:%a %d %b}) has not been read yet{read}"
 
 
 def feed_names(subscriptions: Sequence[Subscription], defaults: str) -> list[str]:
@@ -94,7 +140,8 @@ def feed_names(subscriptions: Sequence[Subscription], defaults: str) -> list[str
 async def _set_status(app: App, key: str, ok: bool, message: str | None, *, feed_date: date | None = None,
                       items: int = 0) -> None:
     async with app.db.session() as session:
-        await digest_inputs.record_source_status(session, key, ok, message, feed_date=feed_date, items=items)
+        await digest_inputs.record_source_status(session, key, ok, message, feed_date=feed_date, items=items,
+                                                 now=app.now())
         await session.commit()
 
 
@@ -222,8 +269,22 @@ async def all_subscriptions(app: App) -> list[Subscription]:
 
 async def ingest(app: App, *, day: date | None = None, progress: Progress | None = None,
                  researchers: bool = True) -> IngestReport:
-    """Fetch and store today's papers (or `day`'s, as far as the feeds still carry it)."""
+    """Fetch and store today's papers (or `day`'s, as far as the feeds still carry it).
+
+    While another process is ingesting (a second clock, `radar ingest`), this returns at once with
+    `busy_with` set: the other one is doing the same work, and two at once only doubled the requests.
+    """
     report = IngestReport(day=day if day is not None else expected_feed_date(app.now()))
+    async with ingest_turn(app) as holder:
+        if holder is not None:
+            report.busy_with = holder
+            log.info("ingest: skipped, another ingest is running (%s)", holder)
+            return report
+        await _ingest(app, report, progress, researchers)
+    return report
+
+
+async def _ingest(app: App, report: IngestReport, progress: Progress | None, researchers: bool) -> None:
     subscriptions = await all_subscriptions(app)
     if progress:
         progress("feeds", 0, 1)
@@ -235,5 +296,47 @@ async def ingest(app: App, *, day: date | None = None, progress: Progress | None
     backfilled = f", {report.backfill.new} backfilled" if report.backfill else ""
     log.info("ingest: %d stored (%d new, %d updates%s) from %s%s", report.stored, report.new, report.updates,
              backfilled, "+".join(report.feeds) or "no feeds", " [stale]" if report.stale else "")
-    return report
 
+
+@contextlib.asynccontextmanager
+async def ingest_turn(app: App) -> AsyncIterator[str | None]:
+    """Hold the ingest lease for the block (yields None), or yield who holds it when another process does."""
+    if not await _take_lease(app):
+        yield await ingest_running(app) or "another process"
+        return
+    renewing = asyncio.create_task(_renew(app), name="ingest-lease")
+    try:
+        yield None
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await renewing
+        # Best effort: if the database is down right now the lease simply runs out.
+        with contextlib.suppress(Exception):
+            async with app.db.session() as session:
+                await leases.release(session, INGEST_LEASE, app.instance_id)
+                await session.commit()
+
+
+async def ingest_running(app: App) -> str | None:
+    """Who is ingesting right now (any process), or None."""
+    async with app.db.session() as session:
+        held = await leases.holder(session, INGEST_LEASE)
+    return held.owner if held else None
+
+
+async def _take_lease(app: App) -> bool:
+    async with app.db.session() as session:
+        taken = await leases.take(session, INGEST_LEASE, app.instance_id, LEASE)
+        await session.commit()
+    return taken
+
+
+async def _renew(app: App) -> None:
+    while True:
+        await asyncio.sleep(LEASE_RENEW_S)
+        try:
+            if not await _take_lease(app):
+                log.warning("ingest: lost the ingest lease (renewal came too late); another ingest may start")
+        except Exception as error:  # a database blip: the next renewal tries again, well within the lease
+            log.warning("ingest: could not renew the ingest lease: %s", type(error).__name__)

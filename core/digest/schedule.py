@@ -26,8 +26,17 @@ from apscheduler.triggers.interval import IntervalTrigger
 from core.app import App, current_app
 from core.config import Settings
 from core.digest.backfill import BACKFILL_KEY
-from core.digest.deliver import RECENT_RUN, RunOutcome, deliver_run, due_runs, resume_pending, run_digest
-from core.digest.ingest import EASTERN, FEED_KEY, ingest
+from core.digest.deliver import RECENT_RUN, RunOutcome, deliver_run, due_runs, run_digest
+from core.digest.ingest import (
+    EASTERN,
+    FEED_KEY,
+    IngestReport,
+    describe_missed,
+    feed_missed,
+    ingest,
+    ingest_owed,
+    ingest_running,
+)
 from core.model.channels import Channel
 from core.storage import digest_inputs, ledger, repos
 from core.subscriptions.timing import digest_trigger
@@ -38,6 +47,11 @@ INGEST_GIVE_UP_HOUR = 7  # Eastern: past this a stale feed is reported, not retr
 DIGEST_DELAYS = 3  # a digest waits for a failing feed this many times, 30 minutes apart, then goes out partial
 DIGEST_DELAY = timedelta(minutes=30)
 
+JOBS_TABLE = "apscheduler_jobs"  # made by migration 0005, never by the job store (two clocks raced to)
+# After SIGTERM, runs already sending get this long to finish the message in hand; then they are cancelled and
+# left to the ledger's resume at the next start (platforms send SIGKILL 30 s after SIGTERM).
+SHUTDOWN_GRACE_S = 3.0
+
 _scheduler: AsyncIOScheduler | None = None
 _slots: tuple[asyncio.AbstractEventLoop, int, asyncio.Semaphore] | None = None
 # What the ticks started (a resumed run, a missed slot), by key: a tick never waits for deliveries (APScheduler
@@ -46,6 +60,8 @@ _tick_work: dict[str, asyncio.Task[Any]] = {}
 _serving: dict[int, int] = {}  # destination id -> its digest jobs under way in this process
 SLOT_GRACE = timedelta(minutes=2)  # a digest job starts at its slot: one without a run by now failed or never ran
 
+_owed_ingest: asyncio.Task[None] | None = None
+
 
 # APScheduler's default grace is one second: a restart at the wrong moment would skip a digest silently.
 MISFIRE_GRACE_S = 6 * 3600
@@ -53,7 +69,7 @@ MISFIRE_GRACE_S = 6 * 3600
 
 def build_scheduler(settings: Settings) -> AsyncIOScheduler:
     """APScheduler 3.11 with its jobs stored in our own database (pickled by reference)."""
-    jobstore = SQLAlchemyJobStore(url=settings.sync_database_url, tablename="apscheduler_jobs")
+    jobstore = SQLAlchemyJobStore(url=settings.sync_database_url, tablename=JOBS_TABLE)
     return AsyncIOScheduler(
         jobstores={"default": jobstore},
         job_defaults={"misfire_grace_time": MISFIRE_GRACE_S, "coalesce": True, "max_instances": 1},
@@ -66,9 +82,13 @@ def _job_id(destination_id: int) -> str:
 
 
 async def feed_problem(app: App) -> str | None:
+    """What keeps today's papers out: a failing feed, or today's feed not read at all (missed or killed)."""
     async with app.db.session() as session:
         row = await digest_inputs.source_status(session, FEED_KEY)
-    return None if row is None or row.ok else (row.message or "the arXiv feed is failing")
+    if row is not None and not row.ok:
+        return row.message or "the arXiv feed is failing"
+    missed = feed_missed(row, app.now())
+    return describe_missed(missed, row) if missed else None
 
 
 async def backfill_problem(app: App) -> str | None:
@@ -92,6 +112,44 @@ async def ingest_job() -> None:
         when = app.now() + INGEST_RETRY
         _scheduler.add_job(ingest_job, DateTrigger(when), id="ingest-retry", replace_existing=True)
         log.info("ingest incomplete (%s); retrying at %s", "; ".join(report.problems) or "stale feed", when)
+
+
+async def ingest_if_owed(app: App) -> IngestReport | None:
+    """Ingest now when today's feed is due and was never read: the clock was down at 00:30 (a restart
+    re-adds the daily job from the next 00:30 on) or the ingest was killed. Retries of a failed read are
+    spaced like the retry job; with nothing subscribed there is no feed to read."""
+    async with app.db.session() as session:
+        row = await digest_inputs.source_status(session, FEED_KEY)
+        subscribed = await digest_inputs.any_subscription(session)
+    if not subscribed or not ingest_owed(row, app.now(), retry_after=INGEST_RETRY,
+                                         give_up_hour=INGEST_GIVE_UP_HOUR):
+        return None
+    if await ingest_running(app):
+        return None  # the 00:30 job (here or in another clock) is still at it: it writes the feed's status
+    log.info("today's arXiv feed has not been read (last read %s): ingesting now", row.feed_date if row else None)
+    report = await ingest(app)
+    eastern = app.now().astimezone(EASTERN)
+    if not report.complete and eastern.hour < INGEST_GIVE_UP_HOUR and _scheduler is not None:
+        _scheduler.add_job(ingest_job, DateTrigger(app.now() + INGEST_RETRY), id="ingest-retry",
+                           replace_existing=True)
+    return report
+
+
+def queue_owed_ingest(app: App, scheduler: AsyncIOScheduler) -> asyncio.Task[None] | None:
+    """From the tick: start `ingest_if_owed` beside it (an ingest takes longer than a tick), unless one is
+    still running here or a retry is already scheduled."""
+    global _owed_ingest
+    if (_owed_ingest is not None and not _owed_ingest.done()) or scheduler.get_job("ingest-retry") is not None:
+        return None
+    _owed_ingest = asyncio.create_task(_logged(ingest_if_owed(app), "owed ingest"), name="owed-ingest")
+    return _owed_ingest
+
+
+async def _logged(work: Awaitable[Any], what: str) -> None:
+    try:
+        await work
+    except Exception:
+        log.exception("%s failed; the next tick tries again", what)
 
 
 async def purge_lookup_cache(app: App) -> int:
@@ -171,6 +229,7 @@ async def tick_job() -> None:
     app = current_app()
     if _scheduler is not None:
         await _step("bringing the jobs in line", reconcile(app, _scheduler))
+        queue_owed_ingest(app, _scheduler)  # today's feed unread (a killed or missed ingest): read it now
     await _step("resuming interrupted digests", resume_in_background(app))
     await _step("looking for missed digests", serve_missed_slots(app))
 
@@ -324,10 +383,11 @@ def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
     return last
 
 
-async def catch_up(app: App) -> list[RunOutcome]:
+async def catch_up(app: App, stop: asyncio.Event | None = None) -> list[RunOutcome]:
     """At start-up: a channel whose last digest is older than its last scheduled time gets one digest now,
-    covering everything since (capped by its max, with a summary), instead of losing the missed days."""
-    outcomes = []
+    covering everything since (capped by its max, with a summary), instead of losing the missed days.
+    They run as many at a time as a crowded minute (`digest_slots`), and `stop` ends them promptly."""
+    owed = []
     now = app.now()
     for destination in await active_destinations(app):
         trigger = trigger_for(destination)
@@ -337,17 +397,96 @@ async def catch_up(app: App) -> list[RunOutcome]:
             continue
         last = destination.last_digest_at
         if last is None or _aware(last, now) < missed - timedelta(minutes=1):
-            log.info("catching up destination %s (last digest %s, missed %s)", destination.id, last, missed)
-            outcomes.append(await run_digest(app, destination.id))
+            owed.append(destination.id)
+    if not owed:
+        return []
+    log.info("catching up %d channel(s) whose digest was missed", len(owed))
+    problem = await feed_problem(app) or await backfill_problem(app)
+    note = (f"Partial digest: {problem}. The missing papers will come in a later digest, once arXiv is back."
+            if problem else None)
+    return await run_in_slots(app, [partial(run_digest, app, i, note=note) for i in owed], stop, "catch-up")
+
+
+async def resume_at_start(app: App, stop: asyncio.Event | None = None) -> list[RunOutcome]:
+    """At start-up: finish the runs a crash or SIGTERM interrupted and the retries now due, in slots."""
+    due = await due_runs(app)  # the same choice as the tick's: interrupted, or past the retry wait
+    return await run_in_slots(app, [partial(deliver_run, app, run.id, run.destination_id) for run in due], stop,
+                              "resume")
+
+
+async def run_in_slots(app: App, work: list[Callable[[], Awaitable[RunOutcome]]], stop: asyncio.Event | None,
+                       what: str) -> list[RunOutcome]:
+    """Run digests at most `digest_slots` at a time. When `stop` is set, those not started never start (they
+    stay owed: the next start catches them up) and those sending get SHUTDOWN_GRACE_S, then are cancelled
+    (their runs stay `sending`, which the next start resumes with a history check)."""
+    slots = digest_slots(app)
+    stop = stop or asyncio.Event()
+
+    async def one(job: Callable[[], Awaitable[RunOutcome]]) -> RunOutcome | None:
+        async with slots:
+            return None if stop.is_set() else await job()
+
+    tasks = [asyncio.create_task(one(job)) for job in work]
+    if not tasks:
+        return []
+    everything = asyncio.gather(*tasks, return_exceptions=True)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        either: set[asyncio.Future[Any]] = {everything, stopping}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if not everything.done():
+            await asyncio.wait({everything}, timeout=SHUTDOWN_GRACE_S)
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait({everything})
+    finally:
+        stopping.cancel()
+        if not everything.done():  # start-up itself was cancelled: no digest may go on in the background
+            for task in tasks:
+                task.cancel()
+    outcomes = []
+    for result in everything.result():
+        if isinstance(result, RunOutcome):
+            outcomes.append(result)
+        elif isinstance(result, Exception):  # one channel's failure must not end the others' start-up
+            log.warning("%s: a digest failed (%s: %.300s); it stays owed", what, type(result).__name__, result)
+    if stop.is_set():
+        log.info("%s: stopped with %d of %d digest(s) done", what, len(outcomes), len(tasks))
     return outcomes
 
 
-async def start_clock(app: App, scheduler: AsyncIOScheduler) -> None:
-    """Resume, catch up, then schedule: the order means a restart never sends twice and never skips a day."""
+async def _unless_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, Any]) -> bool:
+    """Run `work` to its end (True), or once `stop` is set give it a moment to wind down (the digest steps
+    stop by themselves), then cancel it (False)."""
+    task = asyncio.create_task(work)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            await asyncio.wait({task}, timeout=SHUTDOWN_GRACE_S + 1)
+    finally:
+        stopping.cancel()
+        if not task.done():  # stopped, or start-up itself was cancelled: nothing may go on in the background
+            task.cancel()
+            await asyncio.wait({task})
+    if task.cancelled():
+        return False
+    task.result()  # its error, if it failed
+    return not stop.is_set()
+
+
+async def start_clock(app: App, scheduler: AsyncIOScheduler, stop: asyncio.Event | None = None) -> bool:
+    """Resume, ingest a missed feed, catch up, then schedule: a restart never sends twice, never skips a day,
+    and a catch-up digest carries today's papers. False when `stop` (SIGTERM) was set before the scheduler
+    started: the work left over stays owed to the next start."""
     global _scheduler
     _scheduler = scheduler
-    await resume_pending(app)
-    await catch_up(app)
+    stop = stop or asyncio.Event()
+    steps: list[Callable[[], Coroutine[Any, Any, Any]]] = [
+        partial(resume_at_start, app, stop), partial(ingest_if_owed, app), partial(catch_up, app, stop)]
+    for step in steps:
+        if not await _unless_stopped(stop, step()):
+            return False
     # Also at start-up, so a database that grew before this purge existed is cleaned now, not at 03:15.
     await purge_lookup_cache(app)
     scheduler.add_job(ingest_job, CronTrigger(hour=0, minute=30, timezone=EASTERN), id="ingest",
@@ -358,9 +497,16 @@ async def start_clock(app: App, scheduler: AsyncIOScheduler) -> None:
     scheduler.add_job(tick_job, IntervalTrigger(seconds=60), id="tick", replace_existing=True)
     scheduler.start()  # the job store is read at start: reconcile against what it holds
     await reconcile(app, scheduler)
+    return True
 
 
 def stop_clock(scheduler: AsyncIOScheduler) -> None:
-    global _scheduler
-    scheduler.shutdown(wait=False)
+    """Stop the scheduler (its running jobs are cancelled) and an owed ingest in flight. Safe when start-up
+    failed or was stopped before the scheduler started: the error that ended start-up is the one reported."""
+    global _scheduler, _owed_ingest
+    if _owed_ingest is not None and not _owed_ingest.done():
+        _owed_ingest.cancel()
+    _owed_ingest = None
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
     _scheduler = None

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from core.app import App
 from core.commands import Status
+from core.digest.ingest import FEED_KEY, describe_missed, feed_missed
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause, RunState
 from core.storage import channels, digest_inputs, ledger, repos
@@ -28,6 +29,7 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
         since = _local_midnight(now, timezone)
         ingested = await digest_inputs.papers_first_seen_since(session, since)
         sources = await digest_inputs.failing_sources(session)
+        feed = await digest_inputs.source_status(session, FEED_KEY)
         last_run = None
         subscriptions = 0
         if record is not None:
@@ -44,6 +46,11 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
     for row in sources:
         since_text = f" since {row.last_error_at:%d %b %H:%M} UTC" if row.last_error_at else ""
         problems.append(f"{row.key}: {row.message or 'failing'}{since_text}")
+    # A feed that was never read today fails nowhere (the clock was down at 00:30, or its ingest was
+    # killed): without this, status would call it fine while today's digest goes out without its papers.
+    missed = feed_missed(feed, now) if subscriptions and (feed is None or feed.ok) else None
+    if missed is not None:
+        problems.append(f"{describe_missed(missed, feed)}; the clock reads it within minutes once it runs")
     upcoming = None
     if record is not None and not record.paused:
         upcoming = next_digest(record.digest_time, record.weekdays, record.timezone, now)

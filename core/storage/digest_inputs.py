@@ -61,6 +61,11 @@ async def all_subscriptions(session: AsyncSession) -> list[Subscription]:
     return [subscription_of(row) for row in (await session.exec(select(SubscriptionRow))).all()]
 
 
+async def any_subscription(session: AsyncSession) -> bool:
+    """Whether any channel follows anything (with none, there is no feed to read)."""
+    return (await session.exec(select(SubscriptionRow.id).limit(1))).first() is not None
+
+
 # ---------------------------------------------------------------- papers
 
 
@@ -157,10 +162,16 @@ async def failing_sources(session: AsyncSession) -> list[SourceStatus]:
 
 
 async def record_source_status(session: AsyncSession, key: str, ok: bool, message: str | None, *,
-                               feed_date: date | None = None, items: int = 0) -> None:
-    """Write a source's latest outcome; a `feed_date` of None keeps the date already stored."""
-    now = utcnow()
-    row = await session.get(SourceStatusRow, key) or SourceStatusRow(key=key)
+                               feed_date: date | None = None, items: int = 0, now: datetime | None = None) -> None:
+    """Write a source's latest outcome; a `feed_date` of None keeps the date already stored. `now` is the
+    caller's clock (ingest's), which also decides whether today's feed is owed."""
+    now = now or utcnow()
+    # The row is made once with ON CONFLICT DO NOTHING: two processes recording the same source's first
+    # outcome at once (two clocks, a lookup during an ingest) would otherwise collide on its key.
+    await session.execute(repos._insert(session, SourceStatusRow).values(key=key, ok=ok, items=0)
+                          .on_conflict_do_nothing(index_elements=["key"]))
+    row = await session.get(SourceStatusRow, key, populate_existing=True)
+    assert row is not None
     row.ok, row.message, row.items = ok, message, items
     if feed_date is not None:
         row.feed_date = feed_date
@@ -169,4 +180,3 @@ async def record_source_status(session: AsyncSession, key: str, ok: bool, messag
     else:
         row.last_error_at = now
     session.add(row)
-

@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    Unicode,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -195,3 +206,29 @@ class SourceStatusRow(SQLModel, table=True):
     last_error_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     items: int = 0
 
+
+
+class LeaseRow(SQLModel, table=True):
+    """A named piece of work that one process at a time may do (the daily ingest), held until `until`.
+
+    The holder renews it while it works; a process that dies simply stops renewing, so the work is free
+    again within one lease, without anyone having to notice the death.
+    """
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True, max_length=64)
+    owner: str | None = Field(default=None, max_length=64)
+    until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+# APScheduler's job store (`core.digest.schedule`), declared here so that a migration creates it once: left to
+# the job store, two clocks starting together both create it and one of them dies. The columns are exactly
+# the ones SQLAlchemyJobStore declares (191 is MySQL's longest indexable utf8mb4 key, Float(25) an 8-byte float).
+APSCHEDULER_JOBS = Table(
+    "apscheduler_jobs",
+    SQLModel.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

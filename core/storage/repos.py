@@ -174,38 +174,78 @@ def _apply(row: PaperRow, record: PaperRecord) -> PaperRow:
 async def upsert_papers(
     session: AsyncSession, records: Iterable[PaperRecord], *, now: datetime | None = None
 ) -> dict[str, PaperRow]:
-    """Store records, merging with what is known: one row per canonical id, every version and source kept."""
+    """Store records, merging with what is known: one row per canonical id, every version and source kept.
+
+    Safe against another process storing the same papers at the same moment (two clocks' ingests, a lookup
+    during an ingest): new rows go in with INSERT ... ON CONFLICT DO NOTHING, and a paper someone else
+    inserted meanwhile is merged into like any known one, instead of failing the whole batch on its key.
+    """
     incoming: dict[str, PaperRecord] = {}
     for record in records:
         key = record.canonical_id
         incoming[key] = merge_records(incoming[key], record) if key in incoming else record
     if not incoming:
         return {}
-    existing: dict[str, PaperRow] = {}
-    keys = list(incoming)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        result = await session.exec(select(PaperRow).where(col(PaperRow.id).in_(chunk)))
-        existing.update({row.id: row for row in result.all()})
-    # A paper first known by DOI alone is folded into its arXiv row when the DOI turns up on one.
-    rows: dict[str, PaperRow] = {}
     now = now or utcnow()
+    # Rows are locked and inserted in id order, so two writers never wait on each other in a circle.
+    existing = await _papers_for_update(session, sorted(incoming))
+    fresh_keys = [key for key in sorted(incoming) if key not in existing]
+    inserted = await _insert_new_papers(session, {key: incoming[key] for key in fresh_keys}, now)
+    raced = [key for key in fresh_keys if key not in inserted]
+    if raced:
+        existing.update(await _papers_for_update(session, raced))
+    # A paper first known by DOI alone is folded into its arXiv row when the DOI turns up on one.
     for key, fresh in incoming.items():
         row = existing.get(key)
-        if row is not None:
-            known_versions = set(row.versions or ())
-            record = merge_records(row_to_record(row), fresh)
-            if set(record.versions) - known_versions:
-                row.arrived_at = now  # a new version arrives again (for channels that want updates)
-        else:
-            record = fresh
-            row = PaperRow(id=key, title=record.title, first_seen_at=now, arrived_at=now)
-        if fresh.announced and (row.last_announced is None or fresh.announced >= row.last_announced):
-            row.last_announced, row.last_announce_type = fresh.announced, fresh.announce_type
-        rows[key] = _apply(row, record)
+        if row is None:
+            continue  # inserted just now, complete
+        known_versions = set(row.versions or ())
+        record = merge_records(row_to_record(row), fresh)
+        if set(record.versions) - known_versions:
+            row.arrived_at = now  # a new version arrives again (for channels that want updates)
+        _announce(row, fresh)
+        _apply(row, record)
         session.add(row)
     await session.flush()
-    return rows
+    if inserted:
+        existing.update(await _papers_for_update(session, sorted(inserted), lock=False))
+    return {key: existing[key] for key in incoming if key in existing}
+
+
+def _announce(row: PaperRow, fresh: PaperRecord) -> None:
+    if fresh.announced and (row.last_announced is None or fresh.announced >= row.last_announced):
+        row.last_announced, row.last_announce_type = fresh.announced, fresh.announce_type
+
+
+async def _papers_for_update(session: AsyncSession, keys: list[str], *, lock: bool = True) -> dict[str, PaperRow]:
+    """The stored rows of these ids. On PostgreSQL they are locked until commit, so that two writers merging
+    into one paper take turns instead of the second overwriting the first's sources (SQLite has one writer)."""
+    found: dict[str, PaperRow] = {}
+    for start in range(0, len(keys), 500):
+        statement = select(PaperRow).where(col(PaperRow.id).in_(keys[start : start + 500]))
+        if lock and session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        result = await session.exec(statement.execution_options(populate_existing=True))
+        found.update({row.id: row for row in result.all()})
+    return found
+
+
+async def _insert_new_papers(session: AsyncSession, records: dict[str, PaperRecord], now: datetime) -> set[str]:
+    """Insert papers not stored yet, skipping any another writer has stored since we looked; the ids inserted."""
+    if not records:
+        return set()
+    values = []
+    for key, fresh in records.items():
+        row = PaperRow(id=key, title=fresh.title, first_seen_at=now, arrived_at=now)
+        _announce(row, fresh)
+        _apply(row, fresh)
+        values.append({column.name: getattr(row, column.name) for column in PaperRow.__table__.columns})  # type: ignore[attr-defined]
+    inserted: set[str] = set()
+    for start in range(0, len(values), 100):  # ~25 columns each: well under either database's parameter limit
+        statement = (_insert(session, PaperRow).values(values[start : start + 100])
+                     .on_conflict_do_nothing(index_elements=["id"]).returning(col(PaperRow.id)))
+        inserted.update((await session.execute(statement)).scalars().all())
+    return inserted
 
 
 async def get_paper(session: AsyncSession, canonical_id: str) -> PaperRow | None:

@@ -44,7 +44,10 @@ def test_sigkill_mid_digest_then_restart_delivers_every_paper_exactly_once(
     with serve_sources(feed_router(recordings)) as sources, serve_fake(fake):
         env = {**os.environ, **sources, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-crash-test",
                "SLACK_SIGNING_SECRET": "crash-test-secret", "SLACK_API_URL": fake.api_url,
-               "RADAR_ARXIV_INTERVAL": "0", "RADAR_LOG_LEVEL": "INFO"}
+               "RADAR_ARXIV_INTERVAL": "0", "RADAR_LOG_LEVEL": "INFO",
+               # One catch-up digest at a time, so that the kill interrupts exactly the held run (start-up
+               # runs many at once by default; tests/e2e/test_clock_processes.py covers that).
+               "RADAR_DIGEST_CONCURRENCY": "1"}
         with serve_radar(env, log) as first:
             # A third of the way through, Slack takes C66's thread reply and the process dies before hearing so.
             wait_for(fake.held.is_set, 40, f"{HELD}'s thread reply", first, log)

@@ -1,6 +1,6 @@
 """delivery pages: the message of its run each paper goes out in, fixed when the run claims it
 
-Revision ID: 0005_delivery
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-12 10:00:00.000000
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0005_delivery'
+revision: str = '0005'
 down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
