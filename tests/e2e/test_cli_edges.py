@@ -86,7 +86,8 @@ def test_console_ctrl_c_clears_the_line_ctrl_d_leaves_history_in_the_state_dir(d
         os.write(fd, b"status\r")
         answer = _read_until(fd, "Subscriptions: 0")
         assert "researcher" not in answer.split("status", 1)[-1]  # the dropped line was never run
-        _read_until(fd, "radar> ")
+        if "radar> " not in answer.split("Subscriptions: 0", 1)[1]:  # the prompt may come in the same read
+            _read_until(fd, "radar> ")
         os.write(fd, b"\x04")  # Ctrl-D leaves
         _, code = os.waitpid(pid, 0)
         pid = 0

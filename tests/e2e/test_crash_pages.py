@@ -41,7 +41,10 @@ def test_sigkill_while_slack_holds_message_two_of_three_then_restart(
     with serve_sources(feed_router(recordings)) as sources, serve_fake(fake):
         env = {**os.environ, **sources, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-crash-test",
                "SLACK_SIGNING_SECRET": "crash-test-secret", "SLACK_API_URL": fake.api_url,
-               "RADAR_ARXIV_INTERVAL": "0", "RADAR_LOG_LEVEL": "INFO"}
+               "RADAR_ARXIV_INTERVAL": "0", "RADAR_LOG_LEVEL": "INFO",
+               # One catch-up digest at a time, so that the kill interrupts exactly the held run (start-up
+               # runs many at once by default; tests/e2e/test_clock_processes.py covers that).
+               "RADAR_DIGEST_CONCURRENCY": "1"}
         with serve_radar(env, log) as first:
             wait_for(fake.held.is_set, 40, f"{HELD}'s second message", first, log)
             first.send_signal(signal.SIGKILL)
