@@ -121,6 +121,15 @@ async def ledger_rows(database_url: str) -> tuple[dict[str, list[tuple[str, str]
     return ledger, list(runs)
 
 
+def killable_env(sources: dict[str, str], database_url: str, fake: FakeSlack) -> dict[str, str]:
+    """The environment of a `radar serve` that a test kills mid-digest and starts again: the loopback sources and
+    Slack, and one catch-up digest at a time, so that the kill interrupts exactly the held run (start-up runs
+    many at once by default; tests/e2e/test_clock_processes.py covers that)."""
+    return {**os.environ, **sources, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-crash-test",
+            "SLACK_SIGNING_SECRET": "crash-test-secret", "SLACK_API_URL": fake.api_url,
+            "RADAR_ARXIV_INTERVAL": "0", "RADAR_LOG_LEVEL": "INFO", "RADAR_DIGEST_CONCURRENCY": "1"}
+
+
 @contextmanager
 def serve_radar(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("ab") as out:

@@ -10,7 +10,6 @@ names; none is lost and none goes out twice.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from tests.digest.conftest import feed_router
 from tests.e2e.crash_helpers import (
     SlowFakeSlack,
     carried,
+    killable_env,
     prepare_channels,
     sent_ledger,
     serve_radar,
@@ -39,12 +39,7 @@ def test_sigkill_while_slack_holds_message_two_of_three_then_restart(
     fake = SlowFakeSlack(delay_s=0.03, hold_channel=HELD)
     log = tmp_path / "serve.log"
     with serve_sources(feed_router(recordings)) as sources, serve_fake(fake):
-        env = {**os.environ, **sources, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-crash-test",
-               "SLACK_SIGNING_SECRET": "crash-test-secret", "SLACK_API_URL": fake.api_url,
-               "RADAR_ARXIV_INTERVAL": "0", "RADAR_LOG_LEVEL": "INFO",
-               # One catch-up digest at a time, so that the kill interrupts exactly the held run (start-up
-               # runs many at once by default; tests/e2e/test_clock_processes.py covers that).
-               "RADAR_DIGEST_CONCURRENCY": "1"}
+        env = killable_env(sources, database_url, fake)
         with serve_radar(env, log) as first:
             wait_for(fake.held.is_set, 40, f"{HELD}'s second message", first, log)
             first.send_signal(signal.SIGKILL)

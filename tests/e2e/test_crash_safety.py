@@ -11,13 +11,19 @@ not waited out) and must not post the reply again (the Slack sink finds it in th
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from pathlib import Path
 
 from tests.digest.conftest import feed_router
-from tests.e2e.crash_helpers import SlowFakeSlack, ledger_rows, prepare_channels, serve_radar, wait_for
+from tests.e2e.crash_helpers import (
+    SlowFakeSlack,
+    killable_env,
+    ledger_rows,
+    prepare_channels,
+    serve_radar,
+    wait_for,
+)
 from tests.loopback import serve_sources
 from tests.slack.fake_slack import serve_fake
 
@@ -42,12 +48,7 @@ def test_sigkill_mid_digest_then_restart_delivers_every_paper_exactly_once(
     fake = SlowFakeSlack(delay_s=0.03, hold_channel=HELD)
     log = tmp_path / "serve.log"
     with serve_sources(feed_router(recordings)) as sources, serve_fake(fake):
-        env = {**os.environ, **sources, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-crash-test",
-               "SLACK_SIGNING_SECRET": "crash-test-secret", "SLACK_API_URL": fake.api_url,
-               "RADAR_ARXIV_INTERVAL": "0", "RADAR_LOG_LEVEL": "INFO",
-               # One catch-up digest at a time, so that the kill interrupts exactly the held run (start-up
-               # runs many at once by default; tests/e2e/test_clock_processes.py covers that).
-               "RADAR_DIGEST_CONCURRENCY": "1"}
+        env = killable_env(sources, database_url, fake)
         with serve_radar(env, log) as first:
             # A third of the way through, Slack takes C66's thread reply and the process dies before hearing so.
             wait_for(fake.held.is_set, 40, f"{HELD}'s thread reply", first, log)
