@@ -230,8 +230,16 @@ class SubscriptionItem:
     kind: str  # topic | category | researcher
     label: str  # the query, category or researcher name as the user gave it
     description: str = ""
-    matches_last_week: int = 0
+    matched_this_week: int = 0  # papers it matched in this week's digests, shown or not
+    shown_this_week: int = 0  # of those, how many went out in a message
     created_by: str = ""
+
+
+def week_summary(item: SubscriptionItem) -> str:
+    """`41 matched this week, 6 shown`: a noisy subscription is visible, and so is one that brings nothing."""
+    if not item.matched_this_week:
+        return "nothing matched this week"
+    return f"{item.matched_this_week:,} matched this week, {item.shown_this_week:,} shown"
 
 
 @dataclass(frozen=True)
@@ -299,6 +307,24 @@ class DigestPage:
 
 
 @dataclass(frozen=True)
+class MatchCount:
+    """How many new papers one subscription matched for this digest (its header line lists them)."""
+
+    number: int
+    kind: str
+    label: str
+    matched: int
+
+
+def matched_summary(counts: tuple[MatchCount, ...], label_chars: int = 60) -> str:
+    """`diffusion 41 · "large language model" 118 · cs.CV 152`: the digest header's count per subscription, so a
+    noisy subscription shows, and so does one that matched little."""
+    def short(label: str) -> str:
+        return label if len(label) <= label_chars else label[: label_chars - 1].rstrip() + "…"
+    return " · ".join(f"{short(c.label)} {c.matched:,}" for c in counts)
+
+
+@dataclass(frozen=True)
 class DigestView(View):
     day: date
     title: str
@@ -306,6 +332,8 @@ class DigestView(View):
     more_count: int = 0
     total_matched: int = 0
     subscriptions: int = 0
+    matched_by: tuple[MatchCount, ...] = ()
+    first_number: int = 1  # the number of the first item: `digest more` counts on from the digest it continues
     note: str | None = None  # partial or delayed: what was missing
     run_id: int | None = None
     preview: bool = False

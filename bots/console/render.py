@@ -156,7 +156,7 @@ def render_subscriptions(view: v.SubscriptionList) -> str:
     lines = [f"Subscriptions ({len(view.items)}/{view.limit}):"]
     for item in view.items:
         label = _clean(item.label)
-        week = f"{item.matches_last_week} this week"
+        week = v.week_summary(item)
         lines.append(f"  #{item.number:<3} {item.kind:<10} {label}  ({week})")
         if item.description and item.description != label:
             lines.append(f"        {_clean(item.description)}")
@@ -203,9 +203,11 @@ def render_digest(view: v.DigestView) -> str:
     matched = f"{v.plural(view.total_matched, 'new paper')} {'matches' if view.total_matched == 1 else 'match'}"
     lines = [head, f"{matched} {v.plural(view.subscriptions, 'subscription')}." if view.subscriptions
              else f"{v.plural(view.total_matched, 'paper')}."]
+    if len(view.matched_by) > 1:
+        lines.append(f"By subscription: {_clean(v.matched_summary(view.matched_by))}")
     if view.note:
         lines.append(f"Note: {_clean(view.note)}")
-    for i, item in enumerate(view.items, 1):
+    for i, item in enumerate(view.items, view.first_number):
         lines.append(f"{i:>3}. {_clean(item.title)}" + (" [updated]" if item.is_update else ""))
         if item.authors:
             lines.append(f"     {_clean(item.authors)}")

@@ -177,7 +177,7 @@ def render_subscriptions(view: v.SubscriptionList, can_manage: bool = False) -> 
     lines = []
     for item in view.items:
         label = safe(item.label)
-        line = f"`#{item.number}` **{item.kind}** · {fit(label, 300)} — {item.matches_last_week} this week"
+        line = f"`#{item.number}` **{item.kind}** · {fit(label, 300)} — {v.week_summary(item)}"
         if item.description and item.description != item.label:
             line += f"\n      {fit(safe(item.description), 300)}"
         lines.append(line)

@@ -13,7 +13,7 @@ from bots.discord import limits
 from bots.discord.buttons import more_button
 from bots.discord.limits import fit, safe, web_url
 from bots.discord.message import AMBER, BLUE, GREY, PURPLE, Outgoing, embed, link, safe_prose
-from core.views import DigestItem, DigestView, plural, readable_latex
+from core.views import DigestItem, DigestView, matched_summary, plural, readable_latex
 
 ITEM_DESCRIPTION = 1000  # keeps a typical part at 8–10 papers without crowding the channel
 SNIPPET = 320
@@ -59,6 +59,8 @@ def header_embed(view: DigestView, *, continued: bool = False) -> discord.Embed:
         verb = "matches" if view.total_matched == 1 else "match"
         lines.append(f"{plural(view.total_matched, 'new paper')} {verb} this channel's "
                      f"{plural(view.subscriptions, 'subscription')}.")
+        if len(view.matched_by) > 1:
+            lines.append(fit(safe(matched_summary(view.matched_by)), 1000))
     elif view.total_matched:
         lines.append(f"{len(view.items)} of {plural(view.total_matched, 'paper')}.")
     if continued:
@@ -93,7 +95,7 @@ def render_digest(view: DigestView, *, continued: bool = False) -> list[Outgoing
         return _fixed(view, continued=continued or view.resumed)
     parts: list[Outgoing] = [Outgoing(embeds=[header_embed(view, continued=continued)])]
     used = limits.embed_length(parts[0].embeds[0].to_dict())
-    for number, item in enumerate(view.items, 1):
+    for number, item in enumerate(view.items, view.first_number):
         card = item_embed(item, number)
         size = limits.embed_length(card.to_dict())
         current = parts[-1]
@@ -122,7 +124,7 @@ def _fixed(view: DigestView, *, continued: bool) -> list[Outgoing]:
     heading = f"**{safe(view.title)}** — {view.day:%a %d %b %Y}"
     continued = continued and view.pages[0].index > 0
     parts: list[Outgoing] = []
-    number = 0
+    number = view.first_number - 1
     for page in view.pages:
         part = Outgoing(embeds=[header_embed(view)] if page.index == 0 else [], paper_ids=page.paper_ids)
         for paper_id in page.paper_ids:

@@ -212,7 +212,7 @@ def render_subscriptions(view: v.SubscriptionList) -> list[b.SlackMessage]:
         lines = [f"*#{item.number}* · {escape(item.kind)} · {label}"]
         if item.description and item.description != item.label:
             lines.append(f"_{clip(escape(item.description), 600)}_")
-        lines.append(f"{item.matches_last_week} this week")
+        lines.append(v.week_summary(item))
         remove = b.button("Unsubscribe", ACTION_UNSUBSCRIBE, value=str(item.number), style="danger",
                           confirm=b.confirm(f"Remove #{item.number}?", f"This channel stops receiving papers "
                                             f"for #{item.number} ({item.label}).", "Unsubscribe"))
@@ -229,7 +229,7 @@ def _compact_subscriptions(view: v.SubscriptionList, title: str) -> list[b.Slack
     """Many long subscriptions: one line each, without buttons, so that every one is shown within the five
     answers a command may have (a card with a button each would need a dozen messages for 50 long topics)."""
     lines = [f"*#{item.number}* · {escape(item.kind)} · {clip(escape(item.label), COMPACT_LABEL)} · "
-             f"{item.matches_last_week} this week" for item in view.items]
+             f"{v.week_summary(item)}" for item in view.items]
     groups, page = [], []
     for line in lines:
         if page and len("\n".join([*page, line])) > b.SECTION_TEXT - 100:

@@ -61,6 +61,8 @@ def _top_blocks(view: v.DigestView) -> list[b.Block]:
         subs = f" {verb} {v.plural(view.subscriptions, 'subscription')}" if view.subscriptions else ""
         papers = "new paper" if view.total_matched == 1 else "new papers"
         blocks.append(b.section(f"*{view.total_matched:,}* {papers}{subs}.{shown}"))
+        if len(view.matched_by) > 1:
+            blocks.append(b.context(clip(escape(v.matched_summary(view.matched_by)), 1500)))
     else:
         blocks.append(b.section("No new papers match this channel's subscriptions since the last digest."))
     if view.note:
@@ -83,7 +85,7 @@ def _packed(view: v.DigestView, footer: list[b.Block], resume_after: int) -> lis
     packer = b.Packer(reserve_blocks=1 + len(footer), reserve_chars=LABEL_CHARS + FOOTER_CHARS,
                       max_groups_first=None if resume_after else TOP_ITEMS, max_groups=REPLY_ITEMS)
     packer.start([] if resume_after else _top_blocks(view))
-    for number, item in enumerate(view.items, 1):
+    for number, item in enumerate(view.items, view.first_number):
         packer.add(item_blocks(number, item))
     return [(page, count) for page, count in zip(packer.pages, packer.groups_per_page, strict=True) if page]
 
@@ -93,7 +95,7 @@ def _fixed(view: v.DigestView) -> list[tuple[list[b.Block], int]]:
     first (page 0) under the header. They fitted when they were cut, so they are not packed again."""
     by_id = {item.paper_id: item for item in view.items}
     blocks: list[tuple[list[b.Block], int]] = []
-    number = 0
+    number = view.first_number - 1
     for page in view.pages:
         message = _top_blocks(view) if page.index == 0 else []
         for paper_id in page.paper_ids:

@@ -31,7 +31,7 @@ from core.model.sink import DeliveryError, DigestSink, LedgerUnavailable
 from core.storage import digest_inputs, ledger, repos
 from core.storage.db import AsyncSession
 from core.storage.ledger import DigestRun, LedgerItem
-from core.views import DigestItem, DigestPage, DigestReason, DigestView, Visibility
+from core.views import DigestItem, DigestPage, DigestReason, DigestView, MatchCount, Visibility
 
 log = logging.getLogger(__name__)
 SNIPPET = 280
@@ -93,6 +93,16 @@ def digest_item(item: LedgerItem) -> DigestItem:
     )
 
 
+def matched_counts(stored: Sequence[dict[str, object]]) -> tuple[MatchCount, ...]:
+    """A run's per-subscription counts as it recorded them (none for runs recorded before they were)."""
+    counts = []
+    for entry in stored:
+        number, matched = entry.get("number"), entry.get("matched")
+        if isinstance(number, int) and isinstance(matched, int):
+            counts.append(MatchCount(number, str(entry.get("kind", "")), str(entry.get("label", "")), matched))
+    return tuple(counts)
+
+
 def _local_day(moment: datetime | None, timezone: str) -> datetime:
     moment = moment or datetime.now(UTC)
     try:
@@ -132,28 +142,30 @@ async def _record_and_claim(
     """Record the run, claim what it shows and fix the messages it goes out in; past the cap, papers wait for
     `digest more`. If another clock claimed every paper first, the ledger records this run as superseded."""
     assert destination.id is not None
-    shown, rest = plan.items[: destination.max_items], plan.items[destination.max_items :]
+    shown, rest = plan.shown_items, plan.backlog
     if plan.catch_up:
         since = _local_day(plan.window_start, destination.timezone)
         note = (f"Catching up on {plan.days_covered} days: {len(plan.items)} papers matched since "
                 f"{since:%a %d %b}." + (f" {note}" if note else ""))
     items = [_planned(i) for i in shown]
     sink = app.sinks.get(destination.platform)
+    matched_by = tuple(MatchCount(m.number, m.kind, m.label, m.matched) for m in plan.matched_by)
 
     def draft(of: Sequence[LedgerItem]) -> DigestView:  # the digest as its first delivery will render it
         return DigestView(day=_local_day(plan.window_end, destination.timezone).date(), title=TITLE,
                           items=tuple(digest_item(i) for i in of), more_count=len(rest),
                           total_matched=len(of) + len(rest), subscriptions=plan.subscriptions, note=note,
-                          visibility=Visibility.CHANNEL)
+                          matched_by=matched_by, visibility=Visibility.CHANNEL)
 
     pages = _paginate(sink, draft(items)) if sink is not None and items else []
     page_of = {paper_id: index for index, page in enumerate(pages) for paper_id in page}
     claims = [ledger.Claim(i.paper_id, i.revision, i.version, list(i.reasons), page=page_of.get(i.paper_id))
               for i in items]
+    more = [ledger.Claim(i.paper_id, i.revision, i.version, list(i.reasons)) for i in map(_planned, rest)]
     run = await ledger.create_run(
-        session, destination_id=destination.id, kind=kind, claims=claims, more_ids=[i.paper_id for i in rest],
+        session, destination_id=destination.id, kind=kind, claims=claims, more=more,
         owner=app.instance_id, lease=LEASE, scheduled_for=app.now(), window_start=plan.window_start,
-        window_end=plan.window_end, note=note,
+        window_end=plan.window_end, note=note, matched=[vars(m) for m in matched_by],
     )
     if sink is not None and pages and 0 < run.item_count < len(claims):
         # Another clock took some of these papers first: cut what is this run's, so no message is left short.
@@ -182,6 +194,7 @@ async def view_for_run(app: App, run: DigestRun, destination: Channel) -> Digest
         day=_local_day(run.window_end, destination.timezone).date(), title=TITLE,
         items=tuple(digest_item(item) for item in unsent), more_count=run.more_count,
         total_matched=run.item_count + run.more_count, subscriptions=subscriptions, note=run.note, run_id=run.id,
+        matched_by=matched_counts(run.matched),
         visibility=Visibility.CHANNEL, pages=_pages_of(unsent), page_count=page_count,
     )
 

@@ -9,7 +9,7 @@ from core.digest.plan import plan_digest, window_for
 from core.model.context import Actor, Destination
 from core.model.enums import RunKind
 from core.storage import ledger, repos
-from core.views import DigestItem, DigestReason, DigestView, Notice, Problem, Visibility, plural
+from core.views import DigestItem, DigestReason, DigestView, MatchCount, Notice, Problem, Visibility, plural
 
 
 def _no_subscriptions() -> Problem:
@@ -27,7 +27,7 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
         plan = await plan_digest(session, destination, window_for(destination, app.now()))
     if not plan.subscriptions:
         return _no_subscriptions()
-    shown = plan.items[: destination.max_items]
+    shown = plan.shown_items
     items = tuple(
         DigestItem(
             paper_id=i.paper_id, title=i.match.paper.title, url=i.match.paper.abs_url or "",
@@ -38,8 +38,10 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
         )
         for i in shown
     )
+    matched_by = tuple(MatchCount(m.number, m.kind, m.label, m.matched) for m in plan.matched_by)
     return DigestView(day=app.now().date(), title=TITLE, items=items, more_count=len(plan.items) - len(shown),
                       total_matched=len(plan.items), subscriptions=plan.subscriptions, preview=True,
+                      matched_by=matched_by,
                       note=f"{plural(len(plan.skipped_subscriptions), 'subscription')} could not be read"
                       if plan.skipped_subscriptions else None)
 
@@ -88,7 +90,10 @@ async def more(app: App, command: DigestMore, actor: Actor, where: Destination) 
         run, handed_out = await ledger.hand_out_more(session, latest, batch,
                                                      still_waiting=len(backlog.waiting) - len(batch))
         await session.commit()
-    items = tuple(digest_item(item) for item in handed_out)
+    # Numbered on from the digest and the pages of it already handed out: "11." follows the digest's "10.".
+    already = latest.item_count + len(latest.more_ids) - len(backlog.waiting)
+    by_id = {item.paper_id: item for item in handed_out}
+    items = tuple(digest_item(by_id[p]) for p in batch if p in by_id)  # in the backlog's turn order
     return DigestView(day=app.now().date(), title="More from the latest digest", items=items,
                       more_count=run.more_count, total_matched=latest.item_count + latest.more_count,
-                      subscriptions=0, visibility=Visibility.EPHEMERAL)
+                      subscriptions=0, visibility=Visibility.EPHEMERAL, first_number=already + 1)

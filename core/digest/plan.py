@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, SubscriptionSpec
+from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, MatchReason, SubscriptionSpec
+from core.digest.select import arrange, matched_per_subscription
 from core.model.channels import Subscription
 from core.model.papers import PaperRecord
 from core.storage import digest_inputs, ledger
@@ -49,15 +50,49 @@ class PlannedItem:
     def paper_id(self) -> str:
         return self.match.paper_id
 
+    @property
+    def paper(self) -> PaperRecord:
+        return self.match.paper
+
+    @property
+    def reasons(self) -> tuple[MatchReason, ...]:
+        return self.match.reasons
+
+    @property
+    def is_revision(self) -> bool:
+        """A new version of an older paper: it ranks below the new papers of its subscription."""
+        return self.revision > 0 or self.match.is_update
+
+
+@dataclass(frozen=True)
+class SubscriptionMatches:
+    """How many of the plan's papers one subscription matched: the digest's header line, and `list`."""
+
+    number: int
+    kind: str
+    label: str
+    matched: int
+
 
 @dataclass
 class DigestPlan:
     destination_id: int
     window_start: datetime
     window_end: datetime
+    # Shown papers first (the first `shown` of them, in display order), then the backlog in turn order.
     items: list[PlannedItem] = field(default_factory=list)
+    shown: int = 0
+    matched_by: tuple[SubscriptionMatches, ...] = ()
     subscriptions: int = 0
     skipped_subscriptions: list[int] = field(default_factory=list)  # stored text that no longer parses
+
+    @property
+    def shown_items(self) -> list[PlannedItem]:
+        return self.items[: self.shown]
+
+    @property
+    def backlog(self) -> list[PlannedItem]:
+        return self.items[self.shown :]
 
     @property
     def catch_up(self) -> bool:
@@ -149,12 +184,27 @@ async def plan_digest(
     if not matches:
         return plan
     delivered = await ledger.delivered_revisions(session, destination.id, [m.paper_id for m in matches])
+    items: list[PlannedItem] = []
     for match in matches:
         revisions = delivered.get(match.paper_id)
         if revisions is None:
-            plan.items.append(PlannedItem(match, 0))
+            items.append(PlannedItem(match, 0))
         elif match.is_update and destination.include_updates:
             version = max(match.paper.versions or (0,))
             if version and version not in revisions:
-                plan.items.append(PlannedItem(match, version))
+                items.append(PlannedItem(match, version))
+    select(plan, items, rows, destination.max_items)
     return plan
+
+
+def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscription], max_items: int) -> None:
+    """Put the plan's papers in digest order (each subscription represented within the cap, see
+    `core.digest.select`) and count what each subscription matched."""
+    arranged = arrange(items, max_items)
+    plan.items = [items[i] for i in arranged.order]
+    plan.shown = len(arranged.shown)
+    counts = matched_per_subscription(items)
+    plan.matched_by = tuple(
+        SubscriptionMatches(row.number, row.kind, row.label, counts[row.number])
+        for row in sorted(rows, key=lambda r: r.number) if counts.get(row.number)
+    )

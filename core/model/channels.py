@@ -75,3 +75,8 @@ class Subscription:
     name_variants: tuple[str, ...] = ()
     created_by: str = ""
     destination_id: int = 0  # the channel's id (lists of one channel's subscriptions carry it too)
+
+    @property
+    def label(self) -> str:
+        """What the channel calls it: the query or category as typed, or the person's name."""
+        return (self.display_name if self.kind == "researcher" else self.query) or "?"

@@ -17,8 +17,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.model.channels import SETTING_FIELDS, Channel, ChannelSettings, Subscription
 from core.model.context import Destination
+from core.model.enums import RunKind
 from core.storage import repos
-from core.storage.models import DeliveryRow, DestinationRow, SubscriptionRow
+from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, SubscriptionRow
+
+# A channel's own digests (a `digest more` run only hands out the rest of one: its papers were counted there).
+DIGEST_RUN_KINDS = (RunKind.SCHEDULED, RunKind.NOW, RunKind.CATCHUP)
 
 
 def settings_of(row: DestinationRow) -> ChannelSettings:
@@ -106,10 +110,27 @@ async def remove_subscription(session: AsyncSession, channel_id: int, number: in
 
 
 async def delivery_reasons_since(session: AsyncSession, channel_id: int, since: datetime) -> list[list[Any]]:
-    """The `reasons` of every paper claimed for the channel since `since` (each a list, as the ledger keeps it)."""
+    """The `reasons` of every paper sent to the channel since `since` (each a list, as the ledger keeps it)."""
     result = await session.exec(
         select(DeliveryRow.reasons).where(
-            DeliveryRow.destination_id == channel_id, col(DeliveryRow.claimed_at) >= since
+            DeliveryRow.destination_id == channel_id, col(DeliveryRow.sent_at) >= since
         )
     )
     return [list(reasons or ()) for reasons in result.all()]
+
+
+async def matched_since(session: AsyncSession, channel_id: int, since: datetime) -> dict[int, int]:
+    """Papers each subscription (by number) matched in the channel's digests started since `since`."""
+    result = await session.exec(
+        select(DigestRunRow.matched).where(
+            DigestRunRow.destination_id == channel_id, col(DigestRunRow.started_at) >= since,
+            col(DigestRunRow.kind).in_(DIGEST_RUN_KINDS),
+        )
+    )
+    counts: dict[int, int] = {}
+    for matched in result.all():
+        for entry in matched or ():
+            number, count = entry.get("number"), entry.get("matched")
+            if isinstance(number, int) and isinstance(count, int):
+                counts[number] = counts.get(number, 0) + count
+    return counts

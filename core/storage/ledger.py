@@ -66,6 +66,8 @@ class DigestRun:
     lease_until: datetime | None
     started_at: datetime
     finished_at: datetime | None
+    matched: tuple[dict[str, Any], ...] = ()  # per subscription: number, kind, label, matched
+    backlog: dict[str, Any] = field(default_factory=dict)  # paper id -> reasons, revision, version
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def _snapshot(row: DigestRunRow) -> DigestRun:
         item_count=row.item_count, more_count=row.more_count, note=row.note, error=row.error,
         attempts=row.attempts, more_ids=tuple(row.more_ids or ()), messages=tuple(row.messages or ()),
         lease_owner=row.lease_owner, lease_until=row.lease_until, started_at=row.started_at,
-        finished_at=row.finished_at,
+        finished_at=row.finished_at, matched=tuple(row.matched or ()), backlog=dict(row.backlog or {}),
     )
 
 
@@ -112,28 +114,34 @@ async def destination_turn(db: Database, session: AsyncSession, destination_id: 
 
 
 async def create_run(
-    session: AsyncSession, *, destination_id: int, kind: RunKind, claims: Sequence[Claim], more_ids: Sequence[str],
+    session: AsyncSession, *, destination_id: int, kind: RunKind, claims: Sequence[Claim], more: Sequence[Claim],
     owner: str, lease: timedelta, scheduled_for: datetime, window_start: datetime, window_end: datetime,
-    note: str | None,
+    note: str | None, matched: Sequence[dict[str, Any]] = (),
 ) -> DigestRun:
     """Record a run (state sending, leased to `owner`) and claim its papers, in the caller's transaction.
+    `more` are the matched papers past the cap: recorded with their reasons, not claimed (`digest more`).
 
     When every paper was already claimed by someone else (a second clock racing this one), that other run is
     the digest: this one is recorded as superseded and sends nothing.
     """
     now = utcnow()
     run = DigestRunRow(destination_id=destination_id, kind=kind, state=RunState.SENDING, scheduled_for=scheduled_for,
-                       window_start=window_start, window_end=window_end, started_at=now, more_ids=list(more_ids),
+                       window_start=window_start, window_end=window_end, started_at=now,
+                       more_ids=[c.paper_id for c in more], backlog=_backlog_json(more), matched=list(matched),
                        lease_owner=owner, lease_until=now + lease, note=note)
     session.add(run)
     await session.flush()
     assert run.id is not None
     owned = await claim_deliveries(session, destination_id, run.id, claims)
-    run.item_count, run.more_count = len(owned), len(more_ids)
+    run.item_count, run.more_count = len(owned), len(more)
     if claims and not owned:
         run.state, run.finished_at, run.lease_until = RunState.SUPERSEDED, utcnow(), None
     session.add(run)
     return _snapshot(run)
+
+
+def _backlog_json(more: Sequence[Claim]) -> dict[str, Any]:
+    return {c.paper_id: {"reasons": list(c.reasons), "revision": c.revision, "version": c.version} for c in more}
 
 
 async def claim_deliveries(
@@ -410,10 +418,12 @@ async def hand_out_more(
     session.add(run)
     await session.flush()
     assert run.id is not None
-    reasons = {r.paper_id: r.reasons for r in (await session.exec(
-        select(DeliveryRow).where(DeliveryRow.run_id == latest.id))).all()}
-    owned = await claim_deliveries(session, latest.destination_id, run.id,
-                                   [Claim(p, reasons=reasons.get(p, [])) for p in paper_ids])
+    claims = []
+    for paper_id in paper_ids:
+        kept = latest.backlog.get(paper_id) or {}
+        claims.append(Claim(paper_id, int(kept.get("revision") or 0), kept.get("version"),
+                            list(kept.get("reasons") or ())))
+    owned = await claim_deliveries(session, latest.destination_id, run.id, claims)
     await mark_sent(session, run.id, owned, "digest-more")
     run.item_count = len(owned)
     session.add(run)

@@ -156,6 +156,10 @@ class DigestRunRow(SQLModel, table=True):
     attempts: int = 0
     # Matched papers past the channel's cap, in rank order, for `digest more`.
     more_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Their reasons, revision and version, by paper id ({"reasons": [...], "revision": 0, "version": 2}).
+    backlog: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # How many papers each subscription matched: [{"number", "kind", "label", "matched"}], subscription order.
+    matched: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # Platform message ids sent so far, in order (the first is the thread parent on Slack).
     messages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     view: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -60,10 +60,6 @@ def describe_subscription(record: Subscription) -> str:
     return ", ".join(i for i in ids if i)
 
 
-def subscription_label(record: Subscription) -> str:
-    return (record.display_name if record.kind == "researcher" else record.query) or "?"
-
-
 def _room_for_one_more(app: App, count: int) -> Problem | None:
     if count >= app.settings.max_subscriptions_per_channel:
         return limit_problem(app.settings.max_subscriptions_per_channel)
@@ -170,12 +166,15 @@ async def list_subscriptions(app: App, command: ListSubscriptions, actor: Actor,
         if channel is None:
             return SubscriptionList(items=(), limit=app.settings.max_subscriptions_per_channel)
         records = await channels.list_subscriptions(session, channel.id)
-        delivered = await channels.delivery_reasons_since(session, channel.id, app.now() - timedelta(days=7))
-    counts = matches_per_subscription(delivered)
+        week_ago = app.now() - timedelta(days=7)
+        delivered = await channels.delivery_reasons_since(session, channel.id, week_ago)
+        matched = await channels.matched_since(session, channel.id, week_ago)
+    shown = matches_per_subscription(delivered)
     items = tuple(
         SubscriptionItem(
-            number=r.number, kind=r.kind, label=subscription_label(r), description=describe_subscription(r),
-            matches_last_week=counts.get(r.number, 0), created_by=r.created_by,
+            number=r.number, kind=r.kind, label=r.label, description=describe_subscription(r),
+            matched_this_week=max(matched.get(r.number, 0), shown.get(r.number, 0)),
+            shown_this_week=shown.get(r.number, 0), created_by=r.created_by,
         )
         for r in records
     )
@@ -196,7 +195,7 @@ def _by_label(records: list[Subscription], ref: str) -> list[Subscription]:
     """Subscriptions `ref` names by what they follow: the topic or category as typed, the same topic written
     another way, or (failing those) every one whose label contains it."""
     wanted = ref.strip().casefold()
-    exact = [r for r in records if subscription_label(r).casefold() == wanted]
+    exact = [r for r in records if r.label.casefold() == wanted]
     if exact:
         return exact
     canonical = _canonical(ref)
@@ -204,7 +203,7 @@ def _by_label(records: list[Subscription], ref: str) -> list[Subscription]:
     if not same and is_category(ref.strip()):
         code = normalize_category(ref)
         same = [r for r in records if r.kind == "category" and r.query == code]
-    return same or [r for r in records if wanted and wanted in subscription_label(r).casefold()]
+    return same or [r for r in records if wanted and wanted in r.label.casefold()]
 
 
 async def unsubscribe(app: App, command: Unsubscribe, actor: Actor, where: Destination) -> Notice | Problem:
@@ -216,7 +215,7 @@ async def unsubscribe(app: App, command: Unsubscribe, actor: Actor, where: Desti
         if number is None:
             found = _by_label(await channels.list_subscriptions(session, channel.id), command.ref)
             if len(found) > 1:
-                names = ", ".join(f"#{r.number} {subscription_label(r)}" for r in found[:10])
+                names = ", ".join(f"#{r.number} {r.label}" for r in found[:10])
                 return Problem("Which one?", f"Several subscriptions match `{command.ref[:60]}`: {names}.",
                                "Say `unsubscribe <number>`.", code="usage")
             if not found:
@@ -226,7 +225,7 @@ async def unsubscribe(app: App, command: Unsubscribe, actor: Actor, where: Desti
         await session.commit()
     if removed is None:
         return _not_found(command.ref)
-    return Notice(f"Removed #{removed.number} ({removed.kind}: {subscription_label(removed)}).",
+    return Notice(f"Removed #{removed.number} ({removed.kind}: {removed.label}).",
                   title="Unsubscribed", visibility=Visibility.CHANNEL)
 
 
@@ -241,7 +240,7 @@ async def unfollow(app: App, command: Unfollow, actor: Actor, where: Destination
         other = next((s for s in records if s.number == number and s.kind != "researcher"), None)
         if other is not None:
             return Problem(f"#{number} is a {other.kind}, not a person",
-                           f"#{number} follows the {other.kind} {subscription_label(other)}; `unfollow` is for researchers.",
+                           f"#{number} follows the {other.kind} {other.label}; `unfollow` is for researchers.",
                            f"To remove it, use `unsubscribe {number}`.", code="usage")
         people = [s for s in records if s.kind == "researcher"]
         chosen = _pick_followed(people, ref)

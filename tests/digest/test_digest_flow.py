@@ -89,8 +89,14 @@ async def test_updates_only_when_asked(channel_app, sink: RecordingSink) -> None
     assert isinstance(preview, DigestView) and preview.preview
     assert all(not i.is_update for i in preview.items)
     await _subscribe(app, "settings updates on")
+    await _subscribe(app, "settings max 50")
     preview, _ = await ask_text(app, "digest preview")
-    assert isinstance(preview, DigestView) and any(i.paper_id == "arXiv:1401.3665" for i in preview.items)
+    assert isinstance(preview, DigestView)
+    ids = [i.paper_id for i in preview.items]
+    assert "arXiv:1401.3665" in ids
+    # A revised older paper comes after every new paper of the subscription.
+    revised = [n for n, item in enumerate(preview.items) if item.why[0].text.startswith("new version")]
+    assert revised and min(revised) > max(n for n in range(len(ids)) if n not in revised)
     assert sink.messages == []  # previews send nothing
 
 

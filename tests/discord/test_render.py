@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -191,3 +192,16 @@ def test_packing_starts_a_new_message_at_ten_embeds() -> None:
     messages = pack([embed(title=str(i)) for i in range(23)])
     assert [len(m.embeds) for m in messages] == [10, 10, 3]
     assert isinstance(messages[0], Outgoing) and isinstance(messages[0].embeds[0], discord.Embed)
+
+
+def test_digest_header_counts_each_subscription_and_more_numbers_on() -> None:
+    counts = (v.MatchCount(1, "topic", "diffusion", 48), v.MatchCount(2, "topic", NASTY + LONG, 64),
+              v.MatchCount(3, "category", "cs.CV", 150))
+    parts = render_digest(replace(digest(12, more=200), matched_by=counts))
+    for part in parts:
+        assert check_message_limits(part.payload()) == []
+    header = parts[0].embeds[0].description or ""
+    assert "diffusion 48 · " in header and "cs.CV 150" in header and "@everyone" not in header
+    more = render_digest(replace(digest(10), first_number=11))
+    titles = [e.title or "" for part in more for e in part.embeds]
+    assert titles[1].startswith("11. ") and titles[-1].startswith("20. ")

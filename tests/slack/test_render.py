@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import re
 from datetime import UTC, date, datetime
 
@@ -181,3 +182,17 @@ def test_split_text_never_cuts_an_entity() -> None:
     pieces = split_text(text, 3000)
     assert all(len(p) <= 3000 and not re.search(r"&[a-z]{0,3}$", p) for p in pieces)
     assert "".join(pieces) == text
+
+
+def test_digest_header_counts_each_subscription_and_more_numbers_on() -> None:
+    counts = (v.MatchCount(1, "topic", "diffusion", 48), v.MatchCount(2, "topic", HOSTILE + LONG, 64),
+              v.MatchCount(3, "category", "cs.CV", 150))
+    view = replace(digest(12, more=200), matched_by=counts)
+    messages = _payloads(view)
+    for message in messages:
+        check_message(message)
+    top = json.dumps(messages[0]["blocks"], ensure_ascii=False)
+    assert "diffusion 48 · " in top and "cs.CV 150" in top and "<!channel>" not in top
+    more = replace(digest(10), first_number=11, visibility=v.Visibility.EPHEMERAL)
+    text = json.dumps([m["blocks"] for m in _payloads(more)], ensure_ascii=False)
+    assert "*11. " in text and "*20. " in text and "*1. " not in text

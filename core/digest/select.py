@@ -1,0 +1,179 @@
+"""Which matched papers a digest shows within the channel's cap, and in what order the rest wait.
+
+The matcher ranks one channel's papers as a single list (tier, then summed relevance). Cut at `max`, that
+list is what one verbose subscription makes it: on the recorded 2024-11-28 feed, a channel following
+`diffusion`, `"large language model" -survey` and cs.CV saw nine LLM papers in its top ten. Here each
+subscription that matched gets its share instead:
+
+- every subscription keeps its own stream of papers, in its own order, whatever other subscriptions think of
+  them: a topic by its own relevance, a category what only it brings, then its papers primarily there before
+  its cross-lists, newest first, a followed researcher the papers verified by id before those recognised by name; in every stream,
+  revised papers come after new ones;
+- the streams take turns, one paper each per round: followed researchers first, then topics and categories
+  by subscription number; a paper several streams hold is taken once, by the first, with every reason;
+- what the turns give first is shown (followed researchers' papers on top, the rest in turn order), and the
+  rest, in the same turn order, is the run's backlog for `digest more`;
+- "possibly by <name>" papers (a followed name with no evidence that it is that person) take a turn only
+  after every other stream, at most `POSSIBLE_SHOWN` of them within the cap, and are shown last.
+
+Nothing here reads the database; `plan_digest` calls it for every channel, previews and scheduled runs alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.model.papers import PaperRecord
+
+__all__ = ["POSSIBLE_SHOWN", "Arranged", "arrange", "matched_per_subscription"]
+
+POSSIBLE_SHOWN = 3  # name guesses shown below everything verified, at most this many (fewer for small caps)
+
+
+class _Reason(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def by_name(self) -> bool: ...
+    @property
+    def score(self) -> float: ...
+
+
+class _Entry(Protocol):
+    """What selection reads of a planned item (`core.digest.plan.PlannedItem`)."""
+
+    @property
+    def reasons(self) -> Sequence[_Reason]: ...
+    @property
+    def is_revision(self) -> bool: ...
+    @property
+    def paper_id(self) -> str: ...
+    @property
+    def paper(self) -> PaperRecord: ...
+
+
+@dataclass(frozen=True)
+class Arranged:
+    """Positions into the planned items: `shown` in display order, then `backlog` in turn order."""
+
+    shown: tuple[int, ...]
+    backlog: tuple[int, ...]
+
+    @property
+    def order(self) -> tuple[int, ...]:
+        return self.shown + self.backlog
+
+
+def _possible(reason: _Reason) -> bool:
+    return reason.kind == "researcher" and bool(getattr(reason, "possible", False))
+
+
+def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int]]:
+    """Each subscription's papers in its own order, streams in turn order, plus the "possibly by" papers.
+
+    A plan holds every match of the day (hundreds for a broad channel) and the clock plans thousands of
+    channels, so this is one pass with the cheap cases inline rather than a sort key per paper.
+    """
+    topics: dict[int, list[tuple[float, int]]] = {}  # number -> (-own score, position)
+    buckets: dict[int, list[list[int]]] = {}  # number -> its papers by rank class, each in the matcher's order
+    revised: dict[int, list[int]] = {}  # number -> revised older papers, after all its new ones
+    researchers: set[int] = set()
+    possible: list[int] = []
+    for index, item in enumerate(items):
+        reasons = item.reasons
+        if item.is_revision:
+            for reason in reasons:
+                if not _possible(reason):
+                    revised.setdefault(reason.number, []).append(index)
+                    if reason.kind == "researcher":
+                        researchers.add(reason.number)
+            if reasons and all(_possible(r) for r in reasons):
+                possible.append(index)
+            continue
+        shared = len(reasons) > 1
+        for reason in reasons:
+            kind, number = reason.kind, reason.number
+            if kind == "topic":
+                found = topics.get(number)
+                if found is None:
+                    found = topics[number] = []
+                found.append((-reason.score, index))
+                continue
+            if kind == "category":
+                # No relevance of its own; its papers a topic also matched come in that topic's turns, so its
+                # own turns bring first what only it brings, primary papers before cross-lists.
+                rank_class = 2 * shared + ("cross-listed" in reason.text)
+            elif _possible(reason):
+                if len(reasons) == 1:
+                    possible.append(index)
+                continue
+            else:
+                researchers.add(number)
+                rank_class = 1 if reason.by_name else 0  # verified by id before recognised by name
+            lists = buckets.get(number)
+            if lists is None:
+                lists = buckets[number] = [[], [], [], []]
+            lists[rank_class].append(index)
+    streams: dict[int, list[int]] = {number: [i for _, i in sorted(found)] for number, found in topics.items()}
+    for number, lists in buckets.items():
+        streams[number] = [i for part in lists for i in part]
+    for number, later in revised.items():
+        streams.setdefault(number, []).extend(later)
+    order = sorted(streams, key=lambda n: (n not in researchers, n))
+    return [streams[n] for n in order], possible
+
+
+def arrange(items: Sequence[_Entry], max_items: int) -> Arranged:
+    """Take turns over the subscriptions' streams; the first `max_items` taken are shown."""
+    streams, possible = _streams(items)
+    taken = bytearray(len(items))
+    turns: list[int] = []
+    heads = [0] * len(streams)
+    possible_cap = min(POSSIBLE_SHOWN, max(1, max_items // 10)) if possible else 0
+    possible_head = 0
+    live = list(range(len(streams)))
+    while live or possible_head < len(possible):
+        still = []
+        for s in live:
+            stream, head = streams[s], heads[s]
+            while head < len(stream) and taken[stream[head]]:
+                head += 1
+            if head < len(stream):
+                taken[stream[head]] = 1
+                turns.append(stream[head])
+                head += 1
+            heads[s] = head
+            if head < len(stream):
+                still.append(s)
+        live = still
+        # A name guess takes a turn after every real subscription, and only while the cap has room for it.
+        # Possibles are in no other stream, so `possible_head` counts those taken so far.
+        if possible_head < len(possible) and (not live or possible_head < possible_cap):
+            taken[possible[possible_head]] = 1
+            turns.append(possible[possible_head])
+            possible_head += 1
+    return _display(items, turns, max_items, set(possible))
+
+
+def _display(items: Sequence[_Entry], turns: list[int], max_items: int, possible: set[int]) -> Arranged:
+    """Shown papers: followed researchers' first, then the other streams' in turn order, name guesses last."""
+    shown = turns[:max_items]
+    followed = [i for i in shown if i not in possible and items[i].reasons[0].kind == "researcher"]
+    guesses = [i for i in shown if i in possible]
+    rest = [i for i in shown if i not in possible and items[i].reasons[0].kind != "researcher"]
+    return Arranged(tuple(followed + rest + guesses), tuple(turns[max_items:]))
+
+
+def matched_per_subscription(items: Sequence[_Entry]) -> dict[int, int]:
+    """How many papers each subscription matched (a paper counts for every subscription it matched)."""
+    counts: dict[int, int] = {}
+    for item in items:
+        for number in {r.number for r in item.reasons}:
+            counts[number] = counts.get(number, 0) + 1
+    return counts
