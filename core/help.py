@@ -29,7 +29,7 @@ ENTRIES: tuple[HelpEntry, ...] = (
     HelpEntry("follow", "follow <name | ORCID | OpenAlex id>",
               "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
               ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),
-    HelpEntry("list", "list", "This channel's subscriptions with their numbers and last week's matches.", ("list",)),
+    HelpEntry("list", "list", "This channel's subscriptions with their numbers, and how many papers each matched this week and how many were shown.", ("list",)),
     HelpEntry("unsubscribe", "unsubscribe <number | topic | category>",
               "Remove a subscription by the number `list` shows, or by its topic or category.",
               ("unsubscribe 3", "unsubscribe diffusion"), manage=True),
@@ -44,7 +44,8 @@ ENTRIES: tuple[HelpEntry, ...] = (
               manage=True),
     HelpEntry("resume", "resume", "Start the daily digest again.", ("resume",), manage=True),
     HelpEntry("digest", "digest now [--anyway] | preview | more",
-              "Send the digest now, preview the next one (only you see it), or show the papers past the cap. "
+              "Send the digest now, preview the next one (only you see it), or show the next papers past the cap "
+              "(every subscription still takes its turn, numbered on from the digest). "
               "In a paused channel, `digest now --anyway` sends one without resuming the daily digest.",
               ("digest preview", "digest now", "digest now --anyway", "digest more")),
     HelpEntry("export", "export", "This channel's subscriptions and settings as JSON, to import elsewhere.",
