@@ -1,0 +1,93 @@
+"""The content model: every paper as a sparse tf-idf vector, so papers can be compared with what a channel liked.
+
+A paper's terms are its title words (counted `TITLE_WEIGHT` times: a title is chosen with care, an abstract
+says much else), its abstract words, title word pairs, its arXiv categories and its authors. Terms are hashed
+into a fixed space (scikit-learn's `HashingVectorizer`) rather than numbered by a vocabulary: a channel's
+profile is kept for weeks while every day brings new words, and a hashed vector means the same thing on every
+day and in every process, with nothing to fit or store. Term weights are sublinear tf times an idf taken from
+a reference batch (the day's papers), and each vector has unit length, so a dot product is a cosine.
+
+Nothing here is downloaded or trained ahead: the numerics are scikit-learn's and SciPy's.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
+
+from core.digest.names import name_key, parse_name
+from core.model.papers import PaperRecord
+from core.subscriptions.text import tokenize
+
+__all__ = ["FEATURES", "TITLE_WEIGHT", "ContentSpace", "paper_terms", "term_index"]
+
+FEATURES = 1 << 20  # collisions between the few thousand terms a profile holds stay rare
+TITLE_WEIGHT = 3
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {"paper", "propose", "proposed", "method", "result", "approach", "based",
+                                         "using", "use", "show", "new", "model", "study", "work", "present"}
+
+
+def _words(text: str) -> list[str]:
+    return [t for t in tokenize(text) if len(t) > 1 and t not in _STOP and not t.isdigit()]
+
+
+def paper_terms(paper: PaperRecord) -> list[str]:
+    """The terms a paper is made of, repeated as often as they should weigh."""
+    title = _words(paper.title)
+    terms = title * TITLE_WEIGHT
+    terms += [f"{a}_{b}" for a, b in itertools.pairwise(title)] * 2
+    terms += _words(paper.abstract)
+    terms += [f"cat:{code.lower()}" for code in paper.categories]
+    for author in paper.authors[:20]:
+        key = name_key(parse_name(author.name or ""))
+        if key:
+            terms.append(f"au:{key[0]}_{key[1]}")
+    return terms
+
+
+_VECTORIZER = HashingVectorizer(n_features=FEATURES, analyzer=lambda terms: terms, alternate_sign=False,
+                                norm=None)
+
+
+def term_index(term: str) -> int:
+    """The column a term is hashed to (how `feedback` names the terms behind a profile's weights)."""
+    matrix = _VECTORIZER.transform([[term]])
+    return int(matrix.indices[0])
+
+
+class ContentSpace:
+    """Sublinear tf-idf vectors over a fixed hashed space, with the idf of a reference batch of papers."""
+
+    def __init__(self, reference: Sequence[PaperRecord]) -> None:
+        counts = self._counts(reference)
+        documents = max(counts.shape[0], 1)
+        frequency = np.bincount(counts.indices, minlength=FEATURES)
+        # Smoothed idf, as scikit-learn's TfidfTransformer: a term no reference paper has weighs most.
+        self.idf = np.log((1 + documents) / (1 + frequency)) + 1.0
+        self._reference = self._weigh(counts)
+
+    @property
+    def reference(self) -> sparse.csr_matrix:
+        """The reference papers' vectors, in the order given."""
+        return self._reference
+
+    @staticmethod
+    def _counts(papers: Iterable[PaperRecord]) -> sparse.csr_matrix:
+        return _VECTORIZER.transform([paper_terms(p) for p in papers]).tocsr()
+
+    def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        weighted = counts.astype(np.float64)
+        weighted.data = (1.0 + np.log(weighted.data)) * self.idf[weighted.indices]
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ weighted)
+
+    def vectors(self, papers: Sequence[PaperRecord]) -> sparse.csr_matrix:
+        """Unit-length vectors of `papers` (one row each) in this space."""
+        if not papers:
+            return sparse.csr_matrix((0, FEATURES))
+        return self._weigh(self._counts(papers))
