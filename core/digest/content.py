@@ -19,7 +19,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
 
-from core.digest.names import name_key, parse_name
+from core.digest.index import PaperBatch
+from core.digest.names import ParsedName, name_key, parse_name
 from core.model.papers import PaperRecord
 from core.subscriptions.text import tokenize
 
@@ -31,22 +32,34 @@ _STOP = frozenset(ENGLISH_STOP_WORDS) | {"paper", "propose", "proposed", "method
                                          "using", "use", "show", "new", "model", "study", "work", "present"}
 
 
-def _words(text: str) -> list[str]:
-    return [t for t in tokenize(text) if len(t) > 1 and t not in _STOP and not t.isdigit()]
+def _words(tokens: Iterable[str]) -> list[str]:
+    return [t for t in tokens if len(t) > 1 and t not in _STOP and not t.isdigit()]
+
+
+def _terms(title_tokens: Iterable[str], abstract_tokens: Iterable[str], categories: Iterable[str],
+           names: Iterable[ParsedName]) -> list[str]:
+    title = _words(title_tokens)
+    terms = title * TITLE_WEIGHT
+    terms += [f"{a}_{b}" for a, b in itertools.pairwise(title)] * 2
+    terms += _words(abstract_tokens)
+    terms += [f"cat:{code.lower()}" for code in categories]
+    for name in itertools.islice(names, 20):
+        key = name_key(name)
+        if key:
+            terms.append(f"au:{key[0]}_{key[1]}")
+    return terms
 
 
 def paper_terms(paper: PaperRecord) -> list[str]:
     """The terms a paper is made of, repeated as often as they should weigh."""
-    title = _words(paper.title)
-    terms = title * TITLE_WEIGHT
-    terms += [f"{a}_{b}" for a, b in itertools.pairwise(title)] * 2
-    terms += _words(paper.abstract)
-    terms += [f"cat:{code.lower()}" for code in paper.categories]
-    for author in paper.authors[:20]:
-        key = name_key(parse_name(author.name or ""))
-        if key:
-            terms.append(f"au:{key[0]}_{key[1]}")
-    return terms
+    return _terms(tokenize(paper.title), tokenize(paper.abstract), paper.categories,
+                  (parse_name(a.name or "") for a in paper.authors))
+
+
+def batch_terms(batch: PaperBatch) -> list[list[str]]:
+    """`paper_terms` of every paper of a batch, from the tokens its index already holds."""
+    return [_terms(batch.title_tokens[pos], batch.abstract_tokens[pos], paper.categories, batch.author_names[pos])
+            for pos, paper in enumerate(batch.papers)]
 
 
 _VECTORIZER = HashingVectorizer(n_features=FEATURES, analyzer=lambda terms: terms, alternate_sign=False,
@@ -62,8 +75,11 @@ def term_index(term: str) -> int:
 class ContentSpace:
     """Sublinear tf-idf vectors over a fixed hashed space, with the idf of a reference batch of papers."""
 
-    def __init__(self, reference: Sequence[PaperRecord]) -> None:
-        counts = self._counts(reference)
+    def __init__(self, reference: Sequence[PaperRecord] | PaperBatch) -> None:
+        if isinstance(reference, PaperBatch):
+            counts = _VECTORIZER.transform(batch_terms(reference)).tocsr()
+        else:
+            counts = self._counts(reference)
         documents = max(counts.shape[0], 1)
         frequency = np.bincount(counts.indices, minlength=FEATURES)
         # Smoothed idf, as scikit-learn's TfidfTransformer: a term no reference paper has weighs most.
