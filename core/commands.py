@@ -168,6 +168,48 @@ class DigestMore(Command):
 
 
 @dataclass(frozen=True)
+class RatePaper(Command):
+    """`like`, `dislike`, `unrate`, or a 👍/👎 button: one person's rating of a paper in this channel."""
+
+    paper: str  # any form `paper` accepts; buttons send the canonical id
+    value: int  # 1 like, -1 dislike, 0 take the rating back
+    toggle: bool = False  # a button: clicking the rating one already gave takes it back
+    needs_network = True  # a paper not stored yet is looked up
+
+
+@dataclass(frozen=True)
+class ShowFeedback(Command):
+    """`feedback`: what the channel's ratings taught its digest."""
+
+
+@dataclass(frozen=True)
+class ResetFeedback(Command):
+    """`feedback reset`: forget every rating of this channel."""
+
+    mutates = True
+
+
+@dataclass(frozen=True)
+class SubscribeSimilar(Command):
+    """`subscribe similar <paper> [<paper> ...]`: new papers close to these examples, from all of arXiv."""
+
+    papers: tuple[str, ...]
+    mutates = True
+    needs_network = True
+
+
+@dataclass(frozen=True)
+class FindSimilar(Command):
+    """`similar <paper>`: the stored recent papers closest to it (and Semantic Scholar's recommendations)."""
+
+    paper: str
+    needs_network = True
+
+
+MAX_EXAMPLES = 10  # papers one `subscribe similar` may name
+
+
+@dataclass(frozen=True)
 class Suggest(Command):
     """What a person may mean while typing an option (autocomplete), answered with `Suggestions`.
 
@@ -204,7 +246,7 @@ class AccessRegained(Command):
     from_platform = True
 
 
-SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice")
+SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "learning")
 _SETTING_ALIASES = {"tz": "timezone", "zone": "timezone", "weekdays": "days", "quiet": "quiet-notice",
                     "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice"}
 
@@ -359,13 +401,44 @@ def _pick_number(words: list[str], name: str) -> int:
     return int(value)
 
 
+def rate_command(value: int, paper: str) -> Command:
+    name = {1: "like", -1: "dislike", 0: "unrate"}[value]
+    return RatePaper(_require(paper, name, "a paper: an arXiv id, DOI or link"), value)
+
+
+def subscribe_similar_command(papers: list[str]) -> Command:
+    papers = [p for p in papers if p]
+    if not papers:
+        raise UsageError("`subscribe similar` needs one or more papers: arXiv ids, DOIs or links.",
+                         _usage("subscribe"))
+    if len(papers) > MAX_EXAMPLES:
+        raise UsageError(f"`subscribe similar` takes at most {MAX_EXAMPLES} example papers.", _usage("subscribe"))
+    return SubscribeSimilar(tuple(papers))
+
+
+def similar_command(paper: str) -> Command:
+    return FindSimilar(_require(paper, "similar", "a paper: an arXiv id, DOI, link or title"))
+
+
+def _parse_feedback(words: list[str]) -> Command:
+    if len(words) == 1:
+        return ShowFeedback()
+    if len(words) == 2 and words[1].lower() == "reset":
+        return ResetFeedback()
+    raise UsageError("`feedback` shows what the channel's ratings taught it; `feedback reset` forgets them.",
+                     _usage("feedback"))
+
+
 def _parse_subscribe(words: list[str]) -> Command:
     kind = words[1].lower() if len(words) > 1 else ""
     if kind in ("topic", "topics", "query"):
         return subscribe_topic_command(_rest(words, 2))
+    if kind in ("similar", "like"):
+        return subscribe_similar_command(words[2:])
     if kind in ("category", "cat", "categories"):
         return subscribe_category_command(_rest(words, 2))
-    raise UsageError("Say what to subscribe to: `subscribe topic <query>` or `subscribe category <cs.LG>`. "
+    raise UsageError("Say what to subscribe to: `subscribe topic <query>`, `subscribe category <cs.LG>` or "
+                     "`subscribe similar <paper>`. "
                      "To follow a person, use `follow <name>`.", _usage("subscribe"))
 
 
@@ -419,6 +492,11 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "import": lambda words: Import(""),  # handled before dispatch; kept so `import` is a known word
     "status": _no_args(Status(), "status"),
     "digest": _parse_digest,
+    "like": lambda words: rate_command(1, _rest(words, 1)),
+    "dislike": lambda words: rate_command(-1, _rest(words, 1)),
+    "unrate": lambda words: rate_command(0, _rest(words, 1)),
+    "feedback": _parse_feedback,
+    "similar": lambda words: similar_command(_rest(words, 1)),
 }
 COMMAND_WORDS = tuple(_PARSERS)
 

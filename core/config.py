@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     semantic_scholar_url: str = Field(
         default="https://api.semanticscholar.org/graph/v1", alias="RADAR_SEMANTIC_SCHOLAR_URL"
     )
+    # Semantic Scholar's recommendations live beside its graph API, under their own path (`similar <paper>`).
+    semantic_scholar_recommendations_url: str = Field(
+        default="https://api.semanticscholar.org/recommendations/v1",
+        alias="RADAR_SEMANTIC_SCHOLAR_RECOMMENDATIONS_URL",
+    )
     huggingface_url: str = Field(default="https://huggingface.co", alias="RADAR_HUGGINGFACE_URL")
     http_timeout_s: float = Field(default=20.0, alias="RADAR_HTTP_TIMEOUT")
     arxiv_interval_s: float = Field(default=3.0, alias="RADAR_ARXIV_INTERVAL")

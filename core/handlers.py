@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from core import commands as c
 from core.app import App
+from core.digest import examples, learning
 from core.digest import handlers as digest
 from core.digest.status import status
 from core.help import help_view
@@ -52,6 +53,11 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.DigestNow: digest.send_now,
     c.DigestPreview: digest.preview,
     c.DigestMore: digest.more,
+    c.RatePaper: learning.rate,
+    c.ShowFeedback: learning.feedback,
+    c.ResetFeedback: learning.reset_feedback,
+    c.SubscribeSimilar: examples.subscribe_similar,
+    c.FindSimilar: examples.find_similar,
     c.Suggest: suggest,
     c.AccessLost: access.access_lost,
     c.AccessRegained: access.access_regained,

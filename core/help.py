@@ -21,11 +21,13 @@ ENTRIES: tuple[HelpEntry, ...] = (
     HelpEntry("trending", "trending [YYYY-MM-DD]",
               "Hugging Face daily papers for a day, most upvoted first; without a day, the latest day with papers.",
               ("trending", "trending 2026-08-21")),
-    HelpEntry("subscribe", "subscribe topic <query> | subscribe category <arXiv category>",
+    HelpEntry("subscribe", "subscribe topic <query> | subscribe category <arXiv category> | "
+                           "subscribe similar <paper> [<paper> ...]",
               'Topic queries: words (all must match), "quoted phrases", OR between groups, -word or -"phrase" '
-              "to exclude, cat:cs.LG to restrict to categories.",
+              "to exclude, cat:cs.LG to restrict to categories. `similar` brings new papers close to up to ten "
+              "example papers, from all of arXiv, even with no word in common.",
               ('subscribe topic "graph neural networks" -survey', "subscribe topic diffusion OR \"score matching\" cat:cs.LG",
-               "subscribe category stat.ML"), manage=True),
+               "subscribe category stat.ML", "subscribe similar 2202.00622"), manage=True),
     HelpEntry("follow", "follow <name | ORCID | OpenAlex id>",
               "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
               ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),
@@ -36,10 +38,10 @@ ENTRIES: tuple[HelpEntry, ...] = (
     HelpEntry("unfollow", "unfollow <name | number | id>", "Stop following a researcher.",
               ("unfollow Hinton", "unfollow 4"), manage=True),
     HelpEntry("settings", "settings [time HH:MM | timezone <Area/City> | days mon-fri | max <n> | "
-                          "updates on|off | crosslists on|off | quiet-notice on|off]",
+                          "updates on|off | crosslists on|off | quiet-notice on|off | learning on|off]",
               "Show or change when and how the digest arrives.",
               ("settings", "settings time 08:30", "settings timezone Europe/Paris", "settings days mon,wed,fri",
-               "settings max 15", "settings updates on"), manage=True),
+               "settings max 15", "settings updates on", "settings learning off"), manage=True),
     HelpEntry("pause", "pause", "Stop the daily digest for this channel (subscriptions are kept).", ("pause",),
               manage=True),
     HelpEntry("resume", "resume", "Start the daily digest again.", ("resume",), manage=True),
@@ -48,6 +50,17 @@ ENTRIES: tuple[HelpEntry, ...] = (
               "(every subscription still takes its turn, numbered on from the digest). "
               "In a paused channel, `digest now --anyway` sends one without resuming the daily digest.",
               ("digest preview", "digest now", "digest now --anyway", "digest more")),
+    HelpEntry("like", "like <paper> | dislike <paper> | unrate <paper>",
+              "Rate a paper for this channel (or click 👍 / 👎 under it in a digest; a second click takes it back). "
+              "One rating per person per paper; the digest learns what the channel reads.",
+              ("like 2411.18562", "dislike https://arxiv.org/abs/2411.17773", "unrate 2411.18562")),
+    HelpEntry("feedback", "feedback | feedback reset",
+              "What the channel's ratings taught its digest: how many, by how many people, the terms and papers "
+              "that weigh most for and against. `feedback reset` forgets them all.",
+              ("feedback", "feedback reset")),
+    HelpEntry("similar", "similar <paper>",
+              "The stored recent papers closest to a paper, and Semantic Scholar's recommendations where it answers.",
+              ("similar 2411.18562",)),
     HelpEntry("export", "export", "This channel's subscriptions and settings as JSON, to import elsewhere.",
               ("export",)),
     HelpEntry("import", "import <json>", "Add the subscriptions and settings from an `export`.",

@@ -260,6 +260,7 @@ class SettingsView(View):
     include_crosslists: bool
     quiet_notice: bool
     next_digest: datetime | None = None
+    learning: bool = True
     changed: str | None = None  # what the last command changed, as a sentence ("Changed the digest time to 08:30")
 
 
@@ -346,6 +347,43 @@ class DigestView(View):
     # found already posted accounts for exactly its papers. Empty for previews and `digest more`.
     pages: tuple[DigestPage, ...] = ()
     page_count: int = 0
+
+
+@dataclass(frozen=True)
+class FeedbackView(View):
+    """What a channel's ratings taught its digest (`feedback`), or that they were forgotten (`feedback reset`)."""
+
+    ratings: int
+    raters: int
+    liked: int
+    disliked: int
+    learning: bool  # `settings learning`: off means ratings are kept but the digest ignores them
+    terms_for: tuple[str, ...] = ()  # the terms weighing most towards a paper, heaviest first
+    terms_against: tuple[str, ...] = ()
+    liked_examples: tuple[PaperLine, ...] = ()  # the rated papers closest to the profile, each way
+    disliked_examples: tuple[PaperLine, ...] = ()
+    weight: float = 0.0  # how much the profile counts against the subscriptions' own order, 0 to 1
+    reset: bool = False  # the answer to `feedback reset`: `ratings` is how many were forgotten
+
+
+@dataclass(frozen=True)
+class SimilarItem:
+    title: str
+    url: str | None
+    authors: str = ""
+    similarity: float | None = None  # cosine with the paper asked about, for stored papers
+    source: str = "stored"  # stored | recommended (Semantic Scholar's recommendations)
+    paper_id: str = ""
+
+
+@dataclass(frozen=True)
+class SimilarView(View):
+    """`similar <paper>`: the closest stored recent papers, then Semantic Scholar's recommendations."""
+
+    paper: PaperLine
+    items: tuple[SimilarItem, ...] = ()
+    recommended: tuple[SimilarItem, ...] = ()
+    note: str | None = None  # what was not available (a source down, nothing stored yet)
 
 
 @dataclass(frozen=True)

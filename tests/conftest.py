@@ -66,6 +66,7 @@ def _no_real_services(monkeypatch: pytest.MonkeyPatch) -> None:
         "RADAR_ARXIV_RSS_URL",
         "RADAR_OPENALEX_URL",
         "RADAR_SEMANTIC_SCHOLAR_URL",
+        "RADAR_SEMANTIC_SCHOLAR_RECOMMENDATIONS_URL",
         "RADAR_HUGGINGFACE_URL",
         "SLACK_API_URL",
         "DISCORD_API_URL",

@@ -26,6 +26,7 @@ SOURCE_URLS = {
     "RADAR_ARXIV_RSS_URL": "http://127.0.0.1:9102",
     "RADAR_OPENALEX_URL": "http://127.0.0.1:9103",
     "RADAR_SEMANTIC_SCHOLAR_URL": "http://127.0.0.1:9104/graph/v1",
+    "RADAR_SEMANTIC_SCHOLAR_RECOMMENDATIONS_URL": "http://127.0.0.1:9104/recommendations/v1",
     "RADAR_HUGGINGFACE_URL": "http://127.0.0.1:9105",
 }
 

@@ -70,6 +70,7 @@ def serve_sources(router: SourceRouter) -> Iterator[dict[str, str]]:
         "RADAR_ARXIV_RSS_URL": f"http://127.0.0.1:{ports['arxiv_rss']}",
         "RADAR_OPENALEX_URL": f"http://127.0.0.1:{ports['openalex']}",
         "RADAR_SEMANTIC_SCHOLAR_URL": f"http://127.0.0.1:{ports['semantic_scholar']}/graph/v1",
+        "RADAR_SEMANTIC_SCHOLAR_RECOMMENDATIONS_URL": f"http://127.0.0.1:{ports['semantic_scholar']}/recommendations/v1",
         "RADAR_HUGGINGFACE_URL": f"http://127.0.0.1:{ports['huggingface']}",
         "RADAR_ARXIV_INTERVAL": "0",
     }

@@ -171,7 +171,8 @@ def render_settings(view: v.SettingsView) -> str:
              f"  max         {view.max_items} papers",
              f"  updates     {onoff[view.include_updates]} (new versions of papers already sent)",
              f"  crosslists  {onoff[view.include_crosslists]}",
-             f"  quiet-notice {onoff[view.quiet_notice]} (say so on days with no new papers)"]
+             f"  quiet-notice {onoff[view.quiet_notice]} (say so on days with no new papers)",
+             f"  learning    {onoff[view.learning]} (order the digest by the channel's 👍/👎)"]
     if view.paused:
         lines.append(f"  PAUSED: {_clean(view.paused_reason) or 'paused by a channel manager'}")
     elif view.next_digest:

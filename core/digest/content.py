@@ -24,7 +24,7 @@ from core.digest.names import ParsedName, name_key, parse_name
 from core.model.papers import PaperRecord
 from core.subscriptions.text import tokenize
 
-__all__ = ["FEATURES", "TITLE_WEIGHT", "ContentSpace", "paper_terms", "term_index"]
+__all__ = ["FEATURES", "TITLE_WEIGHT", "ContentSpace", "batch_terms", "paper_terms", "term_indices"]
 
 FEATURES = 1 << 20  # collisions between the few thousand terms a profile holds stay rare
 TITLE_WEIGHT = 3
@@ -66,10 +66,12 @@ _VECTORIZER = HashingVectorizer(n_features=FEATURES, analyzer=lambda terms: term
                                 norm=None)
 
 
-def term_index(term: str) -> int:
-    """The column a term is hashed to (how `feedback` names the terms behind a profile's weights)."""
-    matrix = _VECTORIZER.transform([[term]])
-    return int(matrix.indices[0])
+def term_indices(terms: Sequence[str]) -> list[int]:
+    """The column each term is hashed to (how `feedback` names the terms behind a profile's weights)."""
+    if not terms:
+        return []
+    matrix = _VECTORIZER.transform([[term] for term in terms]).tocsr()
+    return [int(matrix.indices[matrix.indptr[row]]) for row in range(len(terms))]
 
 
 class ContentSpace:

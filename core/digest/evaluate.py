@@ -21,9 +21,11 @@ from math import log1p
 from operator import itemgetter
 from typing import NamedTuple
 
+from core.digest.content import ContentSpace
 from core.digest.index import CROSS_TYPES, UPDATE_TYPES, AuthorIds, PaperBatch, Positions
 from core.digest.names import ParsedName, name_key, names_compatible, parse_name
 from core.digest.rank import TIER_CATEGORY, TIER_RESEARCHER, TIER_TOPIC, Bm25F, RankKeys
+from core.digest.similar import ExamplesContent, similar_hits
 from core.subscriptions.categories import matching_category
 from core.subscriptions.query import TopicQuery, required_tokens
 
@@ -44,7 +46,7 @@ class ResearcherContent(NamedTuple):
     variants: tuple[str, ...]  # every spelling the person is known by; empty strings ignored
 
 
-_Content = TopicQuery | str | ResearcherContent
+_Content = TopicQuery | str | ResearcherContent | ExamplesContent
 _Label = tuple[str, Positions]  # a term or phrase as why() quotes it, and the papers with it in the title
 
 
@@ -59,6 +61,14 @@ class Evaluator:
         self._contents: list[_Content] = []
         self._hits: list[list[ContentHit] | None] = []
         self._parsed: dict[str, ParsedName] = {}
+        self._space: ContentSpace | None = None
+
+    @property
+    def space(self) -> ContentSpace:
+        """The batch's content space, built on first use (only `subscribe similar` and learned profiles need it)."""
+        if self._space is None:
+            self._space = ContentSpace(self.batch)
+        return self._space
 
     def _intern(self, key: tuple[str, object], content: _Content) -> int:
         slot = self._ids.get(key)
@@ -81,6 +91,9 @@ class Evaluator:
     def researcher(self, content: ResearcherContent) -> int:
         return self._intern(("researcher", content), content)
 
+    def similar(self, content: ExamplesContent) -> int:
+        return self._intern(("similar", content.key), content)
+
     def hits(self, slot: int) -> list[ContentHit]:
         """Every paper the content brings, in digest order (`rank`)."""
         found = self._hits[slot]
@@ -90,6 +103,8 @@ class Evaluator:
                 found = self._topic_hits(content)
             elif isinstance(content, str):
                 found = self._category_hits(content)
+            elif isinstance(content, ExamplesContent):
+                found = similar_hits(self.space, self.batch.ids, self.keys, content)
             else:
                 found = self._researcher_hits(content)
             found.sort(key=_by_rank)

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from math import log1p
 from operator import itemgetter
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
+from core.digest.content import ContentSpace
 from core.digest.evaluate import ContentHit, Evaluator, ResearcherContent
 from core.digest.index import UPDATE_TYPES, PaperBatch, author_id_keys
 from core.digest.rank import KIND_TIERS, RankKeys
+from core.digest.similar import ExamplesContent
 from core.model.papers import PaperRecord
 from core.subscriptions.categories import is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import TopicQuery, parse_query
@@ -36,8 +38,8 @@ __all__ = [
     "results_kept_unscanned",
 ]
 
-Kind = Literal["topic", "category", "researcher"]
-_KINDS = ("topic", "category", "researcher")
+Kind = Literal["topic", "category", "researcher", "similar"]
+_KINDS = ("topic", "category", "researcher", "similar")
 
 
 @lru_cache(maxsize=65536)
@@ -61,6 +63,7 @@ class SubscriptionSpec:
     s2_id: str | None = None
     display_name: str = ""
     name_variants: tuple[str, ...] = ()
+    examples: ExamplesContent | None = None  # `subscribe similar`: the example papers' vectors and titles
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -77,11 +80,14 @@ class SubscriptionSpec:
                 object.__setattr__(self, "category", code)
         if self.kind == "researcher" and self.researcher_name == "?":
             raise ValueError("a researcher subscription needs an id or a name")
+        if self.kind == "similar" and self.examples is None:
+            raise ValueError("a similar subscription needs its examples")
 
     @classmethod
     def from_stored(cls, destination_id: int, number: int, kind: str, query: str | None = None, *,
                     openalex_id: str | None = None, orcid: str | None = None, s2_id: str | None = None,
-                    display_name: str | None = None, name_variants: Sequence[str] = ()) -> SubscriptionSpec:
+                    display_name: str | None = None, name_variants: Sequence[str] = (),
+                    examples: Mapping[str, Any] | None = None) -> SubscriptionSpec:
         """Build from the values a subscription row stores (`query` is the topic text or the category code).
 
         Raises ValueError (a `QueryError` or `UnknownCategory`) when stored text no longer parses.
@@ -94,6 +100,8 @@ class SubscriptionSpec:
             return cls(destination_id, number, "researcher", openalex_id=openalex_id or None,
                        orcid=orcid or None, s2_id=s2_id or None, display_name=display_name or "",
                        name_variants=tuple(v for v in name_variants if v))
+        if kind == "similar":
+            return cls(destination_id, number, "similar", examples=examples_content(query or "", examples))
         raise ValueError(f"unknown subscription kind {kind!r}")
 
     @property
@@ -103,6 +111,19 @@ class SubscriptionSpec:
             if name:
                 return name
         return "?"
+
+
+def examples_content(key: str, stored: Mapping[str, Any] | None) -> ExamplesContent:
+    """The examples of a `subscribe similar` as its row stores them ({"vectors": [[indices, weights], ...],
+    "titles": [...]}); raises ValueError when they cannot be read."""
+    if not isinstance(stored, Mapping):
+        raise ValueError("a similar subscription without its examples")
+    vectors, titles = stored.get("vectors"), stored.get("titles")
+    if not isinstance(vectors, list) or not isinstance(titles, list):
+        raise ValueError("a similar subscription without its examples")
+    kept = tuple((tuple(int(i) for i in v[0]), tuple(float(w) for w in v[1])) for v in vectors
+                 if isinstance(v, list) and len(v) == 2)
+    return ExamplesContent(key, kept, tuple(str(t) for t in titles))
 
 
 @dataclass(frozen=True)
@@ -170,6 +191,22 @@ class DigestMatcher:
         self._tables: dict[tuple[object, int, bool], _Table] = {}
         self._topic_ids: dict[int, tuple[TopicQuery, int]] = {}
         self._researchers: dict[tuple[str | None, ...], int] = {}
+        self._space: ContentSpace | None = None
+        self._position: dict[str, int] | None = None
+
+    @property
+    def space(self) -> ContentSpace:
+        """The batch's content space (`core.digest.content`), built on first use: only channels that rated
+        papers or subscribe by example need it, and every channel of the batch shares it."""
+        if self._space is None:
+            self._space = ContentSpace(self.batch)
+        return self._space
+
+    def position_of(self, paper_id: str) -> int | None:
+        """A paper's row in the batch (and in `space.reference`)."""
+        if self._position is None:
+            self._position = {paper_id: pos for pos, paper_id in enumerate(self.batch.ids)}
+        return self._position.get(paper_id)
 
     @staticmethod
     def _spec_key(spec: SubscriptionSpec) -> object:
@@ -182,6 +219,8 @@ class DigestMatcher:
             return id(spec.query)
         if spec.kind == "category":
             return spec.category
+        if spec.kind == "similar":
+            return ("similar", spec.examples.key if spec.examples else "")
         return (spec.openalex_id, spec.orcid, spec.s2_id, spec.display_name, *spec.name_variants)
 
     def _content(self, spec: SubscriptionSpec) -> int:
@@ -197,6 +236,9 @@ class DigestMatcher:
         if spec.kind == "category":
             assert spec.category is not None
             return self.evaluator.category(spec.category)
+        if spec.kind == "similar":
+            assert spec.examples is not None
+            return self.evaluator.similar(spec.examples)
         raw = (spec.openalex_id, spec.orcid, spec.s2_id, spec.display_name, *spec.name_variants)
         slot = self._researchers.get(raw)
         if slot is None:
@@ -245,6 +287,11 @@ class DigestMatcher:
                 if text is None:
                     text = texts[detail] = label + detail
                 reason = _new(MatchReason, (kind, number, text, False, score))
+                table[pos] = _new(DigestMatch, (ids[pos], papers[pos], (reason,), score, rank))
+            return table
+        if kind == "similar":
+            for pos, detail, score, _, rank in hits:
+                reason = _new(MatchReason, (kind, number, detail, False, score))
                 table[pos] = _new(DigestMatch, (ids[pos], papers[pos], (reason,), score, rank))
             return table
         by_name = kind == "researcher"

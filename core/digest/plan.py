@@ -9,16 +9,19 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from core.digest.blend import affinities, as_profile, close_counts, close_reason
 from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, MatchReason, SubscriptionSpec
+from core.digest.profile import blend_weight
 from core.digest.select import arrange, matched_per_subscription
 from core.model.channels import Subscription
 from core.model.papers import PaperRecord
-from core.storage import digest_inputs, ledger
+from core.storage import digest_inputs, ledger, ratings
 from core.storage.db import AsyncSession
+from core.storage.ratings import StoredProfile
 
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
@@ -37,6 +40,8 @@ class PlanSettings(Protocol):
     def include_updates(self) -> bool: ...
     @property
     def include_crosslists(self) -> bool: ...
+    @property
+    def learning(self) -> bool: ...
     @property
     def last_digest_at(self) -> datetime | None: ...
 
@@ -119,6 +124,7 @@ def specs_for(destination_id: int, rows: Sequence[Subscription]) -> tuple[list[S
             specs.append(SubscriptionSpec.from_stored(
                 destination_id, row.number, row.kind, row.query, openalex_id=row.openalex_id, orcid=row.orcid,
                 s2_id=row.s2_id, display_name=row.display_name, name_variants=row.name_variants or (),
+                examples=row.examples,
             ))
         except ValueError as error:
             # A subscription stored by an older release that this one cannot read: skip it, never crash.
@@ -193,14 +199,32 @@ async def plan_digest(
             version = max(match.paper.versions or (0,))
             if version and version not in revisions:
                 items.append(PlannedItem(match, version))
-    select(plan, items, rows, destination.max_items)
+    profile = await ratings.load_profile(session, destination.id) if destination.learning else None
+    select(plan, items, rows, destination.max_items, matcher=matcher, profile=profile)
     return plan
 
 
-def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscription], max_items: int) -> None:
+def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscription], max_items: int, *,
+           matcher: DigestMatcher | None = None, profile: StoredProfile | None = None) -> None:
     """Put the plan's papers in digest order (each subscription represented within the cap, see
-    `core.digest.select`) and count what each subscription matched."""
+    `core.digest.select`, blended with the channel's learned profile when it has one) and count what each
+    subscription matched."""
     arranged = arrange(items, max_items)
+    if profile is not None and matcher is not None and items:
+        learned = as_profile(profile)
+        weight = blend_weight(learned.ratings)
+        affinity = affinities(matcher, [i.paper for i in items], learned)
+        unlearned = {index: place for place, index in enumerate(arranged.order)}
+        arranged_with = arrange(items, max_items, affinity=affinity, weight=weight)
+        # The why-line says so where the profile moved a paper up: shown now, and further down without it.
+        moved = [index for place, index in enumerate(arranged_with.shown) if unlearned[index] > place]
+        close = close_counts(matcher, [items[i].paper for i in moved], profile)
+        for index, count in zip(moved, close, strict=True):
+            if count:
+                match = items[index].match
+                items[index] = replace(items[index], match=match._replace(
+                    reasons=(*match.reasons, close_reason(count))))
+        arranged = arranged_with
     plan.items = [items[i] for i in arranged.order]
     plan.shown = len(arranged.shown)
     counts = matched_per_subscription(items)

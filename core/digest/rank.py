@@ -21,7 +21,7 @@ from core.digest.index import PaperBatch
 __all__ = ["KIND_TIERS", "TIER_CATEGORY", "TIER_RESEARCHER", "TIER_TOPIC", "Bm25F", "RankKeys", "rank_key"]
 
 TIER_RESEARCHER, TIER_TOPIC, TIER_CATEGORY = 0, 1, 2
-KIND_TIERS = {"researcher": TIER_RESEARCHER, "topic": TIER_TOPIC, "category": TIER_CATEGORY}
+KIND_TIERS = {"researcher": TIER_RESEARCHER, "topic": TIER_TOPIC, "similar": TIER_TOPIC, "category": TIER_CATEGORY}
 
 
 def rank_key(tier: int, topic_score: float, paper_order: int) -> tuple[int, float, int]:

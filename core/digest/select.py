@@ -30,6 +30,7 @@ from core.model.papers import PaperRecord
 __all__ = ["POSSIBLE_SHOWN", "Arranged", "arrange", "matched_per_subscription"]
 
 POSSIBLE_SHOWN = 3  # name guesses shown below everything verified, at most this many (fewer for small caps)
+DISLIKED = -0.05  # a cosine with the profile this low: closer to what the channel disliked than to what it liked
 
 
 class _Reason(Protocol):
@@ -74,8 +75,9 @@ def _possible(reason: _Reason) -> bool:
     return reason.kind == "researcher" and bool(getattr(reason, "possible", False))
 
 
-def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int]]:
-    """Each subscription's papers in its own order, streams in turn order, plus the "possibly by" papers.
+def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int], list[int]]:
+    """Each subscription's papers in its own order, streams in turn order, their numbers, and the "possibly by"
+    papers.
 
     A plan holds every match of the day (hundreds for a broad channel) and the clock plans thousands of
     channels, so this is one pass with the cheap cases inline rather than a sort key per paper.
@@ -99,7 +101,7 @@ def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int]]:
         shared = len(reasons) > 1
         for reason in reasons:
             kind, number = reason.kind, reason.number
-            if kind == "topic":
+            if kind == "topic" or kind == "similar":  # both ranked by their own relevance score
                 found = topics.get(number)
                 if found is None:
                     found = topics[number] = []
@@ -126,12 +128,53 @@ def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int]]:
     for number, later in revised.items():
         streams.setdefault(number, []).extend(later)
     order = sorted(streams, key=lambda n: (n not in researchers, n))
-    return [streams[n] for n in order], possible
+    return [streams[n] for n in order], order, possible
 
 
-def arrange(items: Sequence[_Entry], max_items: int) -> Arranged:
-    """Take turns over the subscriptions' streams; the first `max_items` taken are shown."""
-    streams, possible = _streams(items)
+def _own_score(item: _Entry, number: int) -> float:
+    return next((r.score for r in item.reasons if r.number == number), 0.0)
+
+
+def _blend(items: Sequence[_Entry], streams: list[list[int]], numbers: list[int], affinity: Sequence[float],
+           weight: float) -> tuple[list[list[int]], set[int]]:
+    """Each stream reordered by its own order blended with the channel's profile, and the papers the profile
+    strongly dislikes taken out (they go after everything, past the cap).
+
+    Both sides are put on a 0..1 scale within the stream: a topic's relevance divided by its best, any other
+    stream's order as a rank (first 1, last 0); the affinity divided by the best in the digest.
+    """
+    best = max((a for a in affinity if a > 0), default=0.0)
+    sunk = {i for i, a in enumerate(affinity) if a <= DISLIKED}
+    blended: list[list[int]] = []
+    for stream, number in zip(streams, numbers, strict=True):
+        keep = [i for i in stream if i not in sunk]
+        if not keep:
+            blended.append(keep)
+            continue
+        if any(r.kind in ("topic", "similar") and r.number == number for r in items[keep[0]].reasons):
+            scores = [_own_score(items[i], number) for i in keep]
+            top = max(scores) or 1.0
+            own = [score / top for score in scores]
+        else:
+            own = [1.0 - rank / len(keep) for rank in range(len(keep))]
+        revised = [items[i].is_revision for i in keep]
+        keyed = sorted(range(len(keep)), key=lambda k: (
+            revised[k], -((1 - weight) * own[k] + weight * (max(affinity[keep[k]], 0.0) / best if best else 0.0))))
+        blended.append([keep[k] for k in keyed])
+    return blended, sunk
+
+
+def arrange(items: Sequence[_Entry], max_items: int, *, affinity: Sequence[float] | None = None,
+            weight: float = 0.0) -> Arranged:
+    """Take turns over the subscriptions' streams; the first `max_items` taken are shown.
+
+    With a profile (`affinity`: each item's cosine with what the channel liked, `weight` > 0), each stream is
+    ordered by its own order blended with it, and what the profile strongly dislikes waits past the cap."""
+    streams, numbers, possible = _streams(items)
+    sunk: set[int] = set()
+    if affinity is not None and weight > 0:
+        streams, sunk = _blend(items, streams, numbers, affinity, weight)
+        possible = [i for i in possible if i not in sunk]
     taken = bytearray(len(items))
     turns: list[int] = []
     heads = [0] * len(streams)
@@ -158,16 +201,18 @@ def arrange(items: Sequence[_Entry], max_items: int) -> Arranged:
             taken[possible[possible_head]] = 1
             turns.append(possible[possible_head])
             possible_head += 1
-    return _display(items, turns, max_items, set(possible))
+    return _display(items, turns, max_items, set(possible), sorted(sunk))
 
 
-def _display(items: Sequence[_Entry], turns: list[int], max_items: int, possible: set[int]) -> Arranged:
-    """Shown papers: followed researchers' first, then the other streams' in turn order, name guesses last."""
+def _display(items: Sequence[_Entry], turns: list[int], max_items: int, possible: set[int],
+             sunk: list[int]) -> Arranged:
+    """Shown papers: followed researchers' first, then the other streams' in turn order, name guesses last;
+    the papers the profile sank come after the whole backlog."""
     shown = turns[:max_items]
     followed = [i for i in shown if i not in possible and items[i].reasons[0].kind == "researcher"]
     guesses = [i for i in shown if i in possible]
     rest = [i for i in shown if i not in possible and items[i].reasons[0].kind != "researcher"]
-    return Arranged(tuple(followed + rest + guesses), tuple(turns[max_items:]))
+    return Arranged(tuple(followed + rest + guesses), tuple(turns[max_items:]) + tuple(sunk))
 
 
 def matched_per_subscription(items: Sequence[_Entry]) -> dict[int, int]:

@@ -6,8 +6,9 @@ name. One `Channel` for both (the settings features show and change, the fields 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 from core.model.context import Destination
 
@@ -26,6 +27,7 @@ class ChannelSettings:
     include_updates: bool
     include_crosslists: bool
     quiet_notice: bool
+    learning: bool = True
 
 
 SETTING_FIELDS = tuple(f.name for f in fields(ChannelSettings))
@@ -50,6 +52,7 @@ class Channel:
     include_crosslists: bool
     quiet_notice: bool
     created_at: datetime
+    learning: bool = True
     last_digest_at: datetime | None = None
 
     @property
@@ -75,8 +78,10 @@ class Subscription:
     name_variants: tuple[str, ...] = ()
     created_by: str = ""
     destination_id: int = 0  # the channel's id (lists of one channel's subscriptions carry it too)
+    # `subscribe similar`: the examples' vectors and titles ({"vectors": [[indices, weights], ...], "titles": [...]})
+    examples: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def label(self) -> str:
         """What the channel calls it: the query or category as typed, or the person's name."""
-        return (self.display_name if self.kind == "researcher" else self.query) or "?"
+        return (self.display_name if self.kind in ("researcher", "similar") else self.query) or "?"

@@ -256,3 +256,32 @@ async def lookup_paper(app: App, query: str) -> PaperCard | PickList | Problem:
             await repos.upsert_papers(session, [found])
         await session.commit()
     return card(found)
+
+
+async def resolve_paper(app: App, query: str) -> PaperRecord | Problem:
+    """The paper `query` names (any form `paper` takes), stored so it can be rated or used as an example: the
+    stored one when Paper Radar has it, else looked up once. A title must name one paper."""
+    kind, value = classify(query)
+    if kind == "title" and not 8 <= len(value) <= MAX_TITLE_QUERY:
+        return Problem("Which paper?", f"`{value[:60]}` is not an arXiv id, a DOI or a link.",
+                       "Paste the arXiv id (2411.18562), the DOI or the link.", code="usage")
+    stored = await _stored(app, kind, value)
+    if stored is not None:
+        return stored
+    try:
+        found = await _find(app, kind, value)
+    except NotFound as error:
+        return Problem("Paper not found", f"{error.message[:1].upper()}{error.message[1:]}.",
+                       "Check the id, or paste the arXiv link or DOI.", code="not_found")
+    if isinstance(found, list):
+        if len(found) != 1:
+            return Problem("Which paper?", f"Several papers match `{value[:80]}`.",
+                           "Paste its arXiv id, DOI or link (`paper <title>` lists them).", code="usage")
+        found = found[0]
+    if not (found.arxiv_id or found.doi):
+        return Problem("That paper can't be used here", "It has neither an arXiv id nor a DOI to keep it by.",
+                       code="invalid")
+    async with app.db.session() as session:
+        await repos.upsert_papers(session, [found])
+        await session.commit()
+    return found

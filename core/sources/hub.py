@@ -124,6 +124,15 @@ class SourceHub:
         )
 
     @property
+    def semantic_scholar_recommendations(self) -> SourceClient:
+        headers: dict[str, str] = {}
+        if self.settings.semantic_scholar_api_key:
+            headers["x-api-key"] = self.settings.semantic_scholar_api_key.get_secret_value()
+        pacer = Pacer(1.0 if headers else 1.5, clock=self.clock, sleep=self.sleep)
+        return self._make("Semantic Scholar recommendations", self.settings.semantic_scholar_recommendations_url,
+                          pacer=pacer, headers=headers)
+
+    @property
     def huggingface(self) -> SourceClient:
         return self._make("Hugging Face", self.settings.huggingface_url)
 

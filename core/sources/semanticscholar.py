@@ -127,6 +127,25 @@ class SemanticScholarSource:
         except MalformedItem as exc:
             raise Unavailable(self.client.name, f"sent a paper record we cannot read ({exc})") from exc
 
+    async def recommendations(self, paper_id: str, *, limit: int = 20,
+                              fields: Sequence[str] = ("title", "externalIds", "authors", "year", "url"),
+                              ) -> list[PaperRecord]:
+        """Papers Semantic Scholar recommends for one paper (`ARXIV:…`, `DOI:…` or its own id), newest pool.
+
+        Asked of the recommendations API (`RADAR_SEMANTIC_SCHOLAR_RECOMMENDATIONS_URL`), not the graph API."""
+        data = await self._get(f"papers/forpaper/{_segment(paper_id)}",
+                               {"fields": ",".join(fields), "limit": str(limit), "from": "recent"})
+        found = data.get("recommendedPapers")
+        if not isinstance(found, list):
+            raise Unavailable(self.client.name, "sent recommendations we cannot read")
+        papers = []
+        for item in found:
+            try:
+                papers.append(parse_paper(item) if isinstance(item, dict) else None)
+            except MalformedItem:
+                continue
+        return [p for p in papers if p is not None and p.title]
+
     async def paper_by_arxiv(self, arxiv_id: str, *, fields: Sequence[str] = PAPER_FIELDS) -> PaperRecord:
         return await self.paper(f"ARXIV:{parse_arxiv_id(arxiv_id).base}", fields=fields)
 

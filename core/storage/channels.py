@@ -40,7 +40,7 @@ def subscription_of(row: SubscriptionRow) -> Subscription:
     return Subscription(
         number=row.number, kind=row.kind, query=row.query, openalex_id=row.openalex_id, orcid=row.orcid,
         s2_id=row.s2_id, display_name=row.display_name, name_variants=tuple(row.name_variants or ()),
-        created_by=row.created_by, destination_id=row.destination_id,
+        created_by=row.created_by, destination_id=row.destination_id, examples=row.examples,
     )
 
 

@@ -49,6 +49,7 @@ class DestinationRow(SQLModel, table=True):
     include_updates: bool = Field(default=False)  # new versions of papers already sent
     include_crosslists: bool = Field(default=True)
     quiet_notice: bool = Field(default=False)  # post "no new papers" on empty days
+    learning: bool = Field(default=True)  # order the digest with what the channel's ratings taught it
     next_subscription_number: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_digest_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -70,6 +71,8 @@ class SubscriptionRow(SQLModel, table=True):
     s2_id: str | None = Field(default=None, max_length=32)
     display_name: str | None = Field(default=None, max_length=300)
     name_variants: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # `subscribe similar`: the examples' centroid in the content space ({"indices", "weights"}) and their titles.
+    examples: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
@@ -236,3 +239,35 @@ APSCHEDULER_JOBS = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class RatingRow(SQLModel, table=True):
+    """One person's 👍 (+1) or 👎 (-1) on one paper in one channel; the last click counts."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("destination_id", "paper_id", "user_id", name="uq_rating_channel_paper_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    destination_id: int = Field(foreign_key="destinations.id", index=True)
+    paper_id: str = Field(foreign_key="papers.id", max_length=300)
+    user_id: str = Field(max_length=64)
+    value: int
+    rated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ChannelProfileRow(SQLModel, table=True):
+    """What a channel's ratings taught its digest, rebuilt whenever a rating changes (so planning only reads it).
+
+    `indices`/`weights`: the Rocchio profile in the content space; `liked_vectors`: the most recent liked papers'
+    strongest terms, so the digest can say how many liked papers an item is close to."""
+
+    __tablename__ = "channel_profiles"
+
+    destination_id: int = Field(foreign_key="destinations.id", primary_key=True)
+    indices: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    weights: list[float] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    liked: int = 0
+    disliked: int = 0
+    raters: int = 0
+    liked_vectors: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -27,7 +27,7 @@ from core.subscriptions.timing import (
 from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, Visibility
 
 EXPORT_FORMAT = "paper-radar/1"
-SWITCHES = frozenset({"updates", "crosslists", "quiet-notice"})
+SWITCHES = frozenset({"updates", "crosslists", "quiet-notice", "learning"})
 
 
 def settings_view(app: App, record: ChannelSettings, changed: str | None = None) -> SettingsView:
@@ -41,6 +41,7 @@ def settings_view(app: App, record: ChannelSettings, changed: str | None = None)
         include_updates=record.include_updates,
         include_crosslists=record.include_crosslists,
         quiet_notice=record.quiet_notice,
+        learning=record.learning,
         next_digest=None if record.paused else next_digest(
             record.digest_time, record.weekdays, record.timezone, app.now()),
         changed=changed,
@@ -79,6 +80,10 @@ def apply_setting(
     if name == "quiet-notice":
         record = replace(record, quiet_notice=parse_switch(value, name))
         return record, f"the no-new-papers notice {'on' if record.quiet_notice else 'off'}"
+    if name == "learning":
+        record = replace(record, learning=parse_switch(value, name))
+        return record, ("learning from 👍/👎 on: ratings order the digest" if record.learning else
+                        "learning from 👍/👎 off: ratings are kept, the digest ignores them")
     raise SettingError(f"There is no setting `{name}`.")
 
 
@@ -138,7 +143,7 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
         "settings": {
             "time": record.digest_time, "timezone": record.timezone, "days": record.weekdays,
             "max": record.max_items, "updates": record.include_updates, "crosslists": record.include_crosslists,
-            "quiet-notice": record.quiet_notice,
+            "quiet-notice": record.quiet_notice, "learning": record.learning,
         },
         "subscriptions": items,
     }

@@ -55,12 +55,14 @@ def describe_subscription(record: Subscription) -> str:
             return category_name(record.query or "")
         except (UnknownCategory, KeyError):
             return ""
+    if record.kind == "similar":
+        return "new papers close to " + ", ".join((record.query or "").split())
     ids = (record.openalex_id, f"ORCID {record.orcid}" if record.orcid else None,
            f"Semantic Scholar {record.s2_id}" if record.s2_id else None)
     return ", ".join(i for i in ids if i)
 
 
-def _room_for_one_more(app: App, count: int) -> Problem | None:
+def room_for_one_more(app: App, count: int) -> Problem | None:
     if count >= app.settings.max_subscriptions_per_channel:
         return limit_problem(app.settings.max_subscriptions_per_channel)
     return None
@@ -87,7 +89,7 @@ async def subscribe_topic(app: App, command: SubscribeTopic, actor: Actor, where
         for existing in await channels.list_subscriptions(session, channel.id):
             if existing.kind == "topic" and _canonical(existing.query) == canonical:
                 return Notice(f"This channel already follows that topic as #{existing.number}.")
-        if problem := _room_for_one_more(app, await channels.count_subscriptions(session, channel.id)):
+        if problem := room_for_one_more(app, await channels.count_subscriptions(session, channel.id)):
             return problem
         record = await channels.add_subscription(
             session, channel.id, kind="topic", query=command.query.strip(), created_by=actor.user_id
@@ -120,7 +122,7 @@ async def subscribe_category(app: App, command: SubscribeCategory, actor: Actor,
         for existing in await channels.list_subscriptions(session, channel.id):
             if existing.kind == "category" and existing.query == category:
                 return Notice(f"This channel already follows {category} as #{existing.number}.")
-        if problem := _room_for_one_more(app, await channels.count_subscriptions(session, channel.id)):
+        if problem := room_for_one_more(app, await channels.count_subscriptions(session, channel.id)):
             return problem
         record = await channels.add_subscription(
             session, channel.id, kind="category", query=category, created_by=actor.user_id

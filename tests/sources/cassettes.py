@@ -134,6 +134,7 @@ def loopback_settings(**values: Any) -> Settings:
     defaults: dict[str, Any] = {
         "RADAR_OPENALEX_URL": LOOPBACK,
         "RADAR_SEMANTIC_SCHOLAR_URL": f"{LOOPBACK}/graph/v1",
+        "RADAR_SEMANTIC_SCHOLAR_RECOMMENDATIONS_URL": f"{LOOPBACK}/recommendations/v1",
         "RADAR_HUGGINGFACE_URL": LOOPBACK,
         "RADAR_CONTACT_EMAIL": "",
     }

@@ -83,7 +83,7 @@ async def test_subscriptions_come_back_as_values_and_stay_per_channel(db: Databa
         assert await channels.count_subscriptions(session, theirs.id) == 1
 
 
-async def test_delivery_reasons_since_reads_the_window_of_one_channel(db: Database) -> None:
+async def test_delivery_reasons_since_reads_what_one_channel_was_sent_in_the_window(db: Database) -> None:
     async with db.session() as session:
         mine = await channels.ensure_channel(session, CHANNEL)
         theirs = await channels.ensure_channel(session, OTHER)
@@ -99,11 +99,17 @@ async def test_delivery_reasons_since_reads_the_window_of_one_channel(db: Databa
         assert run.id is not None and other_run.id is not None
         session.add_all([
             DeliveryRow(destination_id=mine.id, paper_id="arXiv:2401.00001", run_id=run.id,
-                        reasons=[{"subscription": 1}], claimed_at=now - timedelta(days=1)),
+                        reasons=[{"subscription": 1}], claimed_at=now - timedelta(days=1),
+                        sent_at=now - timedelta(days=1)),
             DeliveryRow(destination_id=mine.id, paper_id="arXiv:2401.00002", run_id=run.id,
-                        reasons=[{"subscription": 2}], claimed_at=now - timedelta(days=8)),
+                        reasons=[{"subscription": 2}], claimed_at=now - timedelta(days=8),
+                        sent_at=now - timedelta(days=8)),
             DeliveryRow(destination_id=theirs.id, paper_id="arXiv:2401.00003", run_id=other_run.id,
-                        reasons=[{"subscription": 1}], claimed_at=now - timedelta(days=1)),
+                        reasons=[{"subscription": 1}], claimed_at=now - timedelta(days=1),
+                        sent_at=now - timedelta(days=1)),
+            # Claimed but never sent (a run that stopped): not shown, so not counted.
+            DeliveryRow(destination_id=mine.id, paper_id="arXiv:2401.00003", run_id=run.id,
+                        reasons=[{"subscription": 3}], claimed_at=now - timedelta(days=1)),
         ])
         await session.commit()
     async with db.session() as session:

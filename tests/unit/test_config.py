@@ -37,6 +37,7 @@ def test_every_external_url_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> Non
         "RADAR_ARXIV_API_URL": "arxiv_api_url", "RADAR_ARXIV_RSS_URL": "arxiv_rss_url",
         "RADAR_OPENALEX_URL": "openalex_url", "RADAR_SEMANTIC_SCHOLAR_URL": "semantic_scholar_url",
         "RADAR_HUGGINGFACE_URL": "huggingface_url", "SLACK_API_URL": "slack_api_url",
+        "RADAR_SEMANTIC_SCHOLAR_RECOMMENDATIONS_URL": "semantic_scholar_recommendations_url",
         "DISCORD_API_URL": "discord_api_url", "DISCORD_GATEWAY_URL": "discord_gateway_url",
     }
     for i, env in enumerate(names):
