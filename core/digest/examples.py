@@ -43,7 +43,7 @@ def _title(paper: PaperRecord) -> str:
 def example_vectors(space: ContentSpace, papers: Sequence[PaperRecord]) -> list[list[list[Any]]]:
     """Each paper's strongest terms in `space`, as a subscription row stores them."""
     vectors = space.vectors(list(papers))
-    kept = []
+    kept: list[list[list[Any]]] = []
     for row in range(vectors.shape[0]):
         start, end = vectors.indptr[row], vectors.indptr[row + 1]
         indices, weights = vectors.indices[start:end], vectors.data[start:end]
