@@ -20,7 +20,8 @@ from core.storage.ratings import StoredProfile
 
 __all__ = ["CLOSE", "affinities", "as_profile", "close_counts", "close_reason"]
 
-CLOSE = 0.2  # cosine between an item and a liked paper for the item to count as close to it
+CLOSE = 0.08  # cosine with a liked paper (its strongest terms) for an item to count as close to it: unrelated
+# papers of a day sit near 0.02, a paper on the same problem around 0.1 to 0.2 (bench/relevance.py's feed)
 
 
 def as_profile(stored: StoredProfile) -> ChannelProfile:

@@ -131,6 +131,16 @@ def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int], list[
     return [streams[n] for n in order], order, possible
 
 
+def _rank_class(item: _Entry, number: int) -> int:
+    """The rank class `_streams` files a category or researcher paper under (smaller first)."""
+    for reason in item.reasons:
+        if reason.number == number:
+            if reason.kind == "category":
+                return 2 * (len(item.reasons) > 1) + ("cross-listed" in reason.text)
+            return 1 if reason.by_name else 0
+    return 0
+
+
 def _own_score(item: _Entry, number: int) -> float:
     return next((r.score for r in item.reasons if r.number == number), 0.0)
 
@@ -140,8 +150,8 @@ def _blend(items: Sequence[_Entry], streams: list[list[int]], numbers: list[int]
     """Each stream reordered by its own order blended with the channel's profile, and the papers the profile
     strongly dislikes taken out (they go after everything, past the cap).
 
-    Both sides are put on a 0..1 scale within the stream: a topic's relevance divided by its best, any other
-    stream's order as a rank (first 1, last 0); the affinity divided by the best in the digest.
+    A topic's relevance (divided by its best) is blended with the affinity (divided by the best in the digest);
+    a category's or a person's stream keeps its rank classes and is ordered by the affinity within each.
     """
     best = max((a for a in affinity if a > 0), default=0.0)
     sunk = {i for i, a in enumerate(affinity) if a <= DISLIKED}
@@ -155,11 +165,16 @@ def _blend(items: Sequence[_Entry], streams: list[list[int]], numbers: list[int]
             scores = [_own_score(items[i], number) for i in keep]
             top = max(scores) or 1.0
             own = [score / top for score in scores]
+            classes = [0] * len(keep)
         else:
-            own = [1.0 - rank / len(keep) for rank in range(len(keep))]
+            # A category or a followed person has no relevance of its own: its rank classes stay (what only it
+            # brings, primary papers, verified ones first) and within a class the profile decides.
+            own = [0.0] * len(keep)
+            classes = [_rank_class(items[i], number) for i in keep]
         revised = [items[i].is_revision for i in keep]
         keyed = sorted(range(len(keep)), key=lambda k: (
-            revised[k], -((1 - weight) * own[k] + weight * (max(affinity[keep[k]], 0.0) / best if best else 0.0))))
+            revised[k], classes[k],
+            -((1 - weight) * own[k] + weight * (max(affinity[keep[k]], 0.0) / best if best else 0.0))))
         blended.append([keep[k] for k in keyed])
     return blended, sunk
 
