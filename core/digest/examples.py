@@ -99,7 +99,7 @@ def _line(paper: PaperRecord) -> PaperLine:
 
 async def _recommended(app: App, paper: PaperRecord) -> tuple[list[SimilarItem], str | None]:
     """Semantic Scholar's recommendations for the paper, or why there are none."""
-    key = f"arXiv:{paper.arxiv_id}" if paper.arxiv_id else (f"DOI:{paper.doi}" if paper.doi else None)
+    key = f"ARXIV:{paper.arxiv_id}" if paper.arxiv_id else (f"DOI:{paper.doi}" if paper.doi else None)
     if key is None:
         return [], None
     try:

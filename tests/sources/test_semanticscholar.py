@@ -309,3 +309,19 @@ async def test_unexpected_shapes_are_unavailable() -> None:
         await source.author("1")
     with pytest.raises(Unavailable):
         await source.paper("CorpusId:1")
+
+
+async def test_recommendations_recording_come_from_the_recommendations_api(recordings: Path) -> None:
+    tape = cassette(recordings, "get_recommended_papers")
+    hub = make_hub(tape.transport)
+    found = await SemanticScholarSource(hub.semantic_scholar_recommendations).recommendations(
+        "10.2139/ssrn.2250500", limit=100, fields=("title",))
+    assert tape.all_used and str(tape.requests[0].url.path).startswith("/recommendations/v1/papers/forpaper/")
+    assert len(found) > 20 and found[0].title.startswith("Report shows slight improvement on grantmaker diversity")
+    assert all(p.s2_id for p in found)
+
+
+async def test_recommendations_that_cannot_be_read_are_unavailable() -> None:
+    hub = make_hub(httpx.MockTransport(lambda request: json_response({"papers": []})))
+    with pytest.raises(Unavailable):
+        await SemanticScholarSource(hub.semantic_scholar_recommendations).recommendations("ARXIV:2411.18562")
