@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
-from core.config import Settings, get_settings
+from core.config import ConfigError, Settings, get_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,6 +66,9 @@ def _iso_date(text: str) -> date:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
+    except ConfigError as error:
+        print(f"radar: {error}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # `radar ask ... | head`: the reader has what it wanted. Python would complain again while flushing
         # stdout at exit, so stdout is pointed at nothing first.

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -40,6 +41,8 @@ from core.sources.hub import SourceHub
 from core.storage import digest_inputs
 from core.storage.db import Database, head_revision, upgrade
 from core.storage.models import SourceStatusRow
+from core.subscriptions.scope import SETTING as SCOPE_SETTING
+from core.subscriptions.scope import describe_feeds, ingest_scope
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ __all__ = [
     "attach_sink",
     "build_app",
     "check_core",
+    "check_settings",
     "close_app",
     "configure_logging",
     "describe_ingest",
@@ -81,6 +85,16 @@ def check_core() -> None:
         raise WiringError(f"commands without a handler: {', '.join(missing)}")
 
 
+def check_settings(settings: Settings) -> None:
+    """Settings whose meaning needs more than their type; raises `ConfigError` naming the one that is wrong."""
+    ingest_scope(settings.ingest_categories)
+    if os.environ.get("RADAR_DEFAULT_CATEGORIES"):
+        # Retired: it chose what topics without cat: searched, and made a channel's digest depend on the
+        # categories other channels followed. Said once at start, so a deployment that set it knows.
+        log.warning("RADAR_DEFAULT_CATEGORIES is no longer read: topics search everything ingested, which is "
+                    "all of arXiv unless %s restricts it", SCOPE_SETTING)
+
+
 def build_app(
     settings: Settings | None = None,
     *,
@@ -94,6 +108,7 @@ def build_app(
     seams tests and benchmarks use for loopback fakes and a fake clock."""
     settings = settings or get_settings()
     check_core()
+    check_settings(settings)
     # Before any client exists, so that nothing a library logs can carry a secret.
     protect_library_loggers(settings)
     app = App(
@@ -280,7 +295,7 @@ def describe_ingest(run: ManualIngest) -> list[str]:
     if report.busy_with:
         return [f"another ingest is running ({report.busy_with}); nothing was fetched. "
                 "Its papers are stored as it goes: try again once it has finished."]
-    lines = [f"feeds: {'+'.join(report.feeds) or 'nothing (no subscriptions yet)'}"]
+    lines = [f"feeds: {describe_feeds(report.feeds) if report.feeds else 'nothing (no subscriptions yet)'}"]
     if report.stale:
         lines.append(f"the feed is dated {report.feed_date or 'unknown'}, older than the announcement day expected "
                      f"({run.expected}): nothing from it was stored. arXiv rebuilds its feeds around midnight US "

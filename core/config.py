@@ -39,6 +39,11 @@ def _sync_database_url(url: str) -> str:
     return url  # psycopg 3 serves both the sync and the async dialect.
 
 
+class ConfigError(ValueError):
+    """A setting whose value has the right type but cannot be used; the message names the setting. Raised when
+    the app is built, so a deployment learns at start, in one line, instead of at the first digest."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
@@ -118,7 +123,10 @@ class Settings(BaseSettings):
     max_subscriptions_per_channel: int = Field(default=50, alias="RADAR_MAX_SUBSCRIPTIONS")
     max_query_length: int = Field(default=500, alias="RADAR_MAX_QUERY_LENGTH")
     lookup_ttl_hours: float = Field(default=24.0, alias="RADAR_LOOKUP_TTL_HOURS")
-    default_categories: str = Field(default="cs.*,stat.ML", alias="RADAR_DEFAULT_CATEGORIES")
+    # What the daily ingest reads of arXiv: "all" (every archive, one feed request), or a comma list of categories
+    # and archives ("cs.*,stat.ML") that every channel's topics are then searched over. Checked against arXiv's
+    # taxonomy when the app is built (core.subscriptions.scope).
+    ingest_categories: str = Field(default="all", alias="RADAR_INGEST_CATEGORIES")
     # Digests one clock process runs at once. APScheduler starts every due job together; thousands of channels
     # set to the same minute would otherwise all plan at once and time out waiting for a database connection.
     digest_concurrency: int = Field(default=200, ge=1, alias="RADAR_DIGEST_CONCURRENCY")

@@ -10,6 +10,7 @@ required token, smallest first, then the cat: restriction and the phrases (adjac
 papers that hold every word of the phrase, once per phrase per batch); union the groups and subtract the
 papers holding an excluded word or phrase. It gives exactly what `core.subscriptions.query.match` gives
 paper by paper, and the detail text is the same as `MatchResult.why()` (the tests hold both to that).
+Topics and categories search only what arXiv announced (`PaperBatch.unannounced` is left to researchers).
 
 Each hit carries the digest sort key of a single-reason entry for it (`RankKeys`), so building a channel's
 entry needs no arithmetic, and hits come sorted by it.
@@ -141,6 +142,8 @@ class Evaluator:
                 found = found & self._phrase_any(phrase)
             per_group.append(found)
         matched = per_group[0] if len(per_group) == 1 else frozenset().union(*per_group)
+        if batch.unannounced and matched:
+            matched = matched - batch.unannounced
         for token in query.excluded_terms:
             if not matched:
                 break
@@ -229,7 +232,10 @@ class Evaluator:
         wildcard = code.endswith(".*")
         key = self.keys.key
         hits: list[ContentHit] = []
+        unannounced = batch.unannounced
         for pos in batch.category_papers(code):
+            if pos in unannounced:
+                continue
             paper = batch.papers[pos]
             primary = paper.primary_category
             is_primary = primary is not None and matching_category(wanted, (primary,)) is not None

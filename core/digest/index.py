@@ -85,6 +85,11 @@ class PaperBatch:
         self.abstract_lengths: list[int] = []
         self.updates: Positions = frozenset(
             pos for pos, paper in enumerate(self.papers) if paper.announce_type in UPDATE_TYPES)
+        # Papers no arXiv announcement listed: a followed researcher's journal work, a paper someone looked up.
+        # They arrive because of one channel's follows or lookups, so only researcher subscriptions may bring
+        # them; topics and categories search the day's announcements, the same for every channel.
+        self.unannounced: Positions = frozenset(
+            pos for pos, paper in enumerate(self.papers) if paper.announced is None and paper.announce_type is None)
         self._categories: dict[str, set[int]] = {}
         self._author_ids: dict[tuple[int, str], set[int]] = {}
         # Per paper, per author: normalised ids (None when the author carries none) and the parsed name.

@@ -1,11 +1,12 @@
 """Ingest: bring the day's new papers into the database, once arXiv has rebuilt its feeds.
 
-One feed request covers every category the subscriptions need (arXiv joins them with `+`, and asks for one
-request every few seconds), then followed researchers' recent works come from OpenAlex (or Semantic
-Scholar), within a cap per run so the API budget lasts. Announcement days whose feed never came (arXiv down
-all day) are fetched from the query API once a feed is read again (`core.digest.backfill`). Every outcome is
-written to `source_status`, which `status` shows and the scheduler reads to retry while a feed is stale, a
-backfill is owed or a source is down.
+One feed request covers the deployment's whole arXiv scope, every archive by default (arXiv joins names with
+`+`, and asks for one request every few seconds): the same papers whatever the channels follow, so a channel's
+digest depends only on its own subscriptions. Then followed researchers' recent works come from OpenAlex (or
+Semantic Scholar), within a cap per run so the API budget lasts. Announcement days whose feed never came
+(arXiv down all day) are fetched from the query API, for the same names, once a feed is read again
+(`core.digest.backfill`). Every outcome is written to `source_status`, which `status` shows and the scheduler
+reads to retry while a feed is stale, a backfill is owed or a source is down.
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ from core.sources.http import RateLimited, SourceError
 from core.sources.openalex import OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
 from core.storage import digest_inputs, leases, repos
-from core.subscriptions.categories import archive_of, is_wildcard
-from core.subscriptions.query import QueryError, parse_query
+from core.subscriptions.scope import ArxivScope, describe_feeds, ingest_scope
 
 log = logging.getLogger(__name__)
 EASTERN = ZoneInfo("America/New_York")
@@ -117,24 +117,11 @@ def describe_missed(due: date, status: digest_inputs.SourceStatus | None) -> str
     return f"{FEED_KEY}: today's feed ({due:%a %d %b}) has not been read yet{read}"
 
 
-def feed_names(subscriptions: Sequence[Subscription], defaults: str) -> list[str]:
-    """The categories and archives to fetch: what the subscriptions name, plus the default set for topics
-    and researchers that name none. Categories inside a fetched archive are left out (they add nothing)."""
-    wanted: set[str] = set()
-    default = [d.strip() for d in defaults.split(",") if d.strip()]
-    for sub in subscriptions:
-        if sub.kind == SubscriptionKind.CATEGORY and sub.query:
-            wanted.add(sub.query)
-        elif sub.kind == SubscriptionKind.TOPIC:
-            try:
-                categories = parse_query(sub.query or "").categories
-            except QueryError:
-                continue
-            wanted.update(categories or default)
-        elif sub.kind == SubscriptionKind.RESEARCHER:
-            wanted.update(default)
-    archives = {archive_of(w.rstrip("*").rstrip(".")) for w in wanted if is_wildcard(w)}
-    return sorted(archives) + sorted(w for w in wanted if not is_wildcard(w) and archive_of(w) not in archives)
+def feed_names(subscriptions: Sequence[Subscription], scope: ArxivScope) -> tuple[str, ...]:
+    """The names of the one feed request: the deployment's whole scope (every archive by default), whatever
+    the channels follow, so that no channel's digest depends on another's categories. Nothing without any
+    subscription: there is no one to read it for."""
+    return scope.feed_names() if subscriptions else ()
 
 
 async def _set_status(app: App, key: str, ok: bool, message: str | None, *, feed_date: date | None = None,
@@ -146,8 +133,8 @@ async def _set_status(app: App, key: str, ok: bool, message: str | None, *, feed
 
 
 async def ingest_feeds(app: App, report: IngestReport, subscriptions: Sequence[Subscription]) -> None:
-    names = feed_names(subscriptions, app.settings.default_categories)
-    report.feeds = tuple(names)
+    names = feed_names(subscriptions, ingest_scope(app.settings.ingest_categories))
+    report.feeds = names
     if not names:
         report.quiet = True
         return
@@ -294,8 +281,9 @@ async def _ingest(app: App, report: IngestReport, progress: Progress | None, res
     if researchers:
         await ingest_researchers(app, report, subscriptions, progress)
     backfilled = f", {report.backfill.new} backfilled" if report.backfill else ""
+    feeds = describe_feeds(report.feeds) if report.feeds else "no feeds"
     log.info("ingest: %d stored (%d new, %d updates%s) from %s%s", report.stored, report.new, report.updates,
-             backfilled, "+".join(report.feeds) or "no feeds", " [stale]" if report.stale else "")
+             backfilled, feeds, " [stale]" if report.stale else "")
 
 
 @contextlib.asynccontextmanager

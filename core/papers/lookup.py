@@ -253,7 +253,7 @@ async def lookup_paper(app: App, query: str) -> PaperCard | PickList | Problem:
     async with app.db.session() as session:
         await repos.cache_put(session, key, record_to_json(found), ttl, now=app.now())
         if found.arxiv_id or found.doi:  # stored papers are keyed by one of them
-            await repos.upsert_papers(session, [found])
+            await repos.upsert_papers(session, [found], now=app.now())
         await session.commit()
     return card(found)
 

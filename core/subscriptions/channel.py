@@ -15,6 +15,7 @@ from core.model.enums import PauseCause
 from core.storage import channels
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import QueryError, parse_query
+from core.subscriptions.scope import ArxivScope, check_categories, ingest_scope
 from core.subscriptions.timing import (
     SettingError,
     next_digest,
@@ -178,7 +179,8 @@ async def import_(app: App, command: Import, actor: Actor, where: Destination) -
         count = len(existing)
         for position, entry in enumerate(entries[:500], 1):
             try:
-                fields = _validate_entry(entry, app.settings.max_query_length)
+                fields = _validate_entry(entry, app.settings.max_query_length,
+                                         ingest_scope(app.settings.ingest_categories))
             except ValueError as error:
                 skipped.append(f"item {position}: {error}")
                 continue
@@ -230,7 +232,14 @@ def _one_line(value: str) -> str:
     return " ".join(clean_text(value).split())
 
 
-def _validate_entry(entry: Any, max_query_length: int) -> dict[str, Any]:
+def _searched_here(scope: ArxivScope, categories: tuple[str, ...]) -> None:
+    """Refuse what this server never ingests, as `subscribe` does: it would never bring a paper."""
+    check = check_categories(scope, categories)
+    if check.hopeless:
+        raise ValueError(f"{', '.join(check.outside)} is outside this server's arXiv scope ({scope.describe()})")
+
+
+def _validate_entry(entry: Any, max_query_length: int, scope: ArxivScope) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise ValueError("not an object")
     kind = entry.get("kind")
@@ -240,9 +249,10 @@ def _validate_entry(entry: Any, max_query_length: int) -> dict[str, Any]:
             raise ValueError("a topic needs a query")
         query = _one_line(query)
         try:
-            parse_query(query, max_length=max_query_length)
+            parsed = parse_query(query, max_length=max_query_length)
         except QueryError as error:
             raise ValueError(error.message) from None
+        _searched_here(scope, parsed.categories)
         return {"kind": "topic", "query": query.strip()}
     if kind == "category":
         value = _one_line(str(entry.get("query") or entry.get("category") or ""))
@@ -250,6 +260,7 @@ def _validate_entry(entry: Any, max_query_length: int) -> dict[str, Any]:
             category = normalize_wildcard(value) if is_wildcard(value) else normalize_category(value)
         except UnknownCategory:
             raise ValueError(f"{value[:40]!r} is not an arXiv category") from None
+        _searched_here(scope, (category,))
         return {"kind": "category", "query": category}
     if kind == "researcher":
         fields: dict[str, Any] = {"kind": "researcher"}

@@ -22,6 +22,7 @@ from core.subscriptions.categories import (
 )
 from core.subscriptions.query import QueryError, parse_query
 from core.subscriptions.query_notes import operator_notes, too_vague
+from core.subscriptions.scope import SETTING, ScopeCheck, check_categories, ingest_scope
 from core.subscriptions.timing import next_digest
 from core.views import Notice, Problem, SubscriptionItem, SubscriptionList, Visibility
 
@@ -82,6 +83,10 @@ async def subscribe_topic(app: App, command: SubscribeTopic, actor: Actor, where
     if vague is not None:
         return Problem("That topic would match almost every paper", vague,
                        'Example: subscribe topic "graph neural networks" -survey', code="invalid")
+    scope = _scope_check(app, query.categories)
+    if scope.hopeless:
+        return _outside_scope(app, scope, f"a topic in {' or '.join(scope.outside)}",
+                              "Leave out the cat: to search everything this server reads")
     notes = " ".join(operator_notes(command.query))
     canonical = query.canonical()
     async with app.db.session() as session:
@@ -96,12 +101,29 @@ async def subscribe_topic(app: App, command: SubscribeTopic, actor: Actor, where
         )
         await session.commit()
     return Notice(
-        f"Subscribed this channel to topic #{record.number}: {record.query}. "
+        f"Subscribed this channel to topic #{record.number}: {record.query}. " + _then(scope.sentence)
         + next_digest_phrase(app, channel.settings) + (f" Note: {notes}" if notes else ""),
         title="Subscribed",
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,
     )
+
+
+def _scope_check(app: App, categories: tuple[str, ...]) -> ScopeCheck:
+    return check_categories(ingest_scope(app.settings.ingest_categories), categories)
+
+
+def _then(sentence: str) -> str:
+    return f"{sentence} " if sentence else ""
+
+
+def _outside_scope(app: App, check: ScopeCheck, what: str, instead: str) -> Problem:
+    """Refuse a subscription nothing of which this server ingests: it would stay silent forever."""
+    scope = ingest_scope(app.settings.ingest_categories).describe()
+    return Problem("Not searched on this server",
+                   f"This server reads only {scope} of arXiv ({SETTING}), so {what} would never bring a paper.",
+                   f"{instead}, or ask whoever runs Paper Radar here to add {', '.join(check.outside)} to {SETTING}.",
+                   code="invalid")
 
 
 def _canonical(text: str | None) -> str | None:
@@ -117,6 +139,10 @@ async def subscribe_category(app: App, command: SubscribeCategory, actor: Actor,
         category = normalize_wildcard(raw) if is_wildcard(raw) else normalize_category(raw)
     except UnknownCategory as error:
         return _unknown_category(raw, error.suggestions)
+    scope = _scope_check(app, (category,))
+    if scope.hopeless:
+        return _outside_scope(app, scope, f"{category} ({category_name(category)})",
+                              "Subscribe to a category inside it (`help subscribe`)")
     async with app.db.session() as session:
         channel = await channels.ensure_channel(session, where)
         for existing in await channels.list_subscriptions(session, channel.id):
@@ -130,7 +156,7 @@ async def subscribe_category(app: App, command: SubscribeCategory, actor: Actor,
         await session.commit()
     return Notice(
         f"Subscribed this channel to {category} ({category_name(category)}) as "
-        f"#{record.number}. " + next_digest_phrase(app, channel.settings),
+        f"#{record.number}. " + _then(scope.sentence) + next_digest_phrase(app, channel.settings),
         title="Subscribed",
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
+import re
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,10 +64,50 @@ async def _ignore(paper_ids: Sequence[str], message_id: str) -> None:
     return None
 
 
+FEED = "arxiv_rss/rss_all_archives_2024-11-28.xml"
+_ITEM = re.compile(rb"<item>.*?</item>", re.S)
+_CATEGORY = re.compile(rb"<category>([^<]*)</category>")
+
+
+def all_archives_path(recordings: Path) -> str:
+    """The path the recorded feed was fetched from (its self link): every archive, joined with `+`."""
+    found = re.search(rb'<atom:link href="https?://[^/"]+(/rss/[^"]+)"', (recordings / FEED).read_bytes())
+    assert found is not None
+    return found.group(1).decode()
+
+
+@functools.cache
+def _recorded_items(path: Path) -> tuple[bytes, bytes, tuple[tuple[bytes, frozenset[str]], ...]]:
+    body = path.read_bytes()
+    items = list(_ITEM.finditer(body))
+    head, tail = body[: items[0].start()], body[items[-1].end():]
+    return head, tail, tuple((m.group(0), frozenset(c.decode() for c in _CATEGORY.findall(m.group(0))))
+                             for m in items)
+
+
+def announcements(recordings: Path) -> Callable[[httpx.Request], httpx.Response]:
+    """arXiv's feed server on the recorded day: `/rss/<names joined by +>` lists the items in any of those
+    archives or categories, so the all-archives request gets the whole 1,504-item document and `cs+stat.ML`
+    only its part, as the real server answers."""
+    whole = (recordings / FEED).read_bytes()
+    everything = all_archives_path(recordings)
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        if request.url.path == everything:
+            body = whole
+        else:
+            names = request.url.path.removeprefix("/rss/").split("+")
+            head, tail, items = _recorded_items(recordings / FEED)
+            kept = [item for item, categories in items
+                    if any(c == n or c.startswith(f"{n}.") for c in categories for n in names)]
+            body = head + b"\n".join(kept) + tail
+        return httpx.Response(200, content=body, headers={"content-type": "application/xml"})
+
+    return respond
+
+
 def feed_router(recordings: Path) -> SourceRouter:
-    body = (recordings / "arxiv_rss" / "rss_all_archives_2024-11-28.xml").read_bytes()
-    return SourceRouter().add("arxiv_rss", "/rss/", httpx.Response(200, content=body,
-                                                                   headers={"content-type": "application/xml"}))
+    return SourceRouter().add("arxiv_rss", "/rss/", announcements(recordings))
 
 
 @pytest.fixture

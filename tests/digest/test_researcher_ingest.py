@@ -7,11 +7,10 @@ import httpx
 from bots.console.adapter import CONSOLE_DESTINATION
 from core.commands import Import
 from core.digest.deliver import run_digest
-from core.digest.ingest import feed_names, ingest
+from core.digest.ingest import ingest
 from core.model.context import Actor
 from core.service import handle
 from core.storage import repos
-from core.storage.models import SubscriptionRow
 from tests.digest.conftest import THURSDAY, RecordingSink, feed_router
 
 
@@ -65,15 +64,3 @@ async def test_openalex_budget_spent_is_reported_not_fatal(app_factory, recordin
     assert report.stored == 1504  # the feed still came in
     assert any("budget" in p for p in report.problems)
     assert len(router.calls("openalex", "/works")) == 1  # stopped asking once the budget was spent
-
-
-def test_feed_names_cover_what_subscriptions_need() -> None:
-    subs = [
-        SubscriptionRow(destination_id=1, number=1, kind="category", query="cs.LG"),
-        SubscriptionRow(destination_id=1, number=2, kind="category", query="cs.*"),
-        SubscriptionRow(destination_id=1, number=3, kind="topic", query="knots cat:math.GT"),
-        SubscriptionRow(destination_id=1, number=4, kind="topic", query="diffusion"),
-        SubscriptionRow(destination_id=2, number=1, kind="category", query="hep-th"),
-    ]
-    assert feed_names(subs, "cs.*,stat.ML") == ["cs", "hep-th", "math.GT", "stat.ML"]
-

@@ -23,6 +23,7 @@ from core.digest import backfill
 from core.digest.backfill import BACKFILL_KEY
 from core.digest.ingest import FEED_KEY, ingest
 from core.storage.models import DeliveryRow, PaperRow
+from core.subscriptions.scope import ALL_ARCHIVES
 from tests.digest.conftest import THURSDAY
 from tests.e2e.test_source_faults import (
     FRIDAY,
@@ -142,9 +143,13 @@ async def test_the_day_arxiv_was_down_comes_in_the_next_digest(
     # Wednesday's feed held what was submitted between Monday's and Tuesday's 14:00 New York deadlines
     # (a day earlier for papers held in moderation), not Wednesday's own submissions.
     query = search_query(request)
-    # The same categories as the feeds (`cs` is the whole archive, a wildcard for the API).
-    assert report.feeds == ("cs", "stat.ML")
-    assert query == "(cat:cs.* OR cat:stat.ML) AND submittedDate:[202411241900 TO 202411262000]", query
+    # The same names as the feed: every archive (`cs` is the whole archive, a wildcard for the API; `hep-th`
+    # is an archive of one category, itself).
+    assert report.feeds == ALL_ARCHIVES
+    categories, dates = query.split(" AND ")
+    assert categories.startswith("(cat:astro-ph.* OR cat:cond-mat.* OR ") and " OR cat:hep-th OR " in categories
+    assert categories.count("cat:") == 20 and " OR cat:cs.* OR " in categories and categories.endswith("cat:stat.*)")
+    assert dates == "submittedDate:[202411241900 TO 202411262000]", query
 
     # Known papers are left exactly as they were: not stored again as new, not renamed by the API's listing.
     assert (await stored(thursday, ALREADY_DELIVERED)).title == tuesdays_title  # type: ignore[union-attr]

@@ -135,10 +135,18 @@ def test_ingest_counts_new_papers_once_and_prints_its_summary_once(database_url:
         assert first.returncode == 0, first.stderr
         stored = [line for line in first.stdout.splitlines() if line.startswith("stored ")]
         assert len(stored) == 1 and " 0 not stored before" not in stored[0]
+        assert "feeds: all 20 arXiv archives, in one request" in first.stdout.splitlines()
         assert "ingest:" not in first.stderr  # the summary is not repeated as a log line
         second = _radar("ingest", "--date", "2024-11-28", "--no-researchers", env=env)
         (again,) = [line for line in second.stdout.splitlines() if line.startswith("stored ")]
         assert ": 0 not stored before" in again, second.stdout
+
+
+def test_a_misspelt_ingest_scope_is_one_line_at_start(database_url: str) -> None:
+    result = _radar("ask", "help", env={"RADAR_INGEST_CATEGORIES": "cs.*,stat.ML,cs.XX"})
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("radar: RADAR_INGEST_CATEGORIES: 'cs.XX' is not an arXiv category.")
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_ingest_says_the_feed_is_older_and_a_wrong_date_leaves_no_warning(database_url: str,

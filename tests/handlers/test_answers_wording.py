@@ -30,6 +30,13 @@ def test_every_help_example_parses(example: str) -> None:
         pytest.fail(f"`help` shows `{example}`, which is not a command: {error.message}")
 
 
+async def test_every_subscribe_example_subscribes(app_factory: Any) -> None:
+    app = app_factory()
+    for example in (e for e in EXAMPLES if e.startswith("subscribe ")):
+        view, text = await ask_text(app, example)
+        assert isinstance(view, Notice) and "Subscribed this channel" in text, (example, text)
+
+
 async def test_help_import_shows_an_example_import_accepts(app_factory: Any) -> None:
     app = app_factory()
     help_view, text = await ask_text(app, "help import")

@@ -147,3 +147,40 @@ async def test_import_rejects_junk(app_factory) -> None:  # type: ignore[no-unty
         view, text = await ask_text(app, "import " + payload)
         assert isinstance(view, Problem), payload[:20]
         assert message in text or "too long" in text
+
+
+async def test_a_topic_searches_all_of_arxiv(app_factory) -> None:  # type: ignore[no-untyped-def]
+    app = app_factory()
+    view, text = await ask_text(app, "subscribe topic dark matter")
+    assert isinstance(view, Notice) and "topic #1: dark matter. Searches all of arXiv." in text
+    view, text = await ask_text(app, "subscribe category astro-ph.CO")
+    assert isinstance(view, Notice) and "astro-ph.CO (Cosmology and Nongalactic Astrophysics) as #2." in text
+    assert "Searches" not in text and "scope" not in text
+
+
+async def test_a_restricted_server_names_what_every_subscription_searches(app_factory) -> None:  # type: ignore[no-untyped-def]
+    app = app_factory(RADAR_INGEST_CATEGORIES="cs.*,stat.ML")
+    _, text = await ask_text(app, "subscribe topic dark matter")
+    assert "Searches cs.*, stat.ML (this server's arXiv scope; RADAR_INGEST_CATEGORIES)." in text
+    _, text = await ask_text(app, "subscribe category cs.LG")
+    assert "Searches cs.LG (this server's arXiv scope is cs.*, stat.ML; RADAR_INGEST_CATEGORIES)." in text
+    view, text = await ask_text(app, "subscribe topic diffusion cat:cs.LG,math.PR")
+    assert isinstance(view, Notice) and "Never searched here: math.PR." in text
+
+
+async def test_a_restricted_server_refuses_what_it_never_reads(app_factory) -> None:  # type: ignore[no-untyped-def]
+    app = app_factory(RADAR_INGEST_CATEGORIES="cs.*,stat.ML")
+    view, text = await ask_text(app, "subscribe category math.PR")
+    assert isinstance(view, Problem) and view.code == "invalid" and "Not searched on this server" in text
+    assert view.detail == ("This server reads only cs.*, stat.ML of arXiv (RADAR_INGEST_CATEGORIES), so math.PR "
+                           "(Probability) would never bring a paper.")
+    assert view.hint is not None and "add math.PR to RADAR_INGEST_CATEGORIES" in view.hint
+    view, _ = await ask_text(app, "subscribe topic knots cat:math.GT")
+    assert isinstance(view, Problem) and view.hint is not None and view.hint.startswith("Leave out the cat:")
+    payload = {"format": "paper-radar/1", "subscriptions": [{"kind": "category", "query": "math.PR"},
+                                                            {"kind": "category", "query": "stat.ML"}]}
+    view, _ = await ask_text(app, f"import {json.dumps(payload)}")
+    assert isinstance(view, ImportReport) and view.added == ("category: stat.ML",)
+    assert any("math.PR is outside this server's arXiv scope (cs.*, stat.ML)" in s for s in view.skipped)
+    view, _ = await ask_text(app, "list")
+    assert isinstance(view, SubscriptionList) and [i.label for i in view.items] == ["stat.ML"]

@@ -73,3 +73,16 @@ def test_empty_values_in_env_file_mean_unset(monkeypatch: pytest.MonkeyPatch, tm
     env.write_text("DISCORD_SHARDS=\nSLACK_BOT_TOKEN=\nPORT=9001\n")
     settings = Settings(_env_file=env)  # type: ignore[call-arg]
     assert settings.discord_shards is None and settings.slack_bot_token is None and settings.port == 9001
+
+
+def test_the_retired_default_categories_setting_is_named_at_start(monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    from core.bootstrap import check_settings
+
+    monkeypatch.setenv("RADAR_DEFAULT_CATEGORIES", "cs.*,stat.ML")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.ingest_categories == "all"  # not taken for a restriction: topics search all of arXiv
+    with caplog.at_level("WARNING", logger="core.bootstrap"):
+        check_settings(settings)
+    (warning,) = [r.getMessage() for r in caplog.records if "RADAR_DEFAULT_CATEGORIES" in r.getMessage()]
+    assert "no longer read" in warning and "RADAR_INGEST_CATEGORIES" in warning
