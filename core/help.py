@@ -29,7 +29,7 @@ ENTRIES: tuple[HelpEntry, ...] = (
               "ten example papers, from all of arXiv, even with no word in common.",
               ('subscribe topic "graph neural networks" -survey', "subscribe topic dark matter -review",
                "subscribe topic diffusion OR \"score matching\" cat:cs.LG", "subscribe category stat.ML",
-               "subscribe category astro-ph.*", "subscribe similar 2202.00622"), manage=True),
+               "subscribe category astro-ph.*", "subscribe similar 2401.01234"), manage=True),
     HelpEntry("follow", "follow <name | ORCID | OpenAlex id>",
               "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
               ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),

@@ -31,7 +31,12 @@ def test_every_help_example_parses(example: str) -> None:
 
 
 async def test_every_subscribe_example_subscribes(app_factory: Any) -> None:
-    app = app_factory()
+    # `subscribe similar <paper>` looks its example up: arXiv answers, the extras' sources know nothing.
+    lookup = (Path(__file__).parent.parent / "fixtures" / "synthetic_arxiv_api_lookup.xml").read_bytes()
+    router = (SourceRouter().add("arxiv_api", "/api/query", httpx.Response(200, content=lookup))
+              .add("semantic_scholar", "/", httpx.Response(404, json={"error": "not found"}))
+              .add("huggingface", "/", httpx.Response(404, json={"error": "not found"})))
+    app = app_factory(router)
     for example in (e for e in EXAMPLES if e.startswith("subscribe ")):
         view, text = await ask_text(app, example)
         assert isinstance(view, Notice) and "Subscribed this channel" in text, (example, text)
