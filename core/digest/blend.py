@@ -7,21 +7,54 @@ product over the digest's papers, in the batch's content space that every channe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
 
-from core.digest.content import FEATURES
+from core.digest.content import FEATURES, ContentSpace
 from core.digest.matching import DigestMatcher, MatchReason
-from core.digest.profile import ChannelProfile
+from core.digest.profile import ChannelProfile, learn_profile
 from core.model.papers import PaperRecord
-from core.storage.ratings import StoredProfile
+from core.storage.ratings import Rating, StoredProfile
 
-__all__ = ["CLOSE", "affinities", "as_profile", "close_counts", "close_reason"]
+__all__ = ["CLOSE", "affinities", "as_profile", "close_counts", "close_reason", "net_ratings", "profile_from"]
 
 CLOSE = 0.08  # cosine with a liked paper (its strongest terms) for an item to count as close to it: unrelated
 # papers of a day sit near 0.02, a paper on the same problem around 0.1 to 0.2 (bench/relevance.py's feed)
+
+
+LIKED_KEPT = 100  # liked papers whose vectors the digest compares items with ("close to 3 papers liked here")
+LIKED_TERMS = 48  # strongest terms kept of each
+
+
+def net_ratings(values: Sequence[Rating]) -> dict[str, int]:
+    """Each paper's net rating in the channel (several people may rate it, each once)."""
+    net: dict[str, int] = {}
+    for rating in values:
+        net[rating.paper_id] = net.get(rating.paper_id, 0) + rating.value
+    return net
+
+
+def profile_from(space: ContentSpace, destination_id: int, values: Sequence[Rating],
+                 known: Mapping[str, PaperRecord]) -> StoredProfile:
+    """The profile a channel's ratings give (Rocchio over the papers rated up and down, on balance), with the
+    most recently liked papers' strongest terms for the why-line."""
+    net = net_ratings(values)
+    liked = [known[p] for p, v in net.items() if v > 0 and p in known]
+    disliked = [known[p] for p, v in net.items() if v < 0 and p in known]
+    profile = learn_profile(space, liked, disliked)
+    recent = [known[r.paper_id] for r in reversed(values) if net.get(r.paper_id, 0) > 0 and r.paper_id in known]
+    recent = list({p.canonical_id: p for p in recent}.values())[:LIKED_KEPT]
+    vectors = space.vectors(recent)
+    kept: list[list[list[float]]] = []
+    for row in range(vectors.shape[0]):
+        start, end = vectors.indptr[row], vectors.indptr[row + 1]
+        indices, weights = vectors.indices[start:end], vectors.data[start:end]
+        strongest = np.argsort(-weights, kind="stable")[:LIKED_TERMS]
+        kept.append([[float(i) for i in indices[strongest]], [float(w) for w in weights[strongest]]])
+    return StoredProfile(destination_id, profile.indices, profile.weights, profile.liked, profile.disliked,
+                         len({r.user_id for r in values}), tuple(kept))
 
 
 def as_profile(stored: StoredProfile) -> ChannelProfile:

@@ -17,6 +17,7 @@ import numpy as np
 
 from core.app import App
 from core.commands import RatePaper, ResetFeedback, ShowFeedback
+from core.digest.blend import as_profile, net_ratings, profile_from
 from core.digest.content import ContentSpace, paper_terms, term_indices
 from core.digest.plan import FIRST_WINDOW, shared_matcher
 from core.digest.profile import ChannelProfile, blend_weight, learn_profile
@@ -28,8 +29,6 @@ from core.storage.db import AsyncSession
 from core.views import FeedbackView, Notice, PaperLine, Problem, Visibility
 
 log = logging.getLogger(__name__)
-LIKED_KEPT = 100  # liked papers whose vectors the digest compares items with ("close to 3 papers liked here")
-LIKED_TERMS = 48  # strongest terms kept of each
 SHOWN_TERMS = 8
 SHOWN_EXAMPLES = 3
 
@@ -41,37 +40,14 @@ async def learning_space(app: App, session: AsyncSession, rated: Sequence[PaperR
     return matcher.space if matcher is not None else ContentSpace(list(rated))
 
 
-def _net(values: Sequence[ratings.Rating]) -> dict[str, int]:
-    """Each paper's net rating in the channel (several people may rate it, each once)."""
-    net: dict[str, int] = {}
-    for rating in values:
-        net[rating.paper_id] = net.get(rating.paper_id, 0) + rating.value
-    return net
-
-
 async def relearn(app: App, session: AsyncSession, destination_id: int) -> ChannelProfile:
     """Learn the channel's profile from all its ratings and store it (in the caller's transaction)."""
     values = await ratings.channel_ratings(session, destination_id)
-    net = _net(values)
-    known = await ratings.papers(session, list(net))
-    liked = [known[p] for p, v in net.items() if v > 0 and p in known]
-    disliked = [known[p] for p, v in net.items() if v < 0 and p in known]
-    space = await learning_space(app, session, liked + disliked)
-    profile = learn_profile(space, liked, disliked)
-    # The most recently liked papers' strongest terms, for the digest's "close to N papers liked here".
-    recent = [known[r.paper_id] for r in reversed(values) if net.get(r.paper_id, 0) > 0 and r.paper_id in known]
-    recent = list({p.canonical_id: p for p in recent}.values())[:LIKED_KEPT]
-    vectors = space.vectors(recent)
-    kept: list[list[list[float]]] = []
-    for row in range(vectors.shape[0]):
-        start, end = vectors.indptr[row], vectors.indptr[row + 1]
-        indices, weights = vectors.indices[start:end], vectors.data[start:end]
-        strongest = np.argsort(-weights, kind="stable")[:LIKED_TERMS]
-        kept.append([[float(i) for i in indices[strongest]], [float(w) for w in weights[strongest]]])
-    await ratings.save_profile(session, ratings.StoredProfile(
-        destination_id, profile.indices, profile.weights, profile.liked, profile.disliked,
-        len({r.user_id for r in values}), tuple(kept)))
-    return profile
+    known = await ratings.papers(session, list(net_ratings(values)))
+    space = await learning_space(app, session, list(known.values()))
+    stored = profile_from(space, destination_id, values, known)
+    await ratings.save_profile(session, stored)
+    return as_profile(stored)
 
 
 def _verb(value: int) -> str:
@@ -138,7 +114,7 @@ async def feedback(app: App, command: ShowFeedback, actor: Actor, where: Destina
         if channel is None:
             return FeedbackView(0, 0, 0, 0, learning=True)
         values = await ratings.channel_ratings(session, channel.id)
-        net = _net(values)
+        net = net_ratings(values)
         known = await ratings.papers(session, list(net))
         liked = [known[p] for p, v in net.items() if v > 0 and p in known]
         disliked = [known[p] for p, v in net.items() if v < 0 and p in known]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from core.digest.blend import affinities, as_profile, close_counts, close_reason
+from core.digest.blend import affinities, as_profile, close_counts, close_reason, net_ratings, profile_from
 from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, MatchReason, SubscriptionSpec
 from core.digest.profile import blend_weight
 from core.digest.select import arrange, matched_per_subscription
@@ -199,9 +199,19 @@ async def plan_digest(
             version = max(match.paper.versions or (0,))
             if version and version not in revisions:
                 items.append(PlannedItem(match, version))
-    profile = await ratings.load_profile(session, destination.id) if destination.learning else None
+    profile = await _profile(session, destination.id, matcher) if destination.learning else None
     select(plan, items, rows, destination.max_items, matcher=matcher, profile=profile)
     return plan
+
+
+async def _profile(session: AsyncSession, destination_id: int, matcher: DigestMatcher) -> StoredProfile | None:
+    """The channel's stored profile; learned here from its ratings when they came without one (an import)."""
+    stored = await ratings.load_profile(session, destination_id)
+    if stored is not None or not await ratings.has_ratings(session, destination_id):
+        return stored
+    values = await ratings.channel_ratings(session, destination_id)
+    known = await ratings.papers(session, list(net_ratings(values)))
+    return profile_from(matcher.space, destination_id, values, known)
 
 
 def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscription], max_items: int, *,

@@ -121,3 +121,31 @@ async def load_profiles(session: AsyncSession, destination_ids: Sequence[int]) -
     rows = (await session.exec(select(ChannelProfileRow).where(
         col(ChannelProfileRow.destination_id).in_(list(destination_ids))))).all()
     return {row.destination_id: _stored(row) for row in rows if row.indices}
+
+
+async def export_ratings(session: AsyncSession, destination_id: int) -> list[dict[str, Any]]:
+    """The channel's ratings as `export` writes them."""
+    return [{"paper": r.paper_id, "user": r.user_id, "value": r.value, "at": r.rated_at.isoformat()}
+            for r in await channel_ratings(session, destination_id)]
+
+
+async def import_ratings(session: AsyncSession, destination_id: int, entries: Sequence[tuple[str, str, int]],
+                         ) -> tuple[int, int]:
+    """Add (paper id, user, value) ratings where the paper is stored here; (added, skipped as unknown papers).
+    The stored profile is dropped: the digest learns it again from the ratings (see `core.digest.plan`)."""
+    known = set((await session.exec(select(PaperRow.id).where(
+        col(PaperRow.id).in_([paper for paper, _, _ in entries])))).all()) if entries else set()
+    added = skipped = 0
+    for paper, user, value in entries:
+        if paper not in known:
+            skipped += 1
+            continue
+        await set_rating(session, destination_id, paper, user, value)
+        added += 1
+    await session.exec(delete(ChannelProfileRow).where(col(ChannelProfileRow.destination_id) == destination_id))
+    return added, skipped
+
+
+async def has_ratings(session: AsyncSession, destination_id: int) -> bool:
+    found = (await session.exec(select(RatingRow.id).where(RatingRow.destination_id == destination_id).limit(1))).first()
+    return found is not None

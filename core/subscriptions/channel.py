@@ -12,7 +12,7 @@ from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.model.channels import ChannelSettings
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause
-from core.storage import channels
+from core.storage import channels, ratings
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import QueryError, parse_query
 from core.subscriptions.scope import ArxivScope, check_categories, ingest_scope
@@ -130,6 +130,7 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
     async with app.db.session() as session:
         channel = await channels.find_channel(session, where)
         subs = await channels.list_subscriptions(session, channel.id) if channel else []
+        rated = await ratings.export_ratings(session, channel.id) if channel else []
     record = channel.settings if channel else channels.default_settings()
     items: list[dict[str, Any]] = []
     for sub in subs:
@@ -137,6 +138,8 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
             entry = {"kind": "researcher", "name": sub.display_name, "openalex_id": sub.openalex_id,
                      "orcid": sub.orcid, "s2_id": sub.s2_id}
             items.append({k: v for k, v in entry.items() if v})
+        elif sub.kind == "similar":
+            items.append({"kind": "similar", "query": sub.query, "name": sub.display_name, "examples": sub.examples})
         else:
             items.append({"kind": sub.kind, "query": sub.query})
     payload = {
@@ -147,6 +150,7 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
             "quiet-notice": record.quiet_notice, "learning": record.learning,
         },
         "subscriptions": items,
+        "ratings": rated,
     }
     return ExportView(payload=json.dumps(payload, ensure_ascii=False, indent=2), subscriptions=len(items))
 
@@ -165,8 +169,9 @@ async def import_(app: App, command: Import, actor: Actor, where: Destination) -
         return _bad_import(f"That JSON is not a Paper Radar export (it needs \"format\": \"{EXPORT_FORMAT}\").")
     entries = data.get("subscriptions", [])
     settings = data.get("settings", {})
-    if not isinstance(entries, list) or not isinstance(settings, dict):
-        return _bad_import("`subscriptions` must be a list and `settings` an object.")
+    rated = data.get("ratings", [])
+    if not isinstance(entries, list) or not isinstance(settings, dict) or not isinstance(rated, list):
+        return _bad_import("`subscriptions` and `ratings` must be lists and `settings` an object.")
     added: list[str] = []
     skipped: list[str] = []
     changed: list[str] = []
@@ -204,9 +209,33 @@ async def import_(app: App, command: Import, actor: Actor, where: Destination) -
             else:
                 changed.append(sentence)
         await channels.save_settings(session, channel, record)
+        valid = [r for r in (_rating(entry) for entry in rated[:MAX_IMPORTED_RATINGS]) if r is not None]
+        if len(valid) < min(len(rated), MAX_IMPORTED_RATINGS):
+            skipped.append(f"{len(rated) - len(valid)} ratings that are not a paper, a user and +1 or -1")
+        if valid:
+            imported, unknown = await ratings.import_ratings(session, channel.id, valid)
+            if imported:
+                added.append(f"ratings: {imported} (the digest learns from them from the next one)")
+            if unknown:
+                skipped.append(f"ratings of {unknown} papers this server has not stored")
         await session.commit()
     return ImportReport(added=tuple(added), skipped=tuple(skipped), settings_changed=tuple(changed),
                         visibility=Visibility.CHANNEL if added else Visibility.EPHEMERAL)
+
+
+MAX_IMPORTED_RATINGS = 20_000
+
+
+def _rating(entry: Any) -> tuple[str, str, int] | None:
+    """(paper id, user, value) from an exported rating, or None when it is not one."""
+    if not isinstance(entry, dict):
+        return None
+    paper, user, value = entry.get("paper"), entry.get("user"), entry.get("value")
+    if not isinstance(paper, str) or not isinstance(user, str) or value not in (1, -1) or isinstance(value, bool):
+        return None
+    if not (paper.startswith(("arXiv:", "doi:")) and len(paper) <= 300 and 0 < len(user) <= 64):
+        return None
+    return _one_line(paper), _one_line(user), int(value)
 
 
 def _setting_text(value: Any) -> str:
@@ -281,4 +310,26 @@ def _validate_entry(entry: Any, max_query_length: int, scope: ArxivScope) -> dic
         name = _one_line(str(entry.get("name") or ""))
         fields["display_name"] = (name or fields.get("openalex_id") or fields.get("orcid") or fields["s2_id"])[:300]
         return fields
-    raise ValueError("kind must be topic, category or researcher")
+    if kind == "similar":
+        return _similar_entry(entry)
+    raise ValueError("kind must be topic, category, researcher or similar")
+
+
+def _similar_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A `subscribe similar` as `export` wrote it: the example ids, and their vectors and titles."""
+    query, examples = entry.get("query"), entry.get("examples")
+    if not isinstance(query, str) or not query.strip() or not isinstance(examples, dict):
+        raise ValueError("a similar subscription needs its example papers")
+    vectors, titles = examples.get("vectors"), examples.get("titles")
+    if (not isinstance(vectors, list) or not isinstance(titles, list) or not 0 < len(vectors) <= 10
+            or len(titles) != len(vectors)):
+        raise ValueError("a similar subscription needs one to ten examples with their titles")
+    for vector in vectors:
+        if (not isinstance(vector, list) or len(vector) != 2 or not all(isinstance(part, list) for part in vector)
+                or len(vector[0]) != len(vector[1]) or len(vector[0]) > 500
+                or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < 1 << 20 for i in vector[0])
+                or not all(isinstance(w, int | float) and not isinstance(w, bool) for w in vector[1])):
+            raise ValueError("a similar subscription's examples are not readable")
+    name = _one_line(str(entry.get("name") or "similar papers"))[:300]
+    clean = {"vectors": vectors, "titles": [_one_line(str(t))[:300] for t in titles]}
+    return {"kind": "similar", "query": _one_line(query)[:2000], "display_name": name, "examples": clean}

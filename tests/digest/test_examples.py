@@ -79,3 +79,23 @@ async def test_similar_without_recommendations_still_answers(app_factory, record
     view = await ask(app, f"similar {DEX}")
     assert isinstance(view, SimilarView) and view.items and not view.recommended
     assert view.note is not None and "Semantic Scholar" in view.note
+
+
+async def test_a_similar_subscription_survives_export_and_import(channel_app) -> None:  # type: ignore[no-untyped-def]
+    from core.commands import DigestPreview, Export, Import
+    from core.model.context import Actor, Destination
+    from core.service import handle
+    from core.views import ExportView, ImportReport
+
+    app = channel_app
+    await _ingest_the_day(app)
+    await ask(app, f"subscribe similar {DEX}")
+    manager = Actor("console", "alice", can_manage=True)
+    exported = await handle(Export(), manager, Destination("console", "local", "console"), app=app)
+    assert isinstance(exported, ExportView) and '"kind": "similar"' in exported.payload
+    elsewhere = Destination("console", "local", "elsewhere")
+    report = await handle(Import(exported.payload), manager, elsewhere, app=app)
+    assert isinstance(report, ImportReport) and any(a.startswith("similar: similar to “DexDiffuser") for a in report.added)
+    preview = await handle(DigestPreview(), manager, elsewhere, app=app)
+    assert isinstance(preview, DigestView) and preview.items
+    assert all(i.why[0].text.startswith('similar to "DexDiffuser') for i in preview.items)

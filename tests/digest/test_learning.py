@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from bots.console.adapter import CONSOLE_DESTINATION
-from core.commands import RatePaper
+from core.commands import DigestPreview, RatePaper, ShowFeedback
 from core.digest.ingest import ingest
 from core.model.context import Actor
 from core.service import handle
@@ -123,3 +123,33 @@ async def test_rating_an_unknown_paper_is_a_friendly_answer(channel_app) -> None
     assert isinstance(view, Problem) and "arXiv id" in text
     view, text = await ask_text(app, "like")
     assert isinstance(view, Problem) and "like" in text
+
+
+async def test_export_and_import_carry_the_ratings(channel_app) -> None:  # type: ignore[no-untyped-def]
+    from core.commands import Export, Import
+    from core.model.context import Destination
+    from core.views import ExportView, ImportReport
+
+    app = channel_app
+    await _ask(app, "subscribe category cs.LG", "settings max 10")
+    await ingest(app, researchers=False)
+    for who, paper in zip((ALICE, BOB, ALICE, BOB), LIKED, strict=True):
+        await _rate(app, who, paper, 1)
+    learned = [i.paper_id for i in (await _preview(app)).items]
+    exported = await handle(Export(), ALICE, CONSOLE_DESTINATION, app=app)
+    assert isinstance(exported, ExportView)
+    payload = json.loads(exported.payload)
+    assert sorted(r["paper"] for r in payload["ratings"]) == sorted(f"arXiv:{p}" for p in LIKED)
+    payload["ratings"].append({"paper": "arXiv:9999.99999", "user": "carol", "value": 1})  # not stored here
+    payload["ratings"].append({"paper": "arXiv:2411.18261", "user": "mallory", "value": 7})  # not a rating
+    elsewhere = Destination("console", "local", "another-channel")
+    manager = Actor("console", "alice", can_manage=True)
+    report = await handle(Import(json.dumps(payload)), manager, elsewhere, app=app)
+    assert isinstance(report, ImportReport)
+    assert "ratings: 4 (the digest learns from them from the next one)" in report.added
+    assert any("1 papers this server has not stored" in s for s in report.skipped)
+    assert any("not a paper, a user and +1 or -1" in s for s in report.skipped)
+    feedback = await handle(ShowFeedback(), manager, elsewhere, app=app)
+    assert isinstance(feedback, FeedbackView) and (feedback.ratings, feedback.raters) == (4, 2)
+    preview = await handle(DigestPreview(), manager, elsewhere, app=app)
+    assert isinstance(preview, DigestView) and [i.paper_id for i in preview.items] == learned
