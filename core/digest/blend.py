@@ -71,10 +71,19 @@ def _rows(matcher: DigestMatcher, papers: Sequence[PaperRecord]) -> sparse.csr_m
 
 
 def affinities(matcher: DigestMatcher, papers: Sequence[PaperRecord], profile: ChannelProfile) -> list[float]:
-    """Each paper's cosine with the profile."""
+    """Each paper's cosine with the profile: over the batch's own terms (`ContentSpace.compact`) when every
+    paper is in the batch, as the clock's digests are; else over the full hashed space."""
     if not papers:
         return []
-    return [float(a) for a in profile.affinity(_rows(matcher, papers))]
+    positions = [matcher.position_of(p.canonical_id) for p in papers]
+    if profile.empty or any(p is None for p in positions):
+        return [float(a) for a in profile.affinity(_rows(matcher, papers))]
+    matrix, remap = matcher.space.compact()
+    columns = remap[np.asarray(profile.indices, dtype=np.int64)]
+    present = columns >= 0
+    dense = np.zeros(matrix.shape[1])
+    dense[columns[present]] = np.asarray(profile.weights)[present]
+    return [float(a) for a in matrix[positions] @ dense]
 
 
 def close_counts(matcher: DigestMatcher, papers: Sequence[PaperRecord], stored: StoredProfile) -> list[int]:
