@@ -70,19 +70,22 @@ def _rows(matcher: DigestMatcher, papers: Sequence[PaperRecord]) -> sparse.csr_m
     return matcher.space.vectors(list(papers))
 
 
-def affinities(matcher: DigestMatcher, papers: Sequence[PaperRecord], profile: ChannelProfile) -> list[float]:
-    """Each paper's cosine with the profile: over the batch's own terms (`ContentSpace.compact`) when every
-    paper is in the batch, as the clock's digests are; else over the full hashed space."""
+def affinities(matcher: DigestMatcher, paper_ids: Sequence[str], papers: Sequence[PaperRecord],
+               profile: ChannelProfile) -> list[float]:
+    """Each paper's cosine with the profile (`paper_ids` are the papers' canonical ids, in the same order):
+    over the batch's own terms (`ContentSpace.compact`) when every paper is in the batch, as the clock's
+    digests are; else over the full hashed space."""
     if not papers:
         return []
-    positions = [matcher.position_of(p.canonical_id) for p in papers]
-    if profile.empty or any(p is None for p in positions):
+    position_of = matcher.position_of
+    positions = [position_of(paper_id) for paper_id in paper_ids]
+    if profile.empty or None in positions:
         return [float(a) for a in profile.affinity(_rows(matcher, papers))]
     matrix, remap = matcher.space.compact()
-    columns = remap[np.asarray(profile.indices, dtype=np.int64)]
+    columns = remap[profile.index_array]
     present = columns >= 0
     dense = np.zeros(matrix.shape[1])
-    dense[columns[present]] = np.asarray(profile.weights)[present]
+    dense[columns[present]] = profile.weight_array[present]
     return [float(a) for a in matrix[positions] @ dense]
 
 

@@ -223,7 +223,7 @@ def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscripti
     if profile is not None and matcher is not None and items:
         learned = as_profile(profile)
         weight = blend_weight(learned.ratings)
-        affinity = affinities(matcher, [i.paper for i in items], learned)
+        affinity = affinities(matcher, [i.paper_id for i in items], [i.paper for i in items], learned)
         unlearned = {index: place for place, index in enumerate(arranged.order)}
         arranged_with = arrange(items, max_items, affinity=affinity, weight=weight)
         # The why-line says so where the profile moved a paper up: shown now, and further down without it.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -36,6 +37,14 @@ class ChannelProfile:
     weights: tuple[float, ...]
     liked: int
     disliked: int
+
+    @cached_property
+    def index_array(self) -> np.ndarray:
+        return np.asarray(self.indices, dtype=np.int64)
+
+    @cached_property
+    def weight_array(self) -> np.ndarray:
+        return np.asarray(self.weights, dtype=np.float64)
 
     @property
     def ratings(self) -> int:
