@@ -21,7 +21,6 @@ from core.storage.db import AsyncSession
 
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
-CATCH_UP_AFTER = timedelta(hours=30)  # a window longer than this means a missed digest: say so
 MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even with the cap
 
 
@@ -43,7 +42,8 @@ class PlanSettings(Protocol):
 @dataclass
 class PlannedItem:
     match: DigestMatch
-    revision: int  # 0: the paper itself; N: "updated to vN" for a paper the channel already received
+    # 0: a new paper; N: the paper revised to vN (arXiv's replace), whether or not the channel had an earlier version
+    revision: int
 
     @property
     def paper_id(self) -> str:
@@ -58,10 +58,12 @@ class DigestPlan:
     items: list[PlannedItem] = field(default_factory=list)
     subscriptions: int = 0
     skipped_subscriptions: list[int] = field(default_factory=list)  # stored text that no longer parses
+    missed: int = 0  # scheduled digests before this one that never went out (`core.digest.missed`)
 
     @property
     def catch_up(self) -> bool:
-        return self.window_end - self.window_start > CATCH_UP_AFTER
+        """It follows a missed digest; a long window alone (a first digest, a weekend) is not one."""
+        return self.missed > 0
 
     @property
     def days_covered(self) -> int:
@@ -151,10 +153,10 @@ async def plan_digest(
     delivered = await ledger.delivered_revisions(session, destination.id, [m.paper_id for m in matches])
     for match in matches:
         revisions = delivered.get(match.paper_id)
+        version = max(match.paper.versions or (0,)) if match.is_update else 0
         if revisions is None:
-            plan.items.append(PlannedItem(match, 0))
-        elif match.is_update and destination.include_updates:
-            version = max(match.paper.versions or (0,))
-            if version and version not in revisions:
-                plan.items.append(PlannedItem(match, version))
+            # A revision the channel never had an earlier version of is still a revision: it is labelled so.
+            plan.items.append(PlannedItem(match, version))
+        elif version and destination.include_updates and version not in revisions:
+            plan.items.append(PlannedItem(match, version))
     return plan
