@@ -262,6 +262,7 @@ class SettingsView(View):
     next_digest: datetime | None = None
     learning: bool = True
     changed: str | None = None  # what the last command changed, as a sentence ("Changed the digest time to 08:30")
+    note: str | None = None  # how a value was read ("PST is taken as America/Los_Angeles (...)")
 
 
 @dataclass(frozen=True)
@@ -274,8 +275,10 @@ class StatusView(View):
     subscriptions: int
     paused: bool
     paused_reason: str | None
+    # Problems: something is wrong, each saying what to do. Notes: worth knowing, nothing to do. Each is one line.
     problems: tuple[str, ...] = ()
     timezone: str = "UTC"
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -295,8 +298,17 @@ class DigestItem:
     snippet: str = ""
     categories: tuple[str, ...] = ()
     version: int | None = None
-    is_update: bool = False
+    is_update: bool = False  # a revised version of a paper first posted earlier (arXiv's replace)
     pdf_url: str | None = None
+    first_posted: str | None = None  # "3 Oct 2024", or "Oct 2024" when only the arXiv id's month is known
+
+    @property
+    def update_label(self) -> str | None:
+        """"revised to v2, first posted 3 Oct 2024": the same words in every renderer; None for a new paper."""
+        if not self.is_update:
+            return None
+        label = f"revised to v{self.version}" if self.version else "revised"
+        return label + (f", first posted {self.first_posted}" if self.first_posted else "")
 
 
 @dataclass(frozen=True)

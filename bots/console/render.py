@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from core import views as v
+from core.model.zones import zone_label
 from core.rules import unrendered_views
 
 WIDTH = 88
@@ -166,10 +167,11 @@ def render_subscriptions(view: v.SubscriptionList) -> str:
 def render_settings(view: v.SettingsView) -> str:
     onoff = {True: "on", False: "off"}
     lines = [f"{view.changed}." if view.changed else "Digest settings:",
-             f"  time        {view.digest_time} ({view.timezone})",
+             *([_clean(view.note)] if view.note else []),
+             f"  time        {view.digest_time} ({zone_label(view.timezone)})",
              f"  days        {view.weekdays}",
              f"  max         {view.max_items} papers",
-             f"  updates     {onoff[view.include_updates]} (new versions of papers already sent)",
+             f"  updates     {onoff[view.include_updates]} (revised versions of older papers)",
              f"  crosslists  {onoff[view.include_crosslists]}",
              f"  quiet-notice {onoff[view.quiet_notice]} (say so on days with no new papers)",
              f"  learning    {onoff[view.learning]} (order the digest by the channel's 👍/👎)"]
@@ -190,6 +192,7 @@ def render_status(view: v.StatusView) -> str:
     ]
     if view.paused and view.paused_reason:
         lines.append(f"Paused: {_clean(view.paused_reason)}")
+    lines += [f"ℹ {_clean(n)}" for n in view.notes]
     lines += [f"⚠ {_clean(p)}" for p in view.problems] or ["No problems."]
     return "\n".join(lines)
 
@@ -209,7 +212,7 @@ def render_digest(view: v.DigestView) -> str:
     if view.note:
         lines.append(f"Note: {_clean(view.note)}")
     for i, item in enumerate(view.items, view.first_number):
-        lines.append(f"{i:>3}. {_clean(item.title)}" + (" [updated]" if item.is_update else ""))
+        lines.append(f"{i:>3}. {_clean(item.title)}" + (f" [{item.update_label}]" if item.update_label else ""))
         if item.authors:
             lines.append(f"     {_clean(item.authors)}")
         lines.append(f"     {item.url}")

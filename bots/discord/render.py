@@ -34,6 +34,7 @@ from bots.discord.message import (
 )
 from bots.discord.render_digest import render_digest
 from core import views as v
+from core.model.zones import zone_label
 from core.rules import unrendered_views
 
 
@@ -195,10 +196,12 @@ def render_settings(view: v.SettingsView, can_manage: bool = False) -> list[Outg
     card = embed(title=safe(view.changed) if view.changed else "Digest settings",
                  color=GREEN if view.changed else BLUE,
                  footer="Change one with /radar settings name:<setting> value:<value>.")
-    add_field(card, "Time", f"{view.digest_time} ({safe(view.timezone)})", inline=True)
+    if view.note:
+        card.description = safe_prose(view.note)
+    add_field(card, "Time", f"{view.digest_time} ({safe(zone_label(view.timezone))})", inline=True)
     add_field(card, "Days", safe(view.weekdays), inline=True)
     add_field(card, "Max papers", str(view.max_items), inline=True)
-    add_field(card, "Updates", f"{_onoff(view.include_updates)} (new versions of papers already sent)", inline=True)
+    add_field(card, "Updates", f"{_onoff(view.include_updates)} (revised versions of older papers)", inline=True)
     add_field(card, "Cross-lists", _onoff(view.include_crosslists), inline=True)
     add_field(card, "Quiet notice", f"{_onoff(view.quiet_notice)} (say so on days with no new papers)", inline=True)
     add_field(card, "Learning", f"{_onoff(view.learning)} (order the digest by the channel's 👍/👎)", inline=True)
@@ -220,6 +223,8 @@ def render_status(view: v.StatusView, can_manage: bool = False) -> list[Outgoing
     add_field(card, "Subscriptions", str(view.subscriptions), inline=True)
     if view.paused and view.paused_reason:
         add_field(card, "Paused", safe(view.paused_reason))
+    if view.notes:
+        add_field(card, "Notes", join_lines([f"ℹ {safe_prose(n)}" for n in view.notes], limits.FIELD_VALUE))
     add_field(card, "Problems", join_lines([f"⚠ {safe_prose(p)}" for p in view.problems], limits.FIELD_VALUE)
               if view.problems else "No problems.")
     return pack([card])

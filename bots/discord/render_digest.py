@@ -23,9 +23,7 @@ _KIND_COLOR = {"researcher": PURPLE, "topic": BLUE, "category": GREY}
 
 
 def item_embed(item: DigestItem, number: int) -> discord.Embed:
-    update = ""
-    if item.is_update:
-        update = f" [updated to v{item.version}]" if item.version else " [updated]"
+    update = f" [{item.update_label}]" if item.update_label else ""
     lines = []
     if item.authors:
         lines.append(f"*{fit(safe(item.authors), AUTHORS)}*")

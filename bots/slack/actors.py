@@ -2,7 +2,9 @@
 
 Managing a channel's subscriptions is for workspace admins and owners (Slack's `users.info` says so) and for
 the user ids in SLACK_MANAGERS. `users.info` answers are cached per user for a few minutes: a burst of
-commands costs one API call, and a demoted admin loses the right within minutes.
+commands costs one API call, and a demoted admin loses the right within minutes. The same answer carries the
+user's time zone (`tz`), which a channel they set up takes; the lookup runs after the ack, like every command
+that changes a channel, so it never holds the three seconds up, and a failed one just leaves the zone unknown.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class _Role:
     can_manage: bool
     name: str | None
     expires: float
+    timezone: str | None = None  # the user's IANA zone (`tz`): a channel they set up takes it
 
 
 class ActorDirectory:
@@ -57,15 +60,17 @@ class ActorDirectory:
 
     async def actor(self, client: AsyncWebClient, team_id: str, user_id: str, *, check_role: bool = True) -> Actor:
         """The Actor for this user; `check_role=False` skips the role lookup for commands that change nothing."""
-        if user_id in self.managers:
-            return Actor("slack", user_id, can_manage=True)
-        if not check_role:
-            role = self._roles.get((team_id, user_id))
-            return Actor("slack", user_id, can_manage=bool(role and role.expires > self.clock() and role.can_manage))
         role = self._roles.get((team_id, user_id))
+        if user_id in self.managers:
+            # Their right needs no lookup (nor may a failed one deny it); their zone is known if it was looked up.
+            return Actor("slack", user_id, can_manage=True, timezone=role.timezone if role else None)
+        if not check_role:
+            fresh = role is not None and role.expires > self.clock()
+            return Actor("slack", user_id, can_manage=bool(fresh and role and role.can_manage),
+                         timezone=role.timezone if role else None)
         if role is None or role.expires <= self.clock():
             role = await self._lookup(client, team_id, user_id)
-        return Actor("slack", user_id, can_manage=role.can_manage, display_name=role.name)
+        return Actor("slack", user_id, can_manage=role.can_manage, display_name=role.name, timezone=role.timezone)
 
     async def _lookup(self, client: AsyncWebClient, team_id: str, user_id: str) -> _Role:
         try:
@@ -83,7 +88,9 @@ class ActorDirectory:
             admin = False
         profile = user.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or user.get("name")
-        return self._remember(team_id, user_id, _Role(admin, name, self.clock() + self.ttl))
+        zone = user.get("tz")
+        return self._remember(team_id, user_id, _Role(admin, name, self.clock() + self.ttl,
+                                                      zone if isinstance(zone, str) and zone else None))
 
     def _remember(self, team_id: str, user_id: str, role: _Role) -> _Role:
         if len(self._roles) >= MAX_CACHED:

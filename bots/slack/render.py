@@ -16,6 +16,7 @@ from bots.slack.actions import ACTION_FOLLOW, ACTION_LINK, ACTION_RESEARCHER, AC
 from bots.slack.mrkdwn import clip, escape, link, mention, safe_url
 from bots.slack.render_digest import render_digest
 from core import views as v
+from core.model.zones import zone_label
 from core.rules import unrendered_views
 
 MAX_RESPONSES = 5  # a response_url takes at most five messages
@@ -248,8 +249,9 @@ def _onoff(value: bool) -> str:
 def render_settings(view: v.SettingsView) -> list[b.SlackMessage]:
     title = view.changed or "Digest settings"
     entries = [
-        f"*Time*\n{escape(view.digest_time)} ({escape(view.timezone)})", f"*Days*\n{escape(view.weekdays)}",
-        f"*Max papers*\n{view.max_items}", f"*Updates*\n{_onoff(view.include_updates)} (new versions of papers sent)",
+        f"*Time*\n{escape(view.digest_time)} ({escape(zone_label(view.timezone))})",
+        f"*Days*\n{escape(view.weekdays)}",
+        f"*Max papers*\n{view.max_items}", f"*Updates*\n{_onoff(view.include_updates)} (revised versions of older papers)",
         f"*Cross-lists*\n{_onoff(view.include_crosslists)}",
         f"*Quiet notice*\n{_onoff(view.quiet_notice)} (say so on days with no new papers)",
         f"*Learning*\n{_onoff(view.learning)} (order the digest by the channel's 👍/👎)",
@@ -258,7 +260,7 @@ def render_settings(view: v.SettingsView) -> list[b.SlackMessage]:
         entries.append(f"*Paused*\n{escape(view.paused_reason) or 'paused by a channel manager'}")
     elif view.next_digest:
         entries.append(f"*Next digest*\n{when(view.next_digest, view.timezone)}")
-    blocks = [b.header(title), b.fields(entries),
+    blocks = [b.header(title), *([b.context(escape(view.note))] if view.note else []), b.fields(entries),
               b.context("Change with `/radar settings time 08:30`, `settings timezone Europe/Paris`, "
                         "`settings max 15` … (channel managers)")]
     return [_message(escape(title), blocks)]
@@ -274,6 +276,9 @@ def render_status(view: v.StatusView) -> list[b.SlackMessage]:
     blocks = [b.header("Paper Radar status"), b.fields(entries)]
     if view.paused and view.paused_reason:
         blocks.append(b.section(f":double_vertical_bar: *Paused:* {escape(view.paused_reason)}"))
+    if view.notes:
+        notes = "\n".join(f":information_source: {escape(n)}" for n in view.notes)
+        blocks += [b.section(piece) for piece in b.split_text(clip(notes, 3000))]
     problems = "\n".join(f":warning: {escape(p)}" for p in view.problems) or ":white_check_mark: No problems."
     blocks += [b.section(piece) for piece in b.split_text(clip(problems, 5000))]
     return [_message("Paper Radar status", blocks)]

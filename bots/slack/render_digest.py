@@ -27,9 +27,7 @@ def _why(item: v.DigestItem) -> str:
 
 def item_blocks(number: int, item: v.DigestItem) -> list[b.Block]:
     """One paper: a section with title, authors and snippet, and a context line saying why it is here."""
-    flag = ""
-    if item.is_update:
-        flag = f"  `updated to v{item.version}`" if item.version else "  `updated`"
+    flag = f"  `{escape(item.update_label)}`" if item.update_label else ""
     lines = [f"*{number}. {link(item.url, item.title, label_limit=600)}*{flag}"]
     if item.authors:
         lines.append(clip(escape(item.authors), 400))

@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from core.app import App
+from core.digest.items import TITLE, digest_item, local_day
 from core.digest.leases import LEASE, acquire_lease, delivering, delivery_of
+from core.digest.missed import missed_digests
 from core.digest.plan import DigestPlan, PlannedItem, PlanSettings, plan_digest, window_for
 from core.model.channels import Channel
 from core.model.context import Destination
@@ -31,13 +32,10 @@ from core.model.sink import DeliveryError, DigestSink, LedgerUnavailable
 from core.storage import digest_inputs, ledger, repos
 from core.storage.db import AsyncSession
 from core.storage.ledger import DigestRun, LedgerItem
-from core.views import DigestItem, DigestPage, DigestReason, DigestView, MatchCount, Visibility
+from core.views import DigestPage, DigestView, MatchCount, Visibility
 
 log = logging.getLogger(__name__)
-SNIPPET = 280
-SHOWN_AUTHORS = 3
 MAX_ATTEMPTS = 6
-TITLE = "Paper Radar digest"
 RECENT_RUN = timedelta(minutes=30)  # a scheduled digest this close to another one is the same slot
 
 
@@ -68,29 +66,16 @@ def _reasons_json(item: PlannedItem) -> list[dict[str, object]]:
             for r in item.match.reasons]
 
 
-def shown_authors(names: list[str]) -> str:
-    """The first few authors, as a digest line has room for them."""
-    return ", ".join(names[:SHOWN_AUTHORS]) + (" et al." if len(names) > SHOWN_AUTHORS else "")
+CATCH_UP = "Catching up on "  # how a catch-up's note starts: `status` tells it from the problems after it
 
 
-def snippet_of(abstract: str) -> str:
-    """The abstract's opening, cut at a word: enough to judge a paper by, short enough for a digest."""
-    return abstract if len(abstract) <= SNIPPET else abstract[:SNIPPET].rsplit(" ", 1)[0] + "…"
-
-
-def digest_item(item: LedgerItem) -> DigestItem:
-    """A digest line from a ledger row and its paper, with the reasons recorded when it was claimed."""
-    paper = item.paper
-    reasons = tuple(
-        DigestReason(kind=str(r.get("kind", "")), text=str(r.get("text", "")), by_name=bool(r.get("by_name")))
-        for r in item.reasons if isinstance(r, dict)
-    )
-    return DigestItem(
-        paper_id=item.paper_id, title=paper.title, url=paper.abs_url or "",
-        authors=shown_authors([a.name or "" for a in paper.authors]), why=reasons,
-        snippet=snippet_of(paper.abstract or ""), categories=paper.categories, version=item.version,
-        is_update=item.revision > 0, pdf_url=paper.pdf_url,
-    )
+def catch_up_note(plan: DigestPlan, timezone: str, note: str | None) -> str | None:
+    """A catch-up's note says how far back it reaches, before any other note (a partial digest's)."""
+    if not plan.catch_up:
+        return note
+    since = local_day(plan.window_start, timezone)
+    return (f"{CATCH_UP}{plan.days_covered} days: {len(plan.items)} papers matched since {since:%a %d %b}."
+            + (f" {note}" if note else ""))
 
 
 def matched_counts(stored: Sequence[dict[str, object]]) -> tuple[MatchCount, ...]:
@@ -103,12 +88,13 @@ def matched_counts(stored: Sequence[dict[str, object]]) -> tuple[MatchCount, ...
     return tuple(counts)
 
 
-def _local_day(moment: datetime | None, timezone: str) -> datetime:
-    moment = moment or datetime.now(UTC)
-    try:
-        return moment.astimezone(ZoneInfo(timezone))
-    except Exception:
-        return moment
+def split_note(note: str | None) -> tuple[str | None, str | None]:
+    """A run's note as (what a catch-up says, anything else): the first is for information, the second is a
+    problem."""
+    if not note or not note.startswith(CATCH_UP):
+        return None, note
+    head, _, rest = note.partition(". ")
+    return head.rstrip(".") + ".", rest.strip() or None
 
 
 async def start_run(
@@ -121,7 +107,7 @@ async def start_run(
     return run
 
 
-def _planned(item: PlannedItem) -> LedgerItem:
+def as_ledger_item(item: PlannedItem) -> LedgerItem:
     return LedgerItem(item.match.paper, item.paper_id, item.revision, max(item.match.paper.versions or (0,)) or None,
                       tuple(_reasons_json(item)))
 
@@ -143,16 +129,13 @@ async def _record_and_claim(
     `digest more`. If another clock claimed every paper first, the ledger records this run as superseded."""
     assert destination.id is not None
     shown, rest = plan.shown_items, plan.backlog
-    if plan.catch_up:
-        since = _local_day(plan.window_start, destination.timezone)
-        note = (f"Catching up on {plan.days_covered} days: {len(plan.items)} papers matched since "
-                f"{since:%a %d %b}." + (f" {note}" if note else ""))
-    items = [_planned(i) for i in shown]
+    note = catch_up_note(plan, destination.timezone, note)
+    items = [as_ledger_item(i) for i in shown]
     sink = app.sinks.get(destination.platform)
     matched_by = tuple(MatchCount(m.number, m.kind, m.label, m.matched) for m in plan.matched_by)
 
     def draft(of: Sequence[LedgerItem]) -> DigestView:  # the digest as its first delivery will render it
-        return DigestView(day=_local_day(plan.window_end, destination.timezone).date(), title=TITLE,
+        return DigestView(day=local_day(plan.window_end, destination.timezone), title=TITLE,
                           items=tuple(digest_item(i) for i in of), more_count=len(rest),
                           total_matched=len(of) + len(rest), subscriptions=plan.subscriptions, note=note,
                           matched_by=matched_by, visibility=Visibility.CHANNEL)
@@ -161,7 +144,7 @@ async def _record_and_claim(
     page_of = {paper_id: index for index, page in enumerate(pages) for paper_id in page}
     claims = [ledger.Claim(i.paper_id, i.revision, i.version, list(i.reasons), page=page_of.get(i.paper_id))
               for i in items]
-    more = [ledger.Claim(i.paper_id, i.revision, i.version, list(i.reasons)) for i in map(_planned, rest)]
+    more = [ledger.Claim(i.paper_id, i.revision, i.version, list(i.reasons)) for i in map(as_ledger_item, rest)]
     run = await ledger.create_run(
         session, destination_id=destination.id, kind=kind, claims=claims, more=more,
         owner=app.instance_id, lease=LEASE, scheduled_for=app.now(), window_start=plan.window_start,
@@ -191,11 +174,11 @@ async def view_for_run(app: App, run: DigestRun, destination: Channel) -> Digest
         page_count = await ledger.page_count(session, run.id)
         subscriptions = await repos.count_subscriptions(session, destination.id)
     return DigestView(
-        day=_local_day(run.window_end, destination.timezone).date(), title=TITLE,
+        day=local_day(run.window_end, destination.timezone), title=TITLE,
         items=tuple(digest_item(item) for item in unsent), more_count=run.more_count,
         total_matched=run.item_count + run.more_count, subscriptions=subscriptions, note=run.note, run_id=run.id,
-        matched_by=matched_counts(run.matched),
-        visibility=Visibility.CHANNEL, pages=_pages_of(unsent), page_count=page_count,
+        matched_by=matched_counts(run.matched), visibility=Visibility.CHANNEL, pages=_pages_of(unsent),
+        page_count=page_count,
     )
 
 
@@ -354,6 +337,7 @@ async def run_digest(
         if kind == RunKind.SCHEDULED and await ledger.recent_digest_exists(session, destination_id, RECENT_RUN):
             return RunOutcome(destination_id, None, "skipped", message="this slot's digest is already out")
         plan = await plan_digest(session, destination, window_for(destination, app.now()))
+        plan.missed = missed_digests(destination, app.now())
         if plan.catch_up and kind == RunKind.SCHEDULED:
             kind = RunKind.CATCHUP
         run = await _record_and_claim(app, session, destination, plan, kind=kind, note=note)

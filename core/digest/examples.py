@@ -27,6 +27,7 @@ from core.sources.semanticscholar import SemanticScholarSource
 from core.sources.timing import deadline
 from core.storage import channels
 from core.subscriptions.handlers import next_digest_phrase, room_for_one_more
+from core.subscriptions.setup import open_channel
 from core.views import Notice, PaperLine, Problem, SimilarItem, SimilarView, Visibility
 
 log = logging.getLogger(__name__)
@@ -72,11 +73,12 @@ async def subscribe_similar(app: App, command: SubscribeSimilar, actor: Actor,
     first = _title(examples[0])
     label = f"similar to “{first[:120]}”" + (f" and {len(examples) - 1} more" if len(examples) > 1 else "")
     async with app.db.session() as session:
-        channel = await channels.ensure_channel(session, where)
-        for existing in await channels.list_subscriptions(session, channel.id):
+        channel = await open_channel(session, where, actor)
+        known = await channels.list_subscriptions(session, channel.id)
+        for existing in known:
             if existing.kind == "similar" and existing.query == key:
                 return Notice(f"This channel already follows papers like these as #{existing.number}.")
-        if problem := room_for_one_more(app, await channels.count_subscriptions(session, channel.id)):
+        if problem := room_for_one_more(app, len(known)):
             return problem
         space = await learning_space(app, session, examples)
         stored = {"vectors": example_vectors(space, examples), "titles": [_title(p)[:300] for p in examples]}
@@ -86,7 +88,7 @@ async def subscribe_similar(app: App, command: SubscribeSimilar, actor: Actor,
         await session.commit()
     return Notice(
         f"Subscribed this channel to new papers {label} as #{record.number}: from all of arXiv, by what they are "
-        f"about, even with no word in common. " + next_digest_phrase(app, channel.settings),
+        f"about, even with no word in common. " + next_digest_phrase(app, channel.settings, actor, first=not known),
         title="Subscribed", actor_id=actor.user_id, visibility=Visibility.CHANNEL)
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.app import App
 from core.commands import DigestMore, DigestNow, DigestPreview
-from core.digest.deliver import TITLE, digest_item, run_digest, shown_authors, snippet_of
+from core.digest.deliver import as_ledger_item, run_digest
+from core.digest.items import TITLE, digest_item, local_day
 from core.digest.plan import plan_digest, window_for
 from core.model.context import Actor, Destination
 from core.model.enums import RunKind
-from core.storage import ledger, repos
-from core.views import DigestItem, DigestReason, DigestView, MatchCount, Notice, Problem, Visibility, plural
+from core.storage import digest_inputs, ledger, repos
+from core.subscriptions.setup import open_channel
+from core.views import DigestView, MatchCount, Notice, Problem, Visibility, plural
 
 
 def _no_subscriptions() -> Problem:
@@ -25,30 +29,25 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
         if destination is None or destination.id is None:
             return _no_subscriptions()
         plan = await plan_digest(session, destination, window_for(destination, app.now()))
+        shown = plan.shown_items
+        stored = await digest_inputs.stored_papers(session, [i.paper_id for i in shown])
     if not plan.subscriptions:
         return _no_subscriptions()
-    shown = plan.shown_items
-    items = tuple(
-        DigestItem(
-            paper_id=i.paper_id, title=i.match.paper.title, url=i.match.paper.abs_url or "",
-            authors=shown_authors([a.name for a in i.match.paper.authors]),
-            why=tuple(DigestReason(r.kind, r.text, r.by_name) for r in i.match.reasons),
-            snippet=snippet_of(i.match.paper.abstract),
-            categories=i.match.paper.categories, is_update=i.revision > 0, pdf_url=i.match.paper.pdf_url,
-        )
-        for i in shown
-    )
-    matched_by = tuple(MatchCount(m.number, m.kind, m.label, m.matched) for m in plan.matched_by)
-    return DigestView(day=app.now().date(), title=TITLE, items=items, more_count=len(plan.items) - len(shown),
-                      total_matched=len(plan.items), subscriptions=plan.subscriptions, preview=True,
-                      matched_by=matched_by,
+    # Built as a run builds them (from the papers as stored) and dated as a run dates them: the channel's day.
+    lines = [as_ledger_item(i) for i in shown]
+    lines = [replace(line, paper=stored.get(line.paper_id, line.paper)) for line in lines]
+    return DigestView(day=local_day(app.now(), destination.timezone), title=TITLE,
+                      items=tuple(digest_item(line) for line in lines),
+                      more_count=len(plan.items) - len(shown), total_matched=len(plan.items),
+                      subscriptions=plan.subscriptions, preview=True,
+                      matched_by=tuple(MatchCount(m.number, m.kind, m.label, m.matched) for m in plan.matched_by),
                       note=f"{plural(len(plan.skipped_subscriptions), 'subscription')} could not be read"
                       if plan.skipped_subscriptions else None)
 
 
 async def send_now(app: App, command: DigestNow, actor: Actor, where: Destination) -> Notice | Problem:
     async with app.db.session() as session:
-        destination = await repos.ensure_destination(session, where)
+        destination = await open_channel(session, where, actor)
         await session.commit()
         count = await repos.count_subscriptions(session, destination.id or 0)
     if not count:
@@ -94,6 +93,6 @@ async def more(app: App, command: DigestMore, actor: Actor, where: Destination) 
     already = latest.item_count + len(latest.more_ids) - len(backlog.waiting)
     by_id = {item.paper_id: item for item in handed_out}
     items = tuple(digest_item(by_id[p]) for p in batch if p in by_id)  # in the backlog's turn order
-    return DigestView(day=app.now().date(), title="More from the latest digest", items=items,
-                      more_count=run.more_count, total_matched=latest.item_count + latest.more_count,
+    return DigestView(day=local_day(app.now(), destination.timezone), title="More from the latest digest",
+                      items=items, more_count=run.more_count, total_matched=latest.item_count + latest.more_count,
                       subscriptions=0, visibility=Visibility.EPHEMERAL, first_number=already + 1)

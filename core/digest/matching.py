@@ -360,8 +360,9 @@ class DigestMatcher:
         This runs for every such paper of every channel (a tenth of a large run's entries), so it is
         written for speed: RankKeys.key inlined, and the common two-reason case without a loop.
         """
-        ids, papers, order = self.batch.ids, self.batch.papers, self.batch.order
+        ids, papers = self.batch.ids, self.batch.papers
         keys = self.keys
+        order = keys.order  # the batch's order with the revision bit: see RankKeys
         order_bits, tier_shift, top, scale = keys.order_bits, keys.tier_shift, keys.top, keys.scale
         for pos, several in shared.items():
             # Reasons are shown by rank (tier, then score), then subscription number.

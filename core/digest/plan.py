@@ -25,7 +25,6 @@ from core.storage.ratings import StoredProfile
 
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
-CATCH_UP_AFTER = timedelta(hours=30)  # a window longer than this means a missed digest: say so
 MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even with the cap
 
 
@@ -49,7 +48,8 @@ class PlanSettings(Protocol):
 @dataclass
 class PlannedItem:
     match: DigestMatch
-    revision: int  # 0: the paper itself; N: "updated to vN" for a paper the channel already received
+    # 0: a new paper; N: the paper revised to vN (arXiv's replace), whether or not the channel had an earlier version
+    revision: int
 
     @property
     def paper_id(self) -> str:
@@ -90,6 +90,7 @@ class DigestPlan:
     matched_by: tuple[SubscriptionMatches, ...] = ()
     subscriptions: int = 0
     skipped_subscriptions: list[int] = field(default_factory=list)  # stored text that no longer parses
+    missed: int = 0  # scheduled digests before this one that never went out (`core.digest.missed`)
 
     @property
     def shown_items(self) -> list[PlannedItem]:
@@ -101,7 +102,8 @@ class DigestPlan:
 
     @property
     def catch_up(self) -> bool:
-        return self.window_end - self.window_start > CATCH_UP_AFTER
+        """It follows a missed digest; a long window alone (a first digest, a weekend) is not one."""
+        return self.missed > 0
 
     @property
     def days_covered(self) -> int:
@@ -193,12 +195,12 @@ async def plan_digest(
     items: list[PlannedItem] = []
     for match in matches:
         revisions = delivered.get(match.paper_id)
+        version = max(match.paper.versions or (0,)) if match.is_update else 0
         if revisions is None:
-            items.append(PlannedItem(match, 0))
-        elif match.is_update and destination.include_updates:
-            version = max(match.paper.versions or (0,))
-            if version and version not in revisions:
-                items.append(PlannedItem(match, version))
+            # A revision the channel never had an earlier version of is still a revision: it is labelled so.
+            items.append(PlannedItem(match, version))
+        elif version and destination.include_updates and version not in revisions:
+            items.append(PlannedItem(match, version))
     profile = await _profile(session, destination.id, matcher) if destination.learning else None
     select(plan, items, rows, destination.max_items, matcher=matcher, profile=profile)
     return plan

@@ -7,8 +7,10 @@ Order within one destination:
    more than the same word in the abstract;
 3. papers that are only there because of a category subscription.
 
-Within a tier, a higher topic score comes first (a followed researcher's paper that also matches a topic
-leads), then the newest announcement, then the paper id, so the same inputs always give the same digest.
+Within a tier, a new paper comes before a revised one (arXiv's replace: a new version of an older paper, sent
+to channels with `settings updates on`): what is new is what a digest is for. Then a higher topic score comes
+first (a followed researcher's paper that also matches a topic leads), then the newest announcement, then the
+paper id, so the same inputs always give the same digest.
 """
 
 from __future__ import annotations
@@ -24,29 +26,34 @@ TIER_RESEARCHER, TIER_TOPIC, TIER_CATEGORY = 0, 1, 2
 KIND_TIERS = {"researcher": TIER_RESEARCHER, "topic": TIER_TOPIC, "similar": TIER_TOPIC, "category": TIER_CATEGORY}
 
 
-def rank_key(tier: int, topic_score: float, paper_order: int) -> tuple[int, float, int]:
+def rank_key(tier: int, topic_score: float, paper_order: int, revised: bool = False) -> tuple[int, bool, float, int]:
     """Sort key of one digest entry; `paper_order` is `PaperBatch.order` (newest first, then id)."""
-    return tier, -topic_score, paper_order
+    return tier, revised, -topic_score, paper_order
 
 
 class RankKeys:
     """`rank_key` packed into one small int per digest entry, for one batch.
 
-    A day's digests sort millions of entries. From the high bits down a key holds the tier, the topic score
-    and the paper's rank in the batch, so keys are unique within a digest. For a day's batch the whole key
-    fits in 30 bits, one CPython digit, which Python sorts on its fastest path: the score gets the bits the
-    paper rank leaves (17 for 1,500 papers), on a log scale, so scores are told apart to about 1 part in
-    10,000 up to 1,000, and papers closer than that fall back to the newest-then-id order. A very large
-    batch gets longer keys rather than coarser scores.
+    A day's digests sort millions of entries. From the high bits down a key holds the tier, whether the paper
+    is a revision, the topic score and the paper's rank in the batch, so keys are unique within a digest. For a
+    day's batch the whole key fits in 30 bits, one CPython digit, which Python sorts on its fastest path: the
+    score gets the bits the paper rank leaves (16 for 1,500 papers), on a log scale, so scores are told apart to
+    about 1 part in 5,000 up to 1,000, and papers closer than that fall back to the newest-then-id order. A
+    very large batch gets longer keys rather than coarser scores.
+
+    `order` is the batch's order with each revision's bit already set: everything below the tier that depends
+    on the paper alone, so the hot loops that inline `key` OR in one number per paper, as before.
     """
 
     MAX_SCORE = 1000.0
 
     def __init__(self, batch: PaperBatch) -> None:
-        self.order = batch.order
         self.order_bits = max(batch.size, 1).bit_length()
-        score_bits = max(16, 28 - self.order_bits)
-        self.tier_shift = score_bits + self.order_bits
+        score_bits = max(16, 27 - self.order_bits)
+        revised = 1 << (score_bits + self.order_bits)
+        self.tier_shift = score_bits + self.order_bits + 1
+        updates = batch.updates
+        self.order = [rank | revised if pos in updates else rank for pos, rank in enumerate(batch.order)]
         self.top = (1 << score_bits) - 1
         self.scale = self.top / math.log1p(self.MAX_SCORE)
 
@@ -55,7 +62,7 @@ class RankKeys:
         return min(int(math.log1p(topic_score) * self.scale), self.top) if topic_score > 0 else 0
 
     def key(self, tier: int, topic_score: float, pos: int) -> int:
-        """The packed `rank_key(tier, topic_score, batch.order[pos])`."""
+        """The packed `rank_key(tier, topic_score, batch.order[pos], pos in batch.updates)`."""
         return ((tier << self.tier_shift) | ((self.top - self.quantise(topic_score)) << self.order_bits)
                 | self.order[pos])
 

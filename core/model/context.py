@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Actor:
-    """Who asked: `can_manage` is set by the adapter from the platform's permissions."""
+    """Who asked: `can_manage` is set by the adapter from the platform's permissions; `timezone` is the person's
+    IANA zone where the platform knows it (Slack's `users.info`), None where it does not (Discord)."""
 
     platform: str
     user_id: str
     can_manage: bool = False
     display_name: str | None = None
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)

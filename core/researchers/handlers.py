@@ -22,6 +22,7 @@ from core.researchers.lookup import (
 from core.researchers.profile import build_card, plausible_names, work_summary
 from core.storage import channels, repos
 from core.subscriptions.handlers import limit_problem, next_digest_phrase
+from core.subscriptions.setup import open_channel
 from core.views import Candidate, Notice, PickList, Problem, View, Visibility
 
 PICK_TTL = timedelta(hours=1)
@@ -158,7 +159,7 @@ async def _followed_as(app: App, where: Destination, profile: AuthorProfile) -> 
 async def _follow(app: App, profile: AuthorProfile, actor: Actor, where: Destination) -> Notice | Problem:
     name = profile.display_name[:300]
     async with app.db.session() as session:
-        channel = await channels.ensure_channel(session, where)
+        channel = await open_channel(session, where, actor)
         records = await channels.list_subscriptions(session, channel.id)
         existing = next((r for r in records if _same_person(r, profile)), None)
         if existing is not None:
@@ -180,7 +181,7 @@ async def _follow(app: App, profile: AuthorProfile, actor: Actor, where: Destina
     place = f" ({profile.institutions[0]})" if profile.institutions else ""
     return Notice(
         f"This channel now follows {name}{place} as #{record.number}: their new papers will come in the digest. "
-        + next_digest_phrase(app, channel.settings),
+        + next_digest_phrase(app, channel.settings, actor, first=not records),
         title="Following",
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,

@@ -57,9 +57,10 @@ async def find_channel(session: AsyncSession, where: Destination) -> Channel | N
     return channel_of(row) if row is not None and row.id is not None else None
 
 
-async def ensure_channel(session: AsyncSession, where: Destination) -> Channel:
-    """The channel, stored on first contact (see `repos.ensure_destination` for the race)."""
-    return channel_of(await repos.ensure_destination(session, where))
+async def ensure_channel(session: AsyncSession, where: Destination, *, timezone: str | None = None) -> Channel:
+    """The channel, stored on first contact, in `timezone` when given (see `repos.ensure_destination` for the
+    race); an existing channel keeps its own zone."""
+    return channel_of(await repos.ensure_destination(session, where, timezone=timezone))
 
 
 async def channel_settings(session: AsyncSession, where: Destination) -> ChannelSettings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -96,6 +96,16 @@ async def arrived_papers(session: AsyncSession, start: datetime, end: datetime) 
     return [_as_announced(row) for row in rows]
 
 
+async def stored_papers(session: AsyncSession, paper_ids: Sequence[str]) -> dict[str, PaperRecord]:
+    """These papers as stored (first announced as they first were), by canonical id: as a run's lines read them."""
+    found: dict[str, PaperRecord] = {}
+    ids = list(paper_ids)
+    for start in range(0, len(ids), CHUNK):
+        rows = (await session.exec(select(PaperRow).where(col(PaperRow.id).in_(ids[start : start + CHUNK])))).all()
+        found.update((row.id, repos.row_to_record(row)) for row in rows)
+    return found
+
+
 async def known_paper_ids(session: AsyncSession, paper_ids: Sequence[str]) -> set[str]:
     """Which of these canonical ids are stored."""
     known: set[str] = set()
@@ -106,8 +116,22 @@ async def known_paper_ids(session: AsyncSession, paper_ids: Sequence[str]) -> se
     return known
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite stores a datetime's wall time and drops its zone, and the stored times are UTC: a bound in any other
+    zone would be compared as if its wall time were UTC (Auckland's midnight 13 hours late)."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 async def papers_first_seen_since(session: AsyncSession, since: datetime) -> int:
-    result = await session.exec(select(func.count()).select_from(PaperRow).where(col(PaperRow.first_seen_at) >= since))
+    result = await session.exec(select(func.count()).select_from(PaperRow).where(
+        col(PaperRow.first_seen_at) >= _utc(since)))
+    return int(result.one())
+
+
+async def papers_first_seen_between(session: AsyncSession, start: datetime, end: datetime) -> int:
+    """How many papers were first stored in [start, end)."""
+    result = await session.exec(select(func.count()).select_from(PaperRow).where(
+        col(PaperRow.first_seen_at) >= _utc(start), col(PaperRow.first_seen_at) < _utc(end)))
     return int(result.one())
 
 

@@ -46,7 +46,7 @@ class DestinationRow(SQLModel, table=True):
     paused_reason: str | None = Field(default=None, max_length=500)
     # A PauseCause: what may lift the pause (the reason above is only for people to read). None when running.
     pause_cause: str | None = Field(default=None, max_length=16)
-    include_updates: bool = Field(default=False)  # new versions of papers already sent
+    include_updates: bool = Field(default=False)  # revised versions of older papers (arXiv replace)
     include_crosslists: bool = Field(default=True)
     quiet_notice: bool = Field(default=False)  # post "no new papers" on empty days
     learning: bool = Field(default=True)  # order the digest with what the channel's ratings taught it

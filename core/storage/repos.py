@@ -43,11 +43,14 @@ async def get_destination(session: AsyncSession, address: Destination) -> Destin
     return result.first()
 
 
-async def ensure_destination(session: AsyncSession, address: Destination) -> DestinationRow:
-    """The channel's row, created on first contact (two racing requests both end up with one row)."""
+async def ensure_destination(session: AsyncSession, address: Destination, *,
+                             timezone: str | None = None) -> DestinationRow:
+    """The channel's row, created on first contact (two racing requests both end up with one row, and the
+    `timezone` of the one that made it, else the default)."""
     existing = await get_destination(session, address)
     if existing is not None:
         return existing
+    zone = {"timezone": timezone} if timezone else {}
     statement = (
         _insert(session, DestinationRow)
         .values(
@@ -55,6 +58,7 @@ async def ensure_destination(session: AsyncSession, address: Destination) -> Des
             workspace_id=address.workspace_id,
             channel_id=address.channel_id,
             created_at=utcnow(),
+            **zone,
         )
         .on_conflict_do_nothing(index_elements=["platform", "workspace_id", "channel_id"])
     )

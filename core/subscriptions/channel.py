@@ -12,10 +12,12 @@ from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.model.channels import ChannelSettings
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause
+from core.model.zones import zone_label
 from core.storage import channels, ratings
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import QueryError, parse_query
 from core.subscriptions.scope import ArxivScope, check_categories, ingest_scope
+from core.subscriptions.setup import open_channel
 from core.subscriptions.timing import (
     SettingError,
     next_digest,
@@ -23,7 +25,7 @@ from core.subscriptions.timing import (
     parse_max,
     parse_switch,
     parse_time,
-    parse_timezone,
+    read_timezone,
 )
 from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, Visibility
 
@@ -31,7 +33,8 @@ EXPORT_FORMAT = "paper-radar/1"
 SWITCHES = frozenset({"updates", "crosslists", "quiet-notice", "learning"})
 
 
-def settings_view(app: App, record: ChannelSettings, changed: str | None = None) -> SettingsView:
+def settings_view(app: App, record: ChannelSettings, changed: str | None = None,
+                  note: str | None = None) -> SettingsView:
     return SettingsView(
         timezone=record.timezone,
         digest_time=record.digest_time,
@@ -46,6 +49,7 @@ def settings_view(app: App, record: ChannelSettings, changed: str | None = None)
         next_digest=None if record.paused else next_digest(
             record.digest_time, record.weekdays, record.timezone, app.now()),
         changed=changed,
+        note=note,
         visibility=Visibility.CHANNEL if changed else Visibility.EPHEMERAL,
     )
 
@@ -56,16 +60,22 @@ async def show_settings(app: App, command: ShowSettings, actor: Actor, where: De
     return settings_view(app, record)
 
 
-def apply_setting(
+def read_setting(
     record: ChannelSettings, name: str, value: str, *, max_ceiling: int = 50
-) -> tuple[ChannelSettings, str]:
-    """The settings with one changed, and a sentence saying what changed; or raise SettingError."""
+) -> tuple[ChannelSettings, str, str | None]:
+    """The settings with one changed, a sentence saying what changed, and how the value was read when that is
+    worth saying (`PST` taken as America/Los_Angeles); or raise SettingError."""
+    if name == "timezone":
+        choice = read_timezone(value)
+        record = replace(record, timezone=choice.name)
+        return record, f"the time zone to {zone_label(record.timezone)}", choice.rule
+    return (*_apply(record, name, value, max_ceiling=max_ceiling), None)
+
+
+def _apply(record: ChannelSettings, name: str, value: str, *, max_ceiling: int) -> tuple[ChannelSettings, str]:
     if name == "time":
         record = replace(record, digest_time=parse_time(value))
         return record, f"the digest time to {record.digest_time}"
-    if name == "timezone":
-        record = replace(record, timezone=parse_timezone(value))
-        return record, f"the time zone to {record.timezone}"
     if name == "days":
         record = replace(record, weekdays=parse_days(value))
         return record, f"the digest days to {record.weekdays}"
@@ -74,7 +84,7 @@ def apply_setting(
         return record, f"the digest size to {record.max_items} papers"
     if name == "updates":
         record = replace(record, include_updates=parse_switch(value, name))
-        return record, f"updates (new versions of papers already sent) {'on' if record.include_updates else 'off'}"
+        return record, f"updates (revised versions of older papers) {'on' if record.include_updates else 'off'}"
     if name == "crosslists":
         record = replace(record, include_crosslists=parse_switch(value, name))
         return record, f"cross-listed papers {'on' if record.include_crosslists else 'off'}"
@@ -90,21 +100,21 @@ def apply_setting(
 
 async def change_setting(app: App, command: ChangeSetting, actor: Actor, where: Destination) -> SettingsView | Problem:
     async with app.db.session() as session:
-        channel = await channels.ensure_channel(session, where)
+        channel = await open_channel(session, where, actor)
         try:
-            record, changed = apply_setting(channel.settings, command.name, command.value)
+            record, changed, rule = read_setting(channel.settings, command.name, command.value)
         except SettingError as error:
             return Problem("That setting value doesn't work", str(error), code="invalid")
         await channels.save_settings(session, channel, record)
         await session.commit()
     # A switch is turned on or off; a value is changed to something ("Changed cross-lists off" reads wrong).
     verb = "Turned" if command.name in SWITCHES else "Changed"
-    return settings_view(app, record, changed=f"{verb} {changed}")
+    return settings_view(app, record, changed=f"{verb} {changed}", note=rule)
 
 
 async def pause(app: App, command: Pause, actor: Actor, where: Destination) -> Notice:
     async with app.db.session() as session:
-        channel = await channels.ensure_channel(session, where)
+        channel = await open_channel(session, where, actor)
         # A reinstall must not lift a person's pause: the cause says who paused it.
         await channels.save_settings(session, channel, replace(
             channel.settings, paused=True, paused_reason="paused by a channel manager", pause_cause=PauseCause.MANAGER))
@@ -115,13 +125,13 @@ async def pause(app: App, command: Pause, actor: Actor, where: Destination) -> N
 
 async def resume(app: App, command: Resume, actor: Actor, where: Destination) -> Notice:
     async with app.db.session() as session:
-        channel = await channels.ensure_channel(session, where)
+        channel = await open_channel(session, where, actor)
         was_paused = channel.settings.paused
         record = replace(channel.settings, paused=False, paused_reason=None, pause_cause=None)
         await channels.save_settings(session, channel, record)
         await session.commit()
     when = next_digest(record.digest_time, record.weekdays, record.timezone, app.now())
-    next_text = f" Next digest: {when.strftime('%a %d %b %H:%M')} {record.timezone}." if when else ""
+    next_text = f" Next digest: {when.strftime('%a %d %b %H:%M')} {zone_label(record.timezone)}." if when else ""
     first = "The daily digest is back on." if was_paused else "The daily digest was not paused."
     return Notice(first + next_text, title="Resumed", actor_id=actor.user_id, visibility=Visibility.CHANNEL)
 
@@ -176,7 +186,7 @@ async def import_(app: App, command: Import, actor: Actor, where: Destination) -
     skipped: list[str] = []
     changed: list[str] = []
     async with app.db.session() as session:
-        channel = await channels.ensure_channel(session, where)
+        channel = await open_channel(session, where, actor)
         record = channel.settings
         existing = await channels.list_subscriptions(session, channel.id)
         seen = {_identity(s.kind, s.query, s.openalex_id, s.orcid) for s in existing}
@@ -203,11 +213,11 @@ async def import_(app: App, command: Import, actor: Actor, where: Destination) -
             added.append(f"{fields['kind']}: {label}")
         for name, value in settings.items():
             try:
-                record, sentence = apply_setting(record, str(name), _setting_text(value))
+                record, sentence, rule = read_setting(record, str(name), _setting_text(value))
             except SettingError as error:
                 skipped.append(f"setting {str(name)[:30]}: {error}")
             else:
-                changed.append(sentence)
+                changed.append(f"{sentence} ({rule.rstrip('.')})" if rule else sentence)
         await channels.save_settings(session, channel, record)
         valid = [r for r in (_rating(entry) for entry in rated[:MAX_IMPORTED_RATINGS]) if r is not None]
         if len(valid) < min(len(rated), MAX_IMPORTED_RATINGS):

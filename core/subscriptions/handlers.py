@@ -23,7 +23,7 @@ from core.subscriptions.categories import (
 from core.subscriptions.query import QueryError, parse_query
 from core.subscriptions.query_notes import operator_notes, too_vague
 from core.subscriptions.scope import SETTING, ScopeCheck, check_categories, ingest_scope
-from core.subscriptions.timing import next_digest
+from core.subscriptions.setup import open_channel, schedule_phrase
 from core.views import Notice, Problem, SubscriptionItem, SubscriptionList, Visibility
 
 
@@ -36,13 +36,9 @@ def limit_problem(limit: int) -> Problem:
     )
 
 
-def next_digest_phrase(app: App, settings: ChannelSettings) -> str:
-    if settings.paused:
-        return "The digest is paused; `resume` starts it again."
-    when = next_digest(settings.digest_time, settings.weekdays, settings.timezone, app.now())
-    if when is None:
-        return ""
-    return f"New matches arrive in the next digest ({when.strftime('%a %d %b %H:%M')} {settings.timezone})."
+def next_digest_phrase(app: App, settings: ChannelSettings, actor: Actor, *, first: bool) -> str:
+    """When the new subscription's papers come (`setup.schedule_phrase`); `first`: the channel had none before."""
+    return schedule_phrase(settings, actor, app.now(), first=first)
 
 
 def describe_subscription(record: Subscription) -> str:
@@ -90,11 +86,12 @@ async def subscribe_topic(app: App, command: SubscribeTopic, actor: Actor, where
     notes = " ".join(operator_notes(command.query))
     canonical = query.canonical()
     async with app.db.session() as session:
-        channel = await channels.ensure_channel(session, where)
-        for existing in await channels.list_subscriptions(session, channel.id):
+        channel = await open_channel(session, where, actor)
+        known = await channels.list_subscriptions(session, channel.id)
+        for existing in known:
             if existing.kind == "topic" and _canonical(existing.query) == canonical:
                 return Notice(f"This channel already follows that topic as #{existing.number}.")
-        if problem := room_for_one_more(app, await channels.count_subscriptions(session, channel.id)):
+        if problem := room_for_one_more(app, len(known)):
             return problem
         record = await channels.add_subscription(
             session, channel.id, kind="topic", query=command.query.strip(), created_by=actor.user_id
@@ -102,7 +99,7 @@ async def subscribe_topic(app: App, command: SubscribeTopic, actor: Actor, where
         await session.commit()
     return Notice(
         f"Subscribed this channel to topic #{record.number}: {record.query}. " + _then(scope.sentence)
-        + next_digest_phrase(app, channel.settings) + (f" Note: {notes}" if notes else ""),
+        + next_digest_phrase(app, channel.settings, actor, first=not known) + (f" Note: {notes}" if notes else ""),
         title="Subscribed",
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,
@@ -144,11 +141,12 @@ async def subscribe_category(app: App, command: SubscribeCategory, actor: Actor,
         return _outside_scope(app, scope, f"{category} ({category_name(category)})",
                               "Subscribe to a category inside it (`help subscribe`)")
     async with app.db.session() as session:
-        channel = await channels.ensure_channel(session, where)
-        for existing in await channels.list_subscriptions(session, channel.id):
+        channel = await open_channel(session, where, actor)
+        known = await channels.list_subscriptions(session, channel.id)
+        for existing in known:
             if existing.kind == "category" and existing.query == category:
                 return Notice(f"This channel already follows {category} as #{existing.number}.")
-        if problem := room_for_one_more(app, await channels.count_subscriptions(session, channel.id)):
+        if problem := room_for_one_more(app, len(known)):
             return problem
         record = await channels.add_subscription(
             session, channel.id, kind="category", query=category, created_by=actor.user_id
@@ -156,7 +154,7 @@ async def subscribe_category(app: App, command: SubscribeCategory, actor: Actor,
         await session.commit()
     return Notice(
         f"Subscribed this channel to {category} ({category_name(category)}) as "
-        f"#{record.number}. " + _then(scope.sentence) + next_digest_phrase(app, channel.settings),
+        f"#{record.number}. " + _then(scope.sentence) + next_digest_phrase(app, channel.settings, actor, first=not known),
         title="Subscribed",
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,

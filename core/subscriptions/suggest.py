@@ -12,8 +12,10 @@ from functools import lru_cache
 
 from core.app import App
 from core.model.context import Destination
+from core.model.zones import zone_label
 from core.storage import suggestions as stored
 from core.subscriptions.categories import ARCHIVES, CATEGORIES
+from core.subscriptions.zones import ZoneTextError, read_abbreviation
 from core.views import Suggestion
 
 # Values people most often want for each setting; what they type stays first, so these never force a choice.
@@ -60,7 +62,14 @@ def timezone_suggestions(current: str, limit: int) -> list[Suggestion]:
     text = current.strip().lower().replace(" ", "_")
     if not text:
         return [Suggestion(zone, zone) for zone in COMMON_ZONES[:limit]]
-    ranked = []
+    ranked: list[tuple[int, str]] = []
+    # An abbreviation or offset being typed (`PST`, `UTC+2`) is offered as typed, with the zone it is taken as.
+    try:
+        typed = read_abbreviation(current)
+    except ZoneTextError:
+        typed = None
+    abbreviated = ([Suggestion(f"{current.strip()} ({zone_label(typed.name)})", current.strip())]
+                   if typed is not None and typed.rule else [])
     for zone in ("UTC", *_zones()):
         lowered = zone.lower()
         city = lowered.rsplit("/", 1)[-1]
@@ -69,7 +78,7 @@ def timezone_suggestions(current: str, limit: int) -> list[Suggestion]:
         elif text in lowered:
             ranked.append((1, zone))
     ranked.sort()
-    return [Suggestion(zone.replace("_", " "), zone) for _, zone in ranked[:limit]]
+    return (abbreviated + [Suggestion(zone.replace("_", " "), zone) for _, zone in ranked])[:limit]
 
 
 def setting_value_suggestions(setting: str, current: str, limit: int) -> list[Suggestion]:

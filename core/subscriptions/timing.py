@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
 
+from core.subscriptions.zones import ZoneChoice, ZoneTextError, read_abbreviation
+
 
 class SettingError(ValueError):
     """A setting value we cannot use; the message says what would work."""
@@ -39,12 +41,17 @@ def _zones() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
-def parse_timezone(text: str) -> str:
-    """An IANA zone name (`Europe/Paris`), matched without regard to case; suggests near misses."""
+def read_timezone(text: str) -> ZoneChoice:
+    """An IANA zone name (`Europe/Paris`), matched without regard to case, or an abbreviation or offset (`PST`,
+    `UTC+2`) with the rule it was read by; suggests near misses."""
+    try:
+        choice = read_abbreviation(text)
+    except ZoneTextError as error:
+        raise SettingError(str(error)) from None
+    if choice is not None:
+        return choice
     value = text.strip().replace(" ", "_")
     zones = _zones()
-    if value.lower() in ("utc", "gmt", "z"):
-        return "UTC"
     name = zones.get(value.lower())
     if name:
         try:
@@ -52,7 +59,7 @@ def parse_timezone(text: str) -> str:
         except ZoneInfoNotFoundError:  # listed but unloadable on this machine
             name = None
     if name:
-        return name
+        return ZoneChoice(name)
     guesses = difflib.get_close_matches(value.lower(), list(zones), n=3, cutoff=0.6)
     # People often type just the city, and misspell it: compare with the last part of every zone name.
     cities: dict[str, str] = {}
@@ -63,7 +70,8 @@ def parse_timezone(text: str) -> str:
             guesses.append(cities[city])
     hint = f" Did you mean {', '.join('`' + zones.get(g, g) + '`' for g in guesses[:3])}?" if guesses else ""
     raise SettingError(
-        f"`{text[:60]}` is not a time zone I know.{hint} Use an IANA name such as `Europe/Paris` or `America/New_York`."
+        f"`{text[:60]}` is not a time zone I know.{hint} Use a zone name such as `Europe/Paris` or "
+        "`America/New_York`, an abbreviation such as `PST` or `CET`, or an offset such as `UTC+2`."
     )
 
 

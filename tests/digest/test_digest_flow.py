@@ -90,14 +90,18 @@ async def test_updates_only_when_asked(channel_app, sink: RecordingSink) -> None
     assert all(not i.is_update for i in preview.items)
     await _subscribe(app, "settings updates on")
     await _subscribe(app, "settings max 50")
-    preview, _ = await ask_text(app, "digest preview")
+    preview, text = await ask_text(app, "digest preview")
     assert isinstance(preview, DigestView)
-    ids = [i.paper_id for i in preview.items]
-    assert "arXiv:1401.3665" in ids
-    # A revised older paper comes after every new paper of the subscription.
-    revised = [n for n, item in enumerate(preview.items) if item.why[0].text.startswith("new version")]
-    assert revised and min(revised) > max(n for n in range(len(ids)) if n not in revised)
+    # A revised older paper is labelled so, and comes after every new paper of its tier (category, here).
+    flags = [i.is_update for i in preview.items]
+    assert any(flags) and flags == sorted(flags), flags
+    (old,) = [i for i in preview.items if i.paper_id == "arXiv:1401.3665"]
+    assert old.update_label == "revised to v4, first posted Jan 2014", [i.update_label for i in preview.items]
+    assert "[revised to v4, first posted Jan 2014]" in text
     assert sink.messages == []  # previews send nothing
+    await ask_text(app, "digest now")
+    (sent,) = sink.views
+    assert [(i.paper_id, i.update_label) for i in sent.items] == [(i.paper_id, i.update_label) for i in preview.items]
 
 
 async def test_crash_between_claim_and_send_is_resumed_once(channel_app, sink: RecordingSink) -> None:  # type: ignore[no-untyped-def]

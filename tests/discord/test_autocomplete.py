@@ -62,6 +62,11 @@ async def test_setting_values_follow_the_chosen_setting(app_factory: Any) -> Non
     assert [c.value for c in await choices(app, "setting:days", "mon")] == ["mon", "mon-fri", "mon,wed,fri"]
     assert (await choices(app, "setting:time", "06:45"))[0].value == "06:45"  # what was typed stays first
     assert (await choices(app, "setting:timezone", "tokyo"))[0].value == "Asia/Tokyo"
+    # An abbreviation or offset is offered as typed, saying the zone it is taken as.
+    assert [(c.name, c.value) for c in await choices(app, "setting:timezone", "PST")][:1] == [
+        ("PST (America/Los_Angeles)", "PST")]
+    assert [(c.name, c.value) for c in await choices(app, "setting:timezone", "UTC+2")][:1] == [
+        ("UTC+2 (UTC+02:00)", "UTC+2")]
     assert await choices(app, "setting:", "") == []
 
 

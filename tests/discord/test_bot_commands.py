@@ -251,3 +251,18 @@ async def test_an_outdated_command_gets_a_short_explanation(fake: FakeDiscord, d
         # As if Discord still had an older /radar registered, with a subcommand this version does not have.
         (answer,) = await bot.send(slash("bookmarks"))
     assert answer.ephemeral and "This command changed since it was registered here" in texts(answer)
+
+
+async def test_the_first_confirmation_asks_for_the_time_zone_discord_does_not_know(fake: FakeDiscord,
+                                                                                    discord_app: Any) -> None:
+    async with running(fake, discord_app()) as bot:
+        (first,) = await bot.send(slash("subscribe category", category="cs.LG"))
+        assert not first.ephemeral and "Digests arrive at 08:00 UTC, Monday to Friday." in texts(first)
+        assert ("Set your time zone with `settings timezone Europe/Berlin` or `settings timezone PST`, and the hour "
+                "with `settings time HH:MM`.") in texts(first)
+        (changed,) = await bot.send(slash("settings", name="timezone", value="UTC+2"))
+        assert "Changed the time zone to UTC+02:00" in texts(changed) and "Time: 08:00 (UTC+02:00)" in texts(changed)
+        assert "UTC+2 is taken as a fixed offset, UTC+02:00 all year" in texts(changed)
+        assert "Etc/GMT" not in texts(changed)  # tzdata's inverted sign is never shown
+        (second,) = await bot.send(slash("subscribe category", category="cs.RO"))
+        assert "New matches arrive in the next digest" in texts(second) and "UTC+02:00)" in texts(second)

@@ -154,7 +154,7 @@ async def test_digest_now_in_a_paused_channel_asks_first(app_factory: Any) -> No
 
 @pytest.mark.parametrize(("typed", "said"), [
     ("settings crosslists off", "Turned cross-listed papers off."),
-    ("settings updates on", "Turned updates (new versions of papers already sent) on."),
+    ("settings updates on", "Turned updates (revised versions of older papers) on."),
     ("settings time 07:45", "Changed the digest time to 07:45."),
 ])
 async def test_settings_changes_read_as_sentences(app_factory: Any, typed: str, said: str) -> None:

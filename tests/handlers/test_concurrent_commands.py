@@ -63,10 +63,10 @@ async def test_a_command_that_loses_a_lock_race_is_run_again(app_factory, monkey
     where = Destination("slack", "T1", "CLOCKED")
     real, failures = repos.ensure_destination, [_locked()]
 
-    async def contended(session, address):  # type: ignore[no-untyped-def]
+    async def contended(session, address, **options):  # type: ignore[no-untyped-def]
         if failures:
             raise failures.pop()  # another writer held the database past busy_timeout, once
-        return await real(session, address)
+        return await real(session, address, **options)
 
     monkeypatch.setattr(repos, "ensure_destination", contended)
     view = await _ask(app, 'subscribe topic "graph neural networks"', where)

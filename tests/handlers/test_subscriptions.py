@@ -18,7 +18,10 @@ async def test_subscribe_topic_confirms_in_channel_and_lists(app_factory) -> Non
     view, text = await ask_text(app, '/radar subscribe topic "graph neural networks" -survey')
     assert isinstance(view, Notice) and view.visibility is Visibility.CHANNEL
     assert '#1: "graph neural networks" -survey' in text
-    assert "next digest" in text
+    # The first subscription says when digests come; the console does not know the zone, so it asks.
+    assert "Digests arrive at 08:00 UTC, Monday to Friday" in text and "settings timezone" in text
+    view, text = await ask_text(app, "subscribe category cs.LG")
+    assert "New matches arrive in the next digest (Fri 29 Nov 08:00 UTC)." in text
     view, text = await ask_text(app, "list")
     assert isinstance(view, SubscriptionList) and view.visibility is Visibility.EPHEMERAL
     assert '#1' in text and '"graph neural networks" -survey' in text and "not: survey" in text

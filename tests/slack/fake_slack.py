@@ -20,8 +20,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from starlette.applications import Starlette
@@ -114,10 +116,16 @@ class FakeSlack:
             await asyncio.sleep(settle)
         return self.answers(key)
 
-    def add_user(self, user_id: str, *, admin: bool = False, owner: bool = False, name: str = "") -> None:
+    def add_user(self, user_id: str, *, admin: bool = False, owner: bool = False, name: str = "",
+                 tz: str | None = None) -> None:
+        """A user as users.info describes one; `tz` adds the time zone fields Slack sends for it."""
         self.users[user_id] = {"id": user_id, "team_id": self.team_id, "name": name or user_id.lower(),
                                "is_admin": admin, "is_owner": owner, "is_primary_owner": False,
                                "profile": {"display_name": name or user_id.lower()}}
+        if tz:
+            offset = datetime.now(ZoneInfo(tz)).utcoffset() or timedelta(0)
+            label = datetime.now(ZoneInfo(tz)).tzname() or tz
+            self.users[user_id].update(tz=tz, tz_label=label, tz_offset=int(offset.total_seconds()))
 
     # ------------------------------------------------------------ the server
 
