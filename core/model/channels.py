@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from core.model.context import Destination
+from core.model.researchers import ResearcherEvidence
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,4 @@ class Subscription:
     name_variants: tuple[str, ...] = ()
     created_by: str = ""
     destination_id: int = 0  # the channel's id (lists of one channel's subscriptions carry it too)
+    evidence: ResearcherEvidence | None = None  # a researcher's; None when stored before evidence existed
