@@ -64,8 +64,8 @@ def address(record: Channel) -> Destination:
 
 
 def _reasons_json(item: PlannedItem) -> list[dict[str, object]]:
-    return [{"kind": r.kind, "subscription": r.number, "text": r.text, "by_name": r.by_name}
-            for r in item.match.reasons]
+    return [{"kind": r.kind, "subscription": r.number, "text": r.text, "by_name": r.by_name,
+             **({"possible": True} if r.possible else {})} for r in item.match.reasons]
 
 
 def shown_authors(names: list[str]) -> str:
@@ -82,7 +82,8 @@ def digest_item(item: LedgerItem) -> DigestItem:
     """A digest line from a ledger row and its paper, with the reasons recorded when it was claimed."""
     paper = item.paper
     reasons = tuple(
-        DigestReason(kind=str(r.get("kind", "")), text=str(r.get("text", "")), by_name=bool(r.get("by_name")))
+        DigestReason(kind=str(r.get("kind", "")), text=str(r.get("text", "")), by_name=bool(r.get("by_name")),
+                     possible=bool(r.get("possible")))
         for r in item.reasons if isinstance(r, dict)
     )
     return DigestItem(

@@ -32,7 +32,7 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
         DigestItem(
             paper_id=i.paper_id, title=i.match.paper.title, url=i.match.paper.abs_url or "",
             authors=shown_authors([a.name for a in i.match.paper.authors]),
-            why=tuple(DigestReason(r.kind, r.text, r.by_name) for r in i.match.reasons),
+            why=tuple(DigestReason(r.kind, r.text, r.by_name, r.possible) for r in i.match.reasons),
             snippet=snippet_of(i.match.paper.abstract),
             categories=i.match.paper.categories, is_update=i.revision > 0, pdf_url=i.match.paper.pdf_url,
         )

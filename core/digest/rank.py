@@ -2,10 +2,15 @@
 
 Order within one destination:
 
-1. papers by a followed researcher (the channel asked for that person by name, so nothing is more wanted);
-2. papers matching a topic, most relevant first: BM25F over the day's batch, with a word in the title worth
+1. papers by a followed researcher, recognised by a stable author id (the channel picked that person, so
+   nothing is more wanted);
+2. then theirs recognised on a fresh arXiv paper by name plus evidence (a co-author, an institution, their
+   subject: `core.digest.evidence`), which is very likely but not proven;
+3. papers matching a topic, most relevant first: BM25F over the day's batch, with a word in the title worth
    more than the same word in the abstract;
-3. papers that are only there because of a category subscription.
+4. papers that are only there because of a category subscription;
+5. "possibly by" a followed researcher: a name match with nothing to judge it by. Below everything, so a
+   namesake's paper never pushes out one the channel asked for (the selection step caps this group).
 
 Within a tier, a higher topic score comes first (a followed researcher's paper that also matches a topic
 leads), then the newest announcement, then the paper id, so the same inputs always give the same digest.
@@ -18,10 +23,20 @@ from collections.abc import Iterable
 
 from core.digest.index import PaperBatch
 
-__all__ = ["KIND_TIERS", "TIER_CATEGORY", "TIER_RESEARCHER", "TIER_TOPIC", "Bm25F", "RankKeys", "rank_key"]
+__all__ = ["KIND_TIERS", "TIER_CATEGORY", "TIER_NAMED", "TIER_POSSIBLE", "TIER_RESEARCHER", "TIER_TOPIC", "Bm25F",
+           "RankKeys", "rank_key", "tier_of"]
 
-TIER_RESEARCHER, TIER_TOPIC, TIER_CATEGORY = 0, 1, 2
+TIER_RESEARCHER, TIER_NAMED, TIER_TOPIC, TIER_CATEGORY, TIER_POSSIBLE = 0, 1, 2, 3, 4
+TIER_BITS = 3  # enough for TIER_POSSIBLE
+# The tier of a reason of each kind; a researcher's is TIER_RESEARCHER only when recognised by id.
 KIND_TIERS = {"researcher": TIER_RESEARCHER, "topic": TIER_TOPIC, "category": TIER_CATEGORY}
+
+
+def tier_of(kind: str, by_name: bool = False, possible: bool = False) -> int:
+    """The tier of a reason (`MatchReason` fields): a researcher's depends on how they were recognised."""
+    if kind == "researcher":
+        return TIER_POSSIBLE if possible else TIER_NAMED if by_name else TIER_RESEARCHER
+    return KIND_TIERS[kind]
 
 
 def rank_key(tier: int, topic_score: float, paper_order: int) -> tuple[int, float, int]:
@@ -32,12 +47,12 @@ def rank_key(tier: int, topic_score: float, paper_order: int) -> tuple[int, floa
 class RankKeys:
     """`rank_key` packed into one small int per digest entry, for one batch.
 
-    A day's digests sort millions of entries. From the high bits down a key holds the tier, the topic score
-    and the paper's rank in the batch, so keys are unique within a digest. For a day's batch the whole key
-    fits in 30 bits, one CPython digit, which Python sorts on its fastest path: the score gets the bits the
-    paper rank leaves (17 for 1,500 papers), on a log scale, so scores are told apart to about 1 part in
-    10,000 up to 1,000, and papers closer than that fall back to the newest-then-id order. A very large
-    batch gets longer keys rather than coarser scores.
+    A day's digests sort millions of entries. From the high bits down a key holds the tier (`TIER_BITS`),
+    the topic score and the paper's rank in the batch, so keys are unique within a digest. For a day's batch
+    the whole key fits in 30 bits, one CPython digit, which Python sorts on its fastest path: the score gets
+    the bits the tier and the paper rank leave (16 for 1,500 papers), on a log scale, so scores are told
+    apart to about 1 part in 10,000 up to 1,000, and papers closer than that fall back to the
+    newest-then-id order. A very large batch gets longer keys rather than coarser scores.
     """
 
     MAX_SCORE = 1000.0
@@ -45,7 +60,7 @@ class RankKeys:
     def __init__(self, batch: PaperBatch) -> None:
         self.order = batch.order
         self.order_bits = max(batch.size, 1).bit_length()
-        score_bits = max(16, 28 - self.order_bits)
+        score_bits = max(16, 30 - TIER_BITS - self.order_bits)
         self.tier_shift = score_bits + self.order_bits
         self.top = (1 << score_bits) - 1
         self.scale = self.top / math.log1p(self.MAX_SCORE)
