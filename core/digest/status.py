@@ -10,7 +10,9 @@ from core.commands import Status
 from core.digest.ingest import FEED_KEY, describe_missed, feed_missed
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause, RunState
+from core.researchers.coverage import coverage_lines
 from core.storage import channels, digest_inputs, ledger, repos
+from core.storage.db import AsyncSession
 from core.subscriptions.timing import next_digest
 from core.views import StatusView
 
@@ -19,6 +21,11 @@ def _local_midnight(now: datetime, timezone: str) -> datetime:
     zone = ZoneInfo(timezone)
     local = now.astimezone(zone)
     return datetime.combine(local.date(), time(0), tzinfo=zone)
+
+
+async def researcher_coverage(app: App, session: AsyncSession, channel_id: int) -> list[str]:
+    """What of this channel's followed researchers' papers does not come, and the setting that brings it."""
+    return coverage_lines(app.settings, await channels.list_subscriptions(session, channel_id), unread=False)
 
 
 async def status(app: App, command: Status, actor: Actor, where: Destination) -> StatusView:
@@ -32,9 +39,11 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
         feed = await digest_inputs.source_status(session, FEED_KEY)
         last_run = None
         subscriptions = 0
+        uncovered: list[str] = []
         if record is not None:
             last_run = await ledger.latest_run(session, record.id)
             subscriptions = await repos.count_subscriptions(session, record.id)
+            uncovered = await researcher_coverage(app, session, record.id) if subscriptions else []
     problems: list[str] = []
     # A person's pause is a choice, not a problem; a platform's or a failed delivery's is.
     if record is not None and record.paused and record.paused_reason and record.pause_cause != PauseCause.MANAGER:
@@ -51,6 +60,7 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
     missed = feed_missed(feed, now) if subscriptions and (feed is None or feed.ok) else None
     if missed is not None:
         problems.append(f"{describe_missed(missed, feed)}; the clock reads it within minutes once it runs")
+    problems.extend(uncovered)
     upcoming = None
     if record is not None and not record.paused:
         upcoming = next_digest(record.digest_time, record.weekdays, record.timezone, now)
