@@ -306,6 +306,10 @@ def describe_ingest(run: ManualIngest) -> list[str]:
                  f"as new, {report.updates} as new versions), {report.skipped} unreadable items skipped")
     if report.researchers_checked:
         lines.append(f"followed researchers checked: {report.researchers_checked} ({report.works_stored} works)")
+    if report.evidence_read:
+        lines.append(f"followed researchers whose works were read to recognise their arXiv papers: "
+                     f"{report.evidence_read}")
+    lines.extend(f"not covered: {gap}" for gap in report.not_covered)
     if report.backfill and not report.backfill.failed:
         lines.append(f"missed days {describe_days(report.backfill.missed)}: {report.backfill.fetched} papers "
                      f"from the arXiv API, {report.backfill.new} not seen before")

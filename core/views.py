@@ -286,6 +286,7 @@ class DigestReason:
     kind: str  # researcher | topic | category
     text: str  # "follows Yoshua Bengio", 'matched "diffusion" in title', "new in cs.LG"
     by_name: bool = False  # a researcher matched by name only (no database had indexed the paper)
+    possible: bool = False  # ... and nothing else pointed to them: "possibly by <name>"
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,8 @@ def address(record: Channel) -> Destination:
 
 
 def _reasons_json(item: PlannedItem) -> list[dict[str, object]]:
-    return [{"kind": r.kind, "subscription": r.number, "text": r.text, "by_name": r.by_name}
-            for r in item.match.reasons]
+    return [{"kind": r.kind, "subscription": r.number, "text": r.text, "by_name": r.by_name,
+             **({"possible": True} if r.possible else {})} for r in item.match.reasons]
 
 
 CATCH_UP = "Catching up on "  # how a catch-up's note starts: `status` tells it from the problems after it

@@ -23,10 +23,20 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from core.digest.content import ContentSpace
+from core.digest.evidence import EvidenceReader
 from core.digest.index import CROSS_TYPES, UPDATE_TYPES, AuthorIds, PaperBatch, Positions
 from core.digest.names import ParsedName, name_key, names_compatible, parse_name
-from core.digest.rank import TIER_CATEGORY, TIER_RESEARCHER, TIER_TOPIC, Bm25F, RankKeys
+from core.digest.rank import (
+    TIER_CATEGORY,
+    TIER_NAMED,
+    TIER_POSSIBLE,
+    TIER_RESEARCHER,
+    TIER_TOPIC,
+    Bm25F,
+    RankKeys,
+)
 from core.digest.similar import ExamplesContent, similar_hits
+from core.model.researchers import ResearcherEvidence
 from core.subscriptions.categories import matching_category
 from core.subscriptions.query import TopicQuery, required_tokens
 
@@ -35,7 +45,8 @@ __all__ = ["ContentHit", "Evaluator", "ResearcherContent"]
 
 # One paper a content brings: (position in the batch, the "why" text without the per-channel prefix, topic
 # relevance (0 for other kinds), flag, the sort key of a single-reason digest entry for it (`RankKeys.key`)).
-# The flag is True for a category paper only cross-listed there, and a researcher recognised by name only.
+# The flag is True for a category paper only cross-listed there, and a researcher recognised by name only
+# (whose key's tier then says whether evidence backs the name: TIER_NAMED, or not: TIER_POSSIBLE).
 # A plain tuple rather than a NamedTuple: every shared digest entry of a run is built by unpacking one, and
 # Python unpacks exact tuples on a fast path.
 ContentHit = tuple[int, str, float, bool, int]
@@ -45,6 +56,7 @@ class ResearcherContent(NamedTuple):
     ids: AuthorIds  # normalised (openalex, orcid, s2)
     name: str  # shown in the why line
     variants: tuple[str, ...]  # every spelling the person is known by; empty strings ignored
+    evidence: ResearcherEvidence | None = None  # what tells their arXiv papers from a namesake's
 
 
 _Content = TopicQuery | str | ResearcherContent | ExamplesContent
@@ -62,6 +74,7 @@ class Evaluator:
         self._contents: list[_Content] = []
         self._hits: list[list[ContentHit] | None] = []
         self._parsed: dict[str, ParsedName] = {}
+        self._evidence: EvidenceReader | None = None
         self._space: ContentSpace | None = None
 
     @property
@@ -263,12 +276,18 @@ class Evaluator:
         return parsed
 
     def _researcher_hits(self, content: ResearcherContent) -> list[ContentHit]:
+        """Papers with their id (verified); by name only when evidence points to them (`core.digest.evidence`).
+
+        Without any evidence to judge by (a subscription stored before evidence was kept, or a person whose
+        works could not be read), a name match is a "possibly by" entry ranked below everything else; with
+        evidence that says nothing for a paper, it is a namesake's and left out.
+        """
         batch = self.batch
         by_id: set[int] = set()
         for scheme, value in enumerate(content.ids):
             if value:
                 by_id |= batch.papers_by_author_id(scheme, value)
-        by_name: set[int] = set()
+        by_name: dict[int, int] = {}  # paper position -> the index of the author whose name matched
         variants = dict.fromkeys(self._parse(v) for v in content.variants if v)
         for variant in variants:
             name = name_key(variant)
@@ -283,12 +302,26 @@ class Evaluator:
                                              for a, b in zip(known, content.ids, strict=True)):
                     continue
                 if names_compatible(variant, batch.author_names[pos][index]):
-                    by_name.add(pos)
-        exact = f"follows {content.name}"
-        loose = f"follows {content.name} (matched by name)"
+                    by_name[pos] = index
         key = self.keys.key
-        return [(pos, loose if pos in by_name else exact, 0.0, pos in by_name, key(TIER_RESEARCHER, 0.0, pos))
-                for pos in by_id | by_name]
+        exact = f"follows {content.name}"
+        hits: list[ContentHit] = [(pos, exact, 0.0, False, key(TIER_RESEARCHER, 0.0, pos)) for pos in by_id]
+        if not by_name:
+            return hits
+        evidence = content.evidence
+        if evidence is None or not evidence.known:
+            loose = f"possibly by {content.name} (name match only)"
+            hits.extend((pos, loose, 0.0, True, key(TIER_POSSIBLE, 0.0, pos)) for pos in by_name)
+            return hits
+        if self._evidence is None:
+            self._evidence = EvidenceReader(batch)
+        check = self._evidence.check(evidence)
+        for pos, index in by_name.items():
+            why = check.why(pos, index)
+            if why is not None:
+                hits.append((pos, f"follows {content.name} (name match; {why})", 0.0, True,
+                             key(TIER_NAMED, 0.0, pos)))
+        return hits
 
 
 _by_rank = itemgetter(4)

@@ -24,7 +24,9 @@ from core.digest.backfill import BACKFILL_KEY, BackfillReport, backfill_gap, cov
 from core.model.channels import Subscription
 from core.model.enums import SubscriptionKind
 from core.model.papers import PaperRecord
+from core.researchers.coverage import coverage_lines
 from core.researchers.lookup import openalex_known_spent, remember_openalex_spent
+from core.researchers.refresh import refresh_missing_evidence
 from core.sources.arxiv_feed import fetch_feed
 from core.sources.http import RateLimited, SourceError
 from core.sources.openalex import OpenAlexSource
@@ -58,6 +60,8 @@ class IngestReport:
     quiet: bool = False
     researchers_checked: int = 0
     works_stored: int = 0
+    evidence_read: int = 0  # followed people whose works were read for evidence (they had none yet)
+    not_covered: list[str] = field(default_factory=list)  # what of followed people's papers is not fetched, and why
     backfill: BackfillReport | None = None  # the missed days fetched from the query API, when there was a gap
     problems: list[str] = field(default_factory=list)
     busy_with: str | None = None  # another process's ingest was running: this one did nothing
@@ -180,13 +184,13 @@ async def ingest_researchers(
     """Recent works of followed researchers, so journal and conference papers arrive too."""
     followed = [s for s in subscriptions if s.kind == SubscriptionKind.RESEARCHER]
     ids = sorted({s.openalex_id or "" for s in followed} - {""})
-    s2_ids = sorted({s.s2_id or "" for s in followed if not s.openalex_id} - {""})
     use_openalex = app.settings.openalex_api_key is not None
     if use_openalex and ids and await openalex_known_spent(app):
         # Spent earlier today (by an ingest or a lookup, in any process): asking again only costs a 429.
         use_openalex = False
         report.problems.append("OpenAlex: daily API budget is used up; researchers' journal papers wait until tomorrow")
-    # Without an OpenAlex key only people whose Semantic Scholar id we stored can be followed this way.
+    # Without OpenAlex, everyone whose Semantic Scholar id we stored is still fetched from there.
+    s2_ids = sorted({s.s2_id or "" for s in followed if not (use_openalex and s.openalex_id)} - {""})
     todo = [("openalex", i) for i in ids] if use_openalex else []
     todo += [("semanticscholar", i) for i in s2_ids]
     since_default = (app.now() - timedelta(days=7)).date()
@@ -223,6 +227,11 @@ async def ingest_researchers(
     for name in answered - failed:
         # It answered every time in this run: whatever `status` said about it earlier is over.
         await _clear_status(app, name)
+    if not failed:  # a source failing now would fail again: reading works for evidence waits for the next run
+        report.evidence_read = await refresh_missing_evidence(app, followed)
+    if report.evidence_read:
+        followed = [s for s in await all_subscriptions(app) if s.kind == SubscriptionKind.RESEARCHER]
+    report.not_covered = coverage_lines(app.settings, followed, numbered=False)
 
 
 async def _clear_status(app: App, key: str) -> None:

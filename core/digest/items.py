@@ -78,7 +78,8 @@ def digest_item(item: LedgerItem) -> DigestItem:
     """A digest line from a ledger row and its paper, with the reasons recorded when it was claimed."""
     paper = item.paper
     reasons = tuple(
-        DigestReason(kind=str(r.get("kind", "")), text=str(r.get("text", "")), by_name=bool(r.get("by_name")))
+        DigestReason(kind=str(r.get("kind", "")), text=str(r.get("text", "")), by_name=bool(r.get("by_name")),
+                     possible=bool(r.get("possible")))
         for r in item.reasons if isinstance(r, dict)
     )
     revised = item.revision > 0

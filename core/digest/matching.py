@@ -27,9 +27,10 @@ from typing import Any, Literal, NamedTuple
 from core.digest.content import ContentSpace
 from core.digest.evaluate import ContentHit, Evaluator, ResearcherContent
 from core.digest.index import UPDATE_TYPES, PaperBatch, author_id_keys
-from core.digest.rank import KIND_TIERS, RankKeys
+from core.digest.rank import KIND_TIERS, TIER_POSSIBLE, RankKeys, tier_of
 from core.digest.similar import ExamplesContent
 from core.model.papers import PaperRecord
+from core.model.researchers import ResearcherEvidence
 from core.subscriptions.categories import is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import TopicQuery, parse_query
 
@@ -64,6 +65,7 @@ class SubscriptionSpec:
     display_name: str = ""
     name_variants: tuple[str, ...] = ()
     examples: ExamplesContent | None = None  # `subscribe similar`: the example papers' vectors and titles
+    evidence: ResearcherEvidence | None = None  # None: stored before evidence was kept (nothing known)
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -87,7 +89,8 @@ class SubscriptionSpec:
     def from_stored(cls, destination_id: int, number: int, kind: str, query: str | None = None, *,
                     openalex_id: str | None = None, orcid: str | None = None, s2_id: str | None = None,
                     display_name: str | None = None, name_variants: Sequence[str] = (),
-                    examples: Mapping[str, Any] | None = None) -> SubscriptionSpec:
+                    examples: Mapping[str, Any] | None = None,
+                    evidence: ResearcherEvidence | None = None) -> SubscriptionSpec:
         """Build from the values a subscription row stores (`query` is the topic text or the category code).
 
         Raises ValueError (a `QueryError` or `UnknownCategory`) when stored text no longer parses.
@@ -99,7 +102,7 @@ class SubscriptionSpec:
         if kind == "researcher":
             return cls(destination_id, number, "researcher", openalex_id=openalex_id or None,
                        orcid=orcid or None, s2_id=s2_id or None, display_name=display_name or "",
-                       name_variants=tuple(v for v in name_variants if v))
+                       name_variants=tuple(v for v in name_variants if v), evidence=evidence)
         if kind == "similar":
             return cls(destination_id, number, "similar", examples=examples_content(query or "", examples))
         raise ValueError(f"unknown subscription kind {kind!r}")
@@ -142,6 +145,7 @@ class MatchReason(NamedTuple):
     text: str  # e.g. `follows Yoshua Bengio`, `topic #3: matched "diffusion" in title`, `new in cs.LG`
     by_name: bool = False  # a researcher recognised by name only (no id on the paper to compare)
     score: float = 0.0  # topic relevance (BM25F); 0 for other kinds
+    possible: bool = False  # a name match with nothing to judge it by: `possibly by <name>`, ranked last
 
 
 class DigestMatch(NamedTuple):
@@ -163,8 +167,13 @@ class DigestMatch(NamedTuple):
         return self.paper.announce_type in UPDATE_TYPES
 
     @property
-    def followed(self) -> bool:
-        return any(reason.kind == "researcher" for reason in self.reasons)
+    def followed(self) -> bool:  # by a followed researcher: recognised by id, or by name backed by evidence
+        return any(reason.kind == "researcher" and not reason.possible for reason in self.reasons)
+
+    @property
+    def possible(self) -> bool:
+        """Only here as a "possibly by" name match: every reason is one."""
+        return all(reason.possible for reason in self.reasons)
 
     @property
     def why(self) -> tuple[str, ...]:
@@ -190,7 +199,7 @@ class DigestMatcher:
         # entries are built once and shared by every channel where it is a paper's only reason.
         self._tables: dict[tuple[object, int, bool], _Table] = {}
         self._topic_ids: dict[int, tuple[TopicQuery, int]] = {}
-        self._researchers: dict[tuple[str | None, ...], int] = {}
+        self._researchers: dict[tuple[object, ...], int] = {}
         self._space: ContentSpace | None = None
         self._position: dict[str, int] | None = None
 
@@ -199,7 +208,7 @@ class DigestMatcher:
         """The batch's content space (`core.digest.content`), built on first use: only channels that rated
         papers or subscribe by example need it, and every channel of the batch shares it."""
         if self._space is None:
-            self._space = ContentSpace(self.batch)
+            self._space = self.evaluator.space
         return self._space
 
     def position_of(self, paper_id: str) -> int | None:
@@ -221,7 +230,7 @@ class DigestMatcher:
             return spec.category
         if spec.kind == "similar":
             return ("similar", spec.examples.key if spec.examples else "")
-        return (spec.openalex_id, spec.orcid, spec.s2_id, spec.display_name, *spec.name_variants)
+        return (spec.openalex_id, spec.orcid, spec.s2_id, spec.display_name, spec.evidence, *spec.name_variants)
 
     def _content(self, spec: SubscriptionSpec) -> int:
         """The evaluator's id for what `spec` follows; equal subscriptions share one id."""
@@ -239,11 +248,11 @@ class DigestMatcher:
         if spec.kind == "similar":
             assert spec.examples is not None
             return self.evaluator.similar(spec.examples)
-        raw = (spec.openalex_id, spec.orcid, spec.s2_id, spec.display_name, *spec.name_variants)
+        raw = (spec.openalex_id, spec.orcid, spec.s2_id, spec.display_name, spec.evidence, *spec.name_variants)
         slot = self._researchers.get(raw)
         if slot is None:
-            content = ResearcherContent(author_id_keys(spec.openalex_id, spec.orcid, spec.s2_id),
-                                        spec.researcher_name, (spec.display_name, *spec.name_variants))
+            content = ResearcherContent(author_id_keys(spec.openalex_id, spec.orcid, spec.s2_id), spec.researcher_name,
+                                        (spec.display_name, *spec.name_variants), spec.evidence)
             slot = self._researchers[raw] = self.evaluator.researcher(content)
         return slot
 
@@ -286,20 +295,23 @@ class DigestMatcher:
                 text = texts.get(detail)
                 if text is None:
                     text = texts[detail] = label + detail
-                reason = _new(MatchReason, (kind, number, text, False, score))
+                reason = _new(MatchReason, (kind, number, text, False, score, False))
                 table[pos] = _new(DigestMatch, (ids[pos], papers[pos], (reason,), score, rank))
             return table
         if kind == "similar":
             for pos, detail, score, _, rank in hits:
-                reason = _new(MatchReason, (kind, number, detail, False, score))
+                reason = _new(MatchReason, (kind, number, detail, False, score, False))
                 table[pos] = _new(DigestMatch, (ids[pos], papers[pos], (reason,), score, rank))
             return table
         by_name = kind == "researcher"
+        # Only a researcher's name match without evidence ranks in the "possible" tier (see `tier_of`).
+        possible_from = TIER_POSSIBLE << self.keys.tier_shift
         reasons: dict[str, tuple[MatchReason]] = {}
         for pos, detail, _, flag, rank in hits:
             single = reasons.get(detail)
             if single is None:
-                single = reasons[detail] = (_new(MatchReason, (kind, number, detail, flag and by_name, 0.0)),)
+                values = (kind, number, detail, flag and by_name, 0.0, by_name and rank >= possible_from)
+                single = reasons[detail] = (_new(MatchReason, values),)
             table[pos] = _new(DigestMatch, (ids[pos], papers[pos], single, 0.0, rank))
         return table
 
@@ -389,7 +401,8 @@ class DigestMatcher:
                 key = best.rank  # same tier, score and paper as the best single entry
             else:
                 quantised = min(int(log1p(score) * scale), top) if score > 0 else 0
-                key = (KIND_TIERS[first.kind] << tier_shift) | ((top - quantised) << order_bits) | order[pos]
+                tier = tier_of(first.kind, True, first.possible) if first.by_name else KIND_TIERS[first.kind]
+                key = (tier << tier_shift) | ((top - quantised) << order_bits) | order[pos]
             chosen[pos] = _new(DigestMatch, (ids[pos], papers[pos], reasons, score, key))
 
 

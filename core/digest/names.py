@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["NameKey", "ParsedName", "name_key", "names_compatible", "parse_name", "same_person"]
+__all__ = ["NameKey", "ParsedName", "name_key", "name_words", "names_compatible", "parse_name", "same_person"]
 
 ParsedName = tuple[str, ...]
 NameKey = tuple[str, str]  # (surname, first initial or "")
@@ -82,6 +82,11 @@ def parse_name(text: str) -> ParsedName:
     if len(raw) >= 2 and len(raw[0]) > 1 and _trailing_initials(raw[-1]) and not _trailing_initials(raw[0]):
         return (*_given([raw[-1]]), *map(_fold, raw[1:-1]), _fold(raw[0]))
     return (*_given(raw[:-1], text.isupper()), _fold(raw[-1]))
+
+
+def name_words(text: str) -> frozenset[str]:
+    """Every folded word of a name, in no order: a cheap superset of its parsed surname."""
+    return frozenset(map(_fold, _raw_words(text)))
 
 
 def name_key(name: ParsedName) -> NameKey | None:

@@ -2,10 +2,15 @@
 
 Order within one destination:
 
-1. papers by a followed researcher (the channel asked for that person by name, so nothing is more wanted);
-2. papers matching a topic, most relevant first: BM25F over the day's batch, with a word in the title worth
+1. papers by a followed researcher, recognised by a stable author id (the channel picked that person, so
+   nothing is more wanted);
+2. then theirs recognised on a fresh arXiv paper by name plus evidence (a co-author, an institution, their
+   subject: `core.digest.evidence`), which is very likely but not proven;
+3. papers matching a topic, most relevant first: BM25F over the day's batch, with a word in the title worth
    more than the same word in the abstract;
-3. papers that are only there because of a category subscription.
+4. papers that are only there because of a category subscription;
+5. "possibly by" a followed researcher: a name match with nothing to judge it by. Below everything, so a
+   namesake's paper never pushes out one the channel asked for (the selection step caps this group).
 
 Within a tier, a new paper comes before a revised one (arXiv's replace: a new version of an older paper, sent
 to channels with `settings updates on`): what is new is what a digest is for. Then a higher topic score comes
@@ -20,10 +25,20 @@ from collections.abc import Iterable
 
 from core.digest.index import PaperBatch
 
-__all__ = ["KIND_TIERS", "TIER_CATEGORY", "TIER_RESEARCHER", "TIER_TOPIC", "Bm25F", "RankKeys", "rank_key"]
+__all__ = ["KIND_TIERS", "TIER_CATEGORY", "TIER_NAMED", "TIER_POSSIBLE", "TIER_RESEARCHER", "TIER_TOPIC", "Bm25F",
+           "RankKeys", "rank_key", "tier_of"]
 
-TIER_RESEARCHER, TIER_TOPIC, TIER_CATEGORY = 0, 1, 2
+TIER_RESEARCHER, TIER_NAMED, TIER_TOPIC, TIER_CATEGORY, TIER_POSSIBLE = 0, 1, 2, 3, 4
+TIER_BITS = 3  # enough for TIER_POSSIBLE
+# The tier of a reason of each kind; a researcher's is TIER_RESEARCHER only when recognised by id.
 KIND_TIERS = {"researcher": TIER_RESEARCHER, "topic": TIER_TOPIC, "similar": TIER_TOPIC, "category": TIER_CATEGORY}
+
+
+def tier_of(kind: str, by_name: bool = False, possible: bool = False) -> int:
+    """The tier of a reason (`MatchReason` fields): a researcher's depends on how they were recognised."""
+    if kind == "researcher":
+        return TIER_POSSIBLE if possible else TIER_NAMED if by_name else TIER_RESEARCHER
+    return KIND_TIERS[kind]
 
 
 def rank_key(tier: int, topic_score: float, paper_order: int, revised: bool = False) -> tuple[int, bool, float, int]:
@@ -34,12 +49,12 @@ def rank_key(tier: int, topic_score: float, paper_order: int, revised: bool = Fa
 class RankKeys:
     """`rank_key` packed into one small int per digest entry, for one batch.
 
-    A day's digests sort millions of entries. From the high bits down a key holds the tier, whether the paper
-    is a revision, the topic score and the paper's rank in the batch, so keys are unique within a digest. For a
-    day's batch the whole key fits in 30 bits, one CPython digit, which Python sorts on its fastest path: the
-    score gets the bits the paper rank leaves (16 for 1,500 papers), on a log scale, so scores are told apart to
-    about 1 part in 5,000 up to 1,000, and papers closer than that fall back to the newest-then-id order. A
-    very large batch gets longer keys rather than coarser scores.
+    A day's digests sort millions of entries. From the high bits down a key holds the tier (`TIER_BITS`),
+    whether the paper is a revision, the topic score and the paper's rank in the batch, so keys are unique
+    within a digest. For a day's batch the whole key fits in 30 bits, one CPython digit, which Python sorts on
+    its fastest path: the score gets the bits the others leave (15 for 1,500 papers), on a log scale, so
+    scores are told apart to about 1 part in 2,500 up to 1,000, and papers closer than that fall back to the
+    newest-then-id order. A very large batch gets longer keys rather than coarser scores.
 
     `order` is the batch's order with each revision's bit already set: everything below the tier that depends
     on the paper alone, so the hot loops that inline `key` OR in one number per paper, as before.
@@ -49,7 +64,7 @@ class RankKeys:
 
     def __init__(self, batch: PaperBatch) -> None:
         self.order_bits = max(batch.size, 1).bit_length()
-        score_bits = max(16, 27 - self.order_bits)
+        score_bits = max(15, 30 - TIER_BITS - 1 - self.order_bits)
         revised = 1 << (score_bits + self.order_bits)
         self.tier_shift = score_bits + self.order_bits + 1
         updates = batch.updates

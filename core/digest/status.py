@@ -17,7 +17,9 @@ from core.digest.ingest import FEED_KEY, describe_missed, expected_feed_date, fe
 from core.model.channels import Channel
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause, RunState
+from core.researchers.coverage import coverage_lines
 from core.storage import channels, digest_inputs, ledger, repos
+from core.storage.db import AsyncSession
 from core.storage.digest_inputs import SourceStatus
 from core.storage.ledger import DigestRun
 from core.subscriptions.timing import next_digest
@@ -79,6 +81,11 @@ def _notes(last_run: DigestRun | None, subscriptions: int, papers_today: int, no
     return notes
 
 
+async def researcher_coverage(app: App, session: AsyncSession, channel_id: int) -> list[str]:
+    """What of this channel's followed researchers' papers does not come, and the setting that brings it."""
+    return coverage_lines(app.settings, await channels.list_subscriptions(session, channel_id), unread=False)
+
+
 async def status(app: App, command: Status, actor: Actor, where: Destination) -> StatusView:
     now = app.now()
     async with app.db.session() as session:
@@ -89,9 +96,11 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
         feed = await digest_inputs.source_status(session, FEED_KEY)
         last_run = None
         subscriptions = 0
+        uncovered: list[str] = []
         if record is not None:
             last_run = await ledger.latest_run(session, record.id)
             subscriptions = await repos.count_subscriptions(session, record.id)
+            uncovered = await researcher_coverage(app, session, record.id) if subscriptions else []
     upcoming = None
     if record is not None and not record.paused:
         upcoming = next_digest(record.digest_time, record.weekdays, record.timezone, now)
@@ -106,7 +115,7 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
         subscriptions=subscriptions,
         paused=bool(record and record.paused),
         paused_reason=record.paused_reason if record else None,
-        problems=tuple(_problems(record, last_run, sources, feed, subscriptions, now)),
+        problems=tuple(_problems(record, last_run, sources, feed, subscriptions, now) + uncovered),
         notes=tuple(_notes(last_run, subscriptions, int(ingested), now)),
         timezone=timezone,
     )

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from core.model.context import Destination
+from core.model.researchers import ResearcherEvidence
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Subscription:
     name_variants: tuple[str, ...] = ()
     created_by: str = ""
     destination_id: int = 0  # the channel's id (lists of one channel's subscriptions carry it too)
+    evidence: ResearcherEvidence | None = None  # a researcher's; None when stored before evidence existed
     # `subscribe similar`: the examples' vectors and titles ({"vectors": [[indices, weights], ...], "titles": [...]})
     examples: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 

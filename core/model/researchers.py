@@ -7,7 +7,7 @@ an older or newer release still loads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 YearCounts = tuple[int, int, int]  # (year, works, citations)
@@ -96,6 +96,7 @@ class AuthorProfile:
     h_index: int | None = None
     i10_index: int | None = None
     topics: tuple[str, ...] = ()  # top topic names, strongest first
+    fields: tuple[str, ...] = ()  # broad fields of their topics ("Computer Science"), strongest first
     counts_by_year: tuple[YearCounts, ...] = ()  # (year, works, citations), oldest first
     profile_url: str | None = None
     homepage: str | None = None
@@ -154,9 +155,51 @@ class AuthorProfile:
             h_index=_opt_int(data.get("h_index")),
             i10_index=_opt_int(data.get("i10_index")),
             topics=_str_tuple(data.get("topics")),
+            fields=_str_tuple(data.get("fields")),
             counts_by_year=_counts(data.get("counts_by_year")),
             profile_url=_opt_str(data.get("profile_url")),
             homepage=_opt_str(data.get("homepage")),
             merged_from=_opt_str(data.get("merged_from")),
             source=_opt_str(data.get("source")) or "",
         )
+
+
+EVIDENCE_LIMITS = {"coauthors": 30, "institutions": 10, "categories": 12, "terms": 150}
+
+
+@dataclass(frozen=True)
+class ResearcherEvidence:
+    """What, besides a name, tells a followed person's fresh arXiv papers from a namesake's.
+
+    Captured from their works when a channel follows them and stored with the subscription: frequent
+    co-authors, institutions, the arXiv categories (codes or archive wildcards such as `cs.*`) they publish
+    in, and words frequent in their titles and abstracts (already `tokenize`d). Every part may be empty.
+    """
+
+    coauthors: tuple[str, ...] = ()
+    institutions: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    # Digest matching keys its per-batch cache by the evidence: hashing 150 words per subscription per run
+    # would show up at 100,000 subscriptions, so the hash is computed once.
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.coauthors, self.institutions, self.categories, self.terms)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @property
+    def known(self) -> bool:
+        """Whether enough is known to judge an arXiv paper (which shows names and words, rarely affiliations)."""
+        return bool(self.coauthors or self.terms)
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: list(getattr(self, name)) for name in EVIDENCE_LIMITS if getattr(self, name)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> ResearcherEvidence:
+        """Tolerant: anything unreadable counts as not known (rows stored before evidence existed hold None)."""
+        data = data if isinstance(data, dict) else {}
+        return cls(**{name: _str_tuple(data.get(name))[:limit] for name, limit in EVIDENCE_LIMITS.items()})

@@ -9,6 +9,7 @@ from core.commands import Follow, LookupResearcher, PickCandidate
 from core.model.channels import Subscription
 from core.model.context import Actor, Destination
 from core.model.researchers import AuthorCandidate, AuthorProfile
+from core.researchers.coverage import follow_notes
 from core.researchers.lookup import (
     Candidates,
     Found,
@@ -19,7 +20,7 @@ from core.researchers.lookup import (
     not_found_problem,
     query_for,
 )
-from core.researchers.profile import build_card, plausible_names, work_summary
+from core.researchers.profile import SOURCE_NAMES, build_card, plausible_names, work_summary
 from core.storage import channels, repos
 from core.subscriptions.handlers import limit_problem, next_digest_phrase
 from core.subscriptions.setup import open_channel
@@ -156,13 +157,49 @@ async def _followed_as(app: App, where: Destination, profile: AuthorProfile) -> 
 # ---------------------------------------------------------------- following
 
 
+def _nothing_to_follow(profile: AuthorProfile) -> Problem | None:
+    """A record without works: what OpenAlex leaves of a profile it emptied (merged away, or deleted)."""
+    if profile.works_count != 0:
+        return None
+    where = SOURCE_NAMES.get(profile.source, profile.source or "The source")
+    ident = profile.openalex_id or (f"s2:{profile.s2_id}" if profile.s2_id else profile.orcid or "")
+    return Problem(
+        "Nothing to follow",
+        f"{where} lists no works for {profile.display_name[:120]} ({ident}): a record left empty, usually "
+        "because it was merged into another one or deleted, so following it would bring nothing.",
+        "Search by name (`follow <name>`) to find the record their papers are listed under.",
+        code="not_found",
+    )
+
+
+async def _already(app: App, profile: AuthorProfile, where: Destination) -> Notice | Problem | None:
+    """Why not to add this follow in this channel: it is already there, or the channel is full."""
+    async with app.db.session() as session:
+        channel = await channels.find_channel(session, where)
+        records = await channels.list_subscriptions(session, channel.id) if channel else []
+    existing = next((r for r in records if _same_person(r, profile)), None)
+    if existing is not None:
+        name = existing.display_name or profile.display_name[:300]
+        return Notice(f"This channel already follows {name} as #{existing.number}.")
+    if len(records) >= app.settings.max_subscriptions_per_channel:
+        return limit_problem(app.settings.max_subscriptions_per_channel)
+    return None
+
+
 async def _follow(app: App, profile: AuthorProfile, actor: Actor, where: Destination) -> Notice | Problem:
     name = profile.display_name[:300]
+    refused = _nothing_to_follow(profile) or await _already(app, profile, where)
+    if refused is not None:
+        return refused
+    # Their works say what tells their fresh arXiv papers from a namesake's (`core.researchers.evidence`);
+    # read before the transaction, so no database lock is held across a source call.
+    summary = await work_summary(app, profile, with_evidence=True)
+    evidence = summary.evidence if summary is not None else None
     async with app.db.session() as session:
         channel = await open_channel(session, where, actor)
         records = await channels.list_subscriptions(session, channel.id)
         existing = next((r for r in records if _same_person(r, profile)), None)
-        if existing is not None:
+        if existing is not None:  # someone followed them in the moment the works were read
             return Notice(f"This channel already follows {existing.display_name or name} as #{existing.number}.")
         if len(records) >= app.settings.max_subscriptions_per_channel:
             return limit_problem(app.settings.max_subscriptions_per_channel)
@@ -175,13 +212,19 @@ async def _follow(app: App, profile: AuthorProfile, actor: Actor, where: Destina
             s2_id=profile.s2_id,
             display_name=name,
             name_variants=plausible_names(profile),
+            evidence=evidence.to_json() if evidence is not None else None,
             created_by=actor.user_id,
         )
         await session.commit()
     place = f" ({profile.institutions[0]})" if profile.institutions else ""
+    merged = (f"OpenAlex merged the record {profile.merged_from} into {profile.openalex_id}: following that one. "
+              if profile.merged_from else "")
+    notes = follow_notes(app.settings, profile.openalex_id, profile.s2_id, evidence)
     return Notice(
-        f"This channel now follows {name}{place} as #{record.number}: their new papers will come in the digest. "
-        + next_digest_phrase(app, channel.settings, actor, first=not records),
+        merged
+        + f"This channel now follows {name}{place} as #{record.number}: their new papers will come in the digest. "
+        + next_digest_phrase(app, channel.settings, actor, first=not records)
+        + (" Note: " + " ".join(notes) if notes else ""),
         title="Following",
         actor_id=actor.user_id,
         visibility=Visibility.CHANNEL,

@@ -28,7 +28,7 @@ from core.ids import (
 )
 from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.sources.http import NotFound, RateLimited, SourceError
-from core.sources.openalex import OpenAlexBudget, OpenAlexSource
+from core.sources.openalex import AuthorDeleted, OpenAlexBudget, OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
 from core.sources.timing import deadline
 from core.storage import repos
@@ -134,6 +134,16 @@ def not_found_problem(query: str, searched: tuple[str, ...] = ()) -> Problem:
         "Nobody matched",
         f"Nobody matched “{query[:120]}”{where}.",
         "Check the spelling (try the full name, without titles), or use their ORCID, like 0000-0002-1825-0097.",
+        code="not_found",
+    )
+
+
+def deleted_problem(openalex_id: str) -> Problem:
+    return Problem(
+        "That record was deleted",
+        f"This OpenAlex record ({openalex_id}) was deleted: OpenAlex keeps the id but no person or works "
+        "behind it, so there is nothing to show or follow.",
+        "Search by name (`follow <name>`) or ORCID to find the person's current record.",
         code="not_found",
     )
 
@@ -253,6 +263,8 @@ class ResearcherLookup:
             return Found(AuthorProfile.from_json(saved.profile), fetched_at=fetched)
         try:
             profile = await self._fetch_profile(query)
+        except AuthorDeleted as error:
+            raise LookupProblem(deleted_problem(error.author_id)) from error
         except NotFound as error:
             raise LookupProblem(self._unknown_id_problem(query)) from error
         except SourceError as error:

@@ -18,7 +18,8 @@ from typing import Any
 
 from core.app import App
 from core.model.papers import PaperRecord
-from core.model.researchers import AuthorProfile, YearCounts
+from core.model.researchers import EVIDENCE_LIMITS, AuthorProfile, ResearcherEvidence, YearCounts
+from core.researchers.evidence import evidence_from_works
 from core.sources.http import SourceError
 from core.sources.openalex import OpenAlexSource
 from core.sources.semanticscholar import SemanticScholarSource
@@ -149,11 +150,12 @@ def frequent_collaborators(
 
 @dataclass(frozen=True)
 class WorkSummary:
-    """What the card shows from a researcher's recent works; cached as JSON."""
+    """What the card shows from a researcher's recent works, and what following them keeps; cached as JSON."""
 
     papers: tuple[PaperLine, ...] = ()
     collaborators: tuple[tuple[str, int], ...] = ()
     per_year: tuple[tuple[int, int], ...] = ()  # only when every paper was seen (Semantic Scholar has no yearly counts)
+    evidence: ResearcherEvidence | None = None  # None in summaries cached before evidence was kept
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -161,6 +163,7 @@ class WorkSummary:
                        for p in self.papers],
             "collaborators": [[name, n] for name, n in self.collaborators],
             "per_year": [[year, n] for year, n in self.per_year],
+            **({"evidence": self.evidence.to_json()} if self.evidence is not None else {}),
         }
 
     @classmethod
@@ -179,6 +182,7 @@ class WorkSummary:
                                 if isinstance(row, list) and len(row) == 2 and isinstance(row[1], int)),
             per_year=tuple((int(row[0]), int(row[1])) for row in data.get("per_year") or ()
                            if isinstance(row, list) and len(row) == 2 and all(isinstance(v, int) for v in row)),
+            evidence=ResearcherEvidence.from_json(data["evidence"]) if "evidence" in data else None,
         )
 
 
@@ -193,17 +197,21 @@ def summarize_works(
     if complete and not profile.counts_by_year:
         years = Counter(w.published.year for w in works if w.published)
         per_year = tuple(sorted(years.items()))
-    return WorkSummary(recent_papers(works), frequent_collaborators(profile, works, since), per_year)
+    # One count serves both: the card shows the first few, the evidence keeps more.
+    collaborators = frequent_collaborators(profile, works, since, top=EVIDENCE_LIMITS["coauthors"])
+    evidence = evidence_from_works(profile, works, [name for name, _ in collaborators])
+    return WorkSummary(recent_papers(works), collaborators[:TOP_COLLABORATORS], per_year, evidence)
 
 
 def recent_since(now: datetime) -> date:
     return (now - timedelta(days=365 * RECENT_YEARS)).date()
 
 
-async def work_summary(app: App, profile: AuthorProfile) -> WorkSummary | None:
+async def work_summary(app: App, profile: AuthorProfile, *, with_evidence: bool = False) -> WorkSummary | None:
     """Recent papers and collaborators from the cache or the profile's source; None when the source fails.
 
-    A failure here only thins the card: the profile itself is already in hand.
+    A failure here only thins the card: the profile itself is already in hand. `with_evidence` passes over
+    a cached summary that predates evidence (following needs it; the card does not).
     """
     if profile.openalex_id:
         key = f"researcher-works:openalex:{profile.openalex_id}"
@@ -214,7 +222,9 @@ async def work_summary(app: App, profile: AuthorProfile) -> WorkSummary | None:
     async with app.db.session() as session:
         cached = await repos.cache_get(session, key, now=app.now())
     if cached is not None:
-        return WorkSummary.from_json(cached)
+        summary = WorkSummary.from_json(cached)
+        if summary.evidence is not None or not with_evidence:
+            return summary
     since = recent_since(app.now())
     try:
         if profile.openalex_id:

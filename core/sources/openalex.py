@@ -2,9 +2,9 @@
 
 OpenAlex bills list and search calls against a daily budget (singleton gets are free) and reports what is left
 in `X-RateLimit-*` headers and `meta.cost_usd`; `OpenAlexSource.budget` keeps the latest reading so callers can
-go easy before a 429 says the day's budget is spent. Parsers accept both the current schema
-(`last_known_institutions`, `topics`, `summary_stats`, `primary_location`) and the 2022 one
-(`last_known_institution`, `x_concepts`, `host_venue`), because cached and recorded data of both ages exist.
+go easy before a 429 says the day's budget is spent. Work parsers accept both the current schema
+(`primary_location`) and the 2022 one (`host_venue`), because cached and recorded data of both ages exist;
+author records are parsed in `core.sources.openalex_authors`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,17 @@ from core.ids import (
     parse_arxiv_id,
 )
 from core.model.papers import AuthorRef, PaperRecord
-from core.model.researchers import AuthorCandidate, AuthorProfile, YearCounts
+from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.sources.http import NotFound, RateLimited, SourceClient, Unavailable
+from core.sources.openalex_authors import (
+    SOURCE,
+    AuthorDeleted,
+    entity_id,
+    followable,
+    is_deleted_author,
+    parse_author,
+    parse_autocomplete_author,
+)
 from core.sources.parsing import (
     Listing,
     MalformedItem,
@@ -42,14 +51,11 @@ from core.sources.parsing import (
     parse_items,
     parse_timestamp,
     read_json,
-    unique,
 )
 
 log = logging.getLogger(__name__)
 
-SOURCE = "openalex"
 MAX_PER_PAGE = 100  # the API refuses more (older docs said 200)
-TOP_TOPICS = 5
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
 NOT_VENUES = frozenset({"repository", "metadata"})  # where a copy lives (arXiv, PubMed, DataCite), not a venue
 
@@ -125,20 +131,21 @@ class OpenAlexSource:
         """Fast, cheap name matches (`/autocomplete/authors`); the institution comes from OpenAlex's hint."""
         data = await self._get("autocomplete/authors", {"q": query.strip()})
         candidates, _ = parse_items(data.get("results"), parse_autocomplete_author, source=SOURCE, what="author")
-        return _dedupe(candidates)[:limit]
+        return _dedupe([c for c in candidates if followable(c)])[:limit]
 
     async def search_authors(self, query: str, *, per_page: int = 25) -> list[AuthorCandidate]:
         """Full author records matching a name (`/authors?search=`), with topics; costs more than autocomplete."""
         params = {"search": query.strip(), "per_page": _page_size(per_page)}
         data = await self._get("authors", params)
         profiles, _ = parse_items(data.get("results"), parse_author, source=SOURCE, what="author")
-        return _dedupe([profile.to_candidate() for profile in profiles])
+        return _dedupe([profile.to_candidate() for profile in profiles if followable(profile)])
 
     async def author(self, identifier: str) -> AuthorProfile:
         """A profile by OpenAlex id (`A...`, or its URL) or ORCID; raises `InvalidId` for anything else.
 
-        A merged id is followed to the surviving profile, whose `merged_from` then names the id asked for.
-        A deleted id raises `NotFound`.
+        A merged id is followed to the surviving profile (OpenAlex redirects it), whose `merged_from` then
+        names the id asked for. A deleted id raises `NotFound`, or `AuthorDeleted` when OpenAlex still answers
+        for it with its "Deleted Author" placeholder.
         """
         text = identifier.strip()
         asked: str | None = None
@@ -157,6 +164,8 @@ class OpenAlexSource:
             profile = parse_author(data)
         except (MalformedItem, InvalidId) as exc:
             raise Unavailable(self.client.name, f"sent an author record we cannot read ({exc})") from exc
+        if is_deleted_author(profile.display_name):
+            raise AuthorDeleted(self.client.name, profile.openalex_id or asked or text)
         if asked and profile.openalex_id != asked:
             log.info("%s: author %s was merged into %s", self.client.name, asked, profile.openalex_id)
             profile = replace(profile, merged_from=asked)
@@ -225,50 +234,9 @@ class OpenAlexSource:
 # ---------------------------------------------------------------- parsers (pure, tested on recordings)
 
 
-def parse_author(data: dict[str, Any]) -> AuthorProfile:
-    """An author object of either schema; raises `MalformedItem` without an id or a name."""
-    openalex_id = _entity_id(data.get("id"), "A")
-    name = clean_text(data.get("display_name"))
-    if not name:
-        raise MalformedItem(f"author {openalex_id} has no name")
-    stats = as_dict(data.get("summary_stats"))
-    alternatives = (clean_text(alt) for alt in as_list(data.get("display_name_alternatives")))
-    return AuthorProfile(
-        display_name=name,
-        openalex_id=openalex_id,
-        orcid=normalized(normalize_orcid, data.get("orcid") or as_dict(data.get("ids")).get("orcid")),
-        alternative_names=tuple(alt for alt in unique(alternatives) if alt.casefold() != name.casefold()),
-        institutions=_current_institutions(data),
-        works_count=as_int(data.get("works_count")),
-        cited_by_count=as_int(data.get("cited_by_count")),
-        h_index=as_int(stats.get("h_index")),
-        i10_index=as_int(stats.get("i10_index")),
-        topics=_topics(data),
-        counts_by_year=_counts_by_year(data.get("counts_by_year")),
-        profile_url=f"https://openalex.org/{openalex_id}",
-        source=SOURCE,
-    )
-
-
-def parse_autocomplete_author(data: dict[str, Any]) -> AuthorCandidate:
-    openalex_id = _entity_id(data.get("id"), "A")
-    name = clean_text(data.get("display_name"))
-    if not name:
-        raise MalformedItem(f"author {openalex_id} has no name")
-    return AuthorCandidate(
-        display_name=name,
-        openalex_id=openalex_id,
-        orcid=normalized(normalize_orcid, data.get("external_id")),
-        institution=clean_text(data.get("hint")) or None,
-        works_count=as_int(data.get("works_count")),
-        cited_by_count=as_int(data.get("cited_by_count")),
-        source=SOURCE,
-    )
-
-
 def parse_work(data: dict[str, Any]) -> PaperRecord:
     """A work of either schema as a PaperRecord; raises `MalformedItem` without an id or a title."""
-    openalex_id = _entity_id(data.get("id"), "W")
+    openalex_id = entity_id(data.get("id"), "W")
     title = clean_text(data.get("title") or data.get("display_name"))
     if not title:
         raise MalformedItem(f"work {openalex_id} has no title")
@@ -317,50 +285,6 @@ def _dedupe(candidates: list[AuthorCandidate]) -> list[AuthorCandidate]:
     for candidate in candidates:
         first.setdefault(candidate.openalex_id, candidate)
     return list(first.values())
-
-
-def _entity_id(value: Any, kind: str) -> str:
-    found = normalized(lambda text: normalize_openalex_id(text, kind), value)
-    if found is None:
-        raise MalformedItem(f"no valid OpenAlex id ({value!r})")
-    return found
-
-
-def _current_institutions(data: dict[str, Any]) -> tuple[str, ...]:
-    current = as_list(data.get("last_known_institutions")) or [data.get("last_known_institution")]
-    names = [clean_text(as_dict(inst).get("display_name")) for inst in current]
-    if any(names):
-        return unique(names)
-    # Some current-schema profiles have no last known institution but dated affiliations: take the latest year's.
-    dated = []
-    for affiliation in as_list(data.get("affiliations")):
-        years = [y for y in as_list(as_dict(affiliation).get("years")) if isinstance(y, int)]
-        name = clean_text(as_dict(as_dict(affiliation).get("institution")).get("display_name"))
-        if years and name:
-            dated.append((max(years), name))
-    latest = max((year for year, _ in dated), default=None)
-    return unique(name for year, name in dated if year == latest)
-
-
-def _topics(data: dict[str, Any]) -> tuple[str, ...]:
-    topics = [clean_text(as_dict(t).get("display_name")) for t in as_list(data.get("topics"))]
-    if any(topics):
-        return unique(topics)[:TOP_TOPICS]
-    concepts = [as_dict(c) for c in as_list(data.get("x_concepts"))]
-    concepts.sort(key=lambda c: as_float(c.get("score")) or 0.0, reverse=True)
-    # Level-0 concepts ("Biology", "Computer science") say little about a person; use them only to fill up.
-    specific = [clean_text(c.get("display_name")) for c in concepts if c.get("level") != 0]
-    broad = [clean_text(c.get("display_name")) for c in concepts if c.get("level") == 0]
-    return unique([*specific, *broad])[:TOP_TOPICS]
-
-
-def _counts_by_year(rows: Any) -> tuple[YearCounts, ...]:
-    counts = {}
-    for row in map(as_dict, as_list(rows)):
-        year = as_int(row.get("year"))
-        if year is not None:
-            counts[year] = (year, as_int(row.get("works_count")) or 0, as_int(row.get("cited_by_count")) or 0)
-    return tuple(counts[year] for year in sorted(counts))
 
 
 def _authorship(entry: Any) -> AuthorRef | None:

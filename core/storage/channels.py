@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.model.channels import SETTING_FIELDS, Channel, ChannelSettings, Subscription
 from core.model.context import Destination
 from core.model.enums import RunKind
+from core.model.researchers import ResearcherEvidence
 from core.storage import repos
 from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, SubscriptionRow
 
@@ -41,6 +42,7 @@ def subscription_of(row: SubscriptionRow) -> Subscription:
         number=row.number, kind=row.kind, query=row.query, openalex_id=row.openalex_id, orcid=row.orcid,
         s2_id=row.s2_id, display_name=row.display_name, name_variants=tuple(row.name_variants or ()),
         created_by=row.created_by, destination_id=row.destination_id, examples=row.examples,
+        evidence=ResearcherEvidence.from_json(row.evidence) if row.evidence is not None else None,
     )
 
 
@@ -99,6 +101,24 @@ async def add_subscription(session: AsyncSession, channel_id: int, **values: Any
     if destination is None:
         raise LookupError(f"no channel with id {channel_id}")
     return subscription_of(await repos.add_subscription(session, destination, **values))
+
+
+async def fill_researcher_evidence(session: AsyncSession, evidence: dict[str, Any], *, openalex_id: str | None = None,
+                                   s2_id: str | None = None) -> int:
+    """Store `evidence` on every subscription to this person (by OpenAlex id, else Semantic Scholar id) that
+    has none yet; how many rows changed. Evidence a channel already has is left as it was captured."""
+    if openalex_id:
+        person = col(SubscriptionRow.openalex_id) == openalex_id
+    elif s2_id:
+        person = (col(SubscriptionRow.s2_id) == s2_id) & col(SubscriptionRow.openalex_id).is_(None)
+    else:
+        return 0
+    result = await session.execute(
+        update(SubscriptionRow)
+        .where(col(SubscriptionRow.kind) == "researcher", person, col(SubscriptionRow.evidence).is_(None))
+        .values(evidence=evidence)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def remove_subscription(session: AsyncSession, channel_id: int, number: int) -> Subscription | None:

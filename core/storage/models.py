@@ -73,6 +73,9 @@ class SubscriptionRow(SQLModel, table=True):
     name_variants: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # `subscribe similar`: the examples' centroid in the content space ({"indices", "weights"}) and their titles.
     examples: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # What tells a followed researcher's arXiv papers from a namesake's (`ResearcherEvidence.to_json`);
+    # NULL for rows stored before it existed and for topics and categories.
+    evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     created_by: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 

@@ -47,9 +47,13 @@ async def test_followed_researcher_journal_paper_arrives_by_id(app_factory, reco
     item = next(i for i in sink.views[0].items if i.paper_id == "doi:10.1000/jmlr.2024.77")
     assert item.why[0].kind == "researcher" and not item.why[0].by_name
     assert "Ångström-Nakamura" in item.why[0].text
-    # The next ingest asks only for works since this check.
+    # Her works were also read once for evidence (the import brought none); the next ingest asks only for
+    # works since this check, and does not read them for evidence again.
+    assert report.evidence_read == 1 and len(router.calls("openalex", "/works")) == 2
     await ingest(app)
-    assert "from_publication_date" in router.calls("openalex", "/works")[1].url.params["filter"]
+    assert len(router.calls("openalex", "/works")) == 3
+    first, _evidence, again = (c.url.params["filter"] for c in router.calls("openalex", "/works"))
+    assert "from_publication_date" in again and again != first
 
 
 async def test_openalex_budget_spent_is_reported_not_fatal(app_factory, recordings) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ import pytest
 from core.ids import InvalidId
 from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.sources.http import BadRequest, NotFound, RateLimited, Unavailable
-from core.sources.openalex import OpenAlexSource, parse_author, parse_work
+from core.sources.openalex import AuthorDeleted, OpenAlexSource, parse_author, parse_work
 from core.sources.parsing import parse_items
 from tests.sources.cassettes import Cassette, FakeTime, json_response, load_json, make_hub
 
@@ -179,6 +179,20 @@ async def test_merged_author_reports_the_surviving_id(synthetic: Path) -> None:
 async def test_deleted_author_is_not_found() -> None:
     with pytest.raises(NotFound, match="A5000000404"):
         await source_for(serve({})).author("A5000000404")
+
+
+async def test_deleted_author_placeholder_is_not_a_profile(synthetic: Path) -> None:
+    body = load_json(synthetic / "synthetic_openalex_author_deleted.json")
+    with pytest.raises(AuthorDeleted, match="A5000000404 was deleted") as raised:
+        await source_for(serve({"/authors/A5000000404": body})).author("A5000000404")
+    assert raised.value.author_id == "A5000000404" and isinstance(raised.value, NotFound)
+
+
+def test_fields_of_a_persons_topics_most_works_first(recordings: Path, synthetic: Path) -> None:
+    current = parse_author(load_json(recordings / "openalex/single_author_mmgeorge.json"))
+    assert current.fields[:2] == ("Decision Sciences", "Computer Science")
+    assert parse_author(load_json(synthetic / "synthetic_openalex_author_2022.json")).fields == ("Computer science",)
+    assert AuthorProfile.from_json(current.to_json()).fields == current.fields
 
 
 async def test_invalid_author_id_sends_nothing() -> None:

@@ -120,10 +120,11 @@ def test_followed_researcher_found_by_name_in_every_spelling_but_not_namesakes(d
     for spelling in ("Ming-Hsuan Yang", "Ming Hsuan Yang", "Yang, Ming-Hsuan", "MING-HSUAN YANG", "Minghsuan Yang"):
         digest = day.digests([researcher(4, spelling)])[1]
         assert {m.paper_id for m in digest} == papers, spelling
-        assert all(m.why == (f"follows {spelling} (matched by name)",) for m in digest)
-        assert all(m.reasons[0].by_name for m in digest)
+        # Nothing else is known of this person (a subscription stored before evidence was kept): a guess.
+        assert all(m.why == (f"possibly by {spelling} (name match only)",) for m in digest)
+        assert all(m.reasons[0].by_name and m.reasons[0].possible and m.possible for m in digest)
     # Mengyue Yang and Mingzhi Yang share the surname and the initial, not the name, so a full name keeps
-    # them out; initials alone cannot tell them apart, which is why "matched by name" is said.
+    # them out; initials alone cannot tell them apart, which is why "name match" is said.
     initials = {m.paper_id for m in day.digests([researcher(4, "M.-H. Yang")])[1]}
     assert initials == papers | {"arXiv:2408.16577", "arXiv:2211.16902"}
 
@@ -180,7 +181,8 @@ def test_researcher_by_stable_id_and_not_a_namesake_with_another_id() -> None:
     assert set(digest) == {"arXiv:2411.00001", "arXiv:2411.00003"}
     assert digest["arXiv:2411.00001"].why == ("follows Wei Zhang",)
     assert not digest["arXiv:2411.00001"].reasons[0].by_name
-    assert digest["arXiv:2411.00003"].why == ("follows Wei Zhang (matched by name)",)
+    assert digest["arXiv:2411.00003"].why == ("possibly by Wei Zhang (name match only)",)
+    assert [m.paper_id for m in digest.values()] == ["arXiv:2411.00001", "arXiv:2411.00003"]  # id first
 
 
 def test_different_first_initial_is_not_the_same_person() -> None:
@@ -199,9 +201,9 @@ def test_same_paper_twice_in_a_batch_is_one_entry() -> None:
 
 
 def test_every_reason_is_kept_across_many_subscriptions() -> None:
-    papers = [paper("2411.00001", "Score matching for diffusion models", authors=("Yang Song",),
-                    categories=("cs.LG", "stat.ML"))]
-    subscriptions = [category(5, "stat.ML"), topic(2, "diffusion"), researcher(9, "Yang Song"),
+    papers = [paper("2411.00001", "Score matching for diffusion models",
+                    authors=(AuthorRef("Yang Song", openalex_id="A5000000001"),), categories=("cs.LG", "stat.ML"))]
+    subscriptions = [category(5, "stat.ML"), topic(2, "diffusion"), researcher(9, "Yang Song", openalex_id="A5000000001"),
                      topic(1, '"score matching"'), category(3, "cs.LG")]
     (entry,) = build_digests(papers, subscriptions)[1]
     assert [(r.kind, r.number) for r in entry.reasons] == [

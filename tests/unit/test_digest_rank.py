@@ -7,17 +7,20 @@ from datetime import date
 from core.digest.index import PaperBatch
 from core.digest.matching import DigestOptions, build_digests
 from core.digest.rank import Bm25F, RankKeys, rank_key
+from core.model.papers import AuthorRef
 from tests.unit.digest_helpers import category, paper, researcher, topic
 
 
 def test_researchers_then_topics_by_relevance_then_categories() -> None:
     papers = [
-        paper("2411.00001", "Convex optimisation", "A study of diffusion in passing.", authors=("Ada Lovelace",)),
+        paper("2411.00001", "Convex optimisation", "A study of diffusion in passing.",
+              authors=(AuthorRef("Ada Lovelace", orcid="0000-0002-1825-0097"),)),
         paper("2411.00002", "Diffusion models for proteins", "We train diffusion models. Diffusion is key."),
         paper("2411.00003", "Protein folding", "Uses a diffusion prior once."),
         paper("2411.00004", "Unrelated physics", categories=("cs.LG",)),
     ]
-    subscriptions = [category(1, "cs.LG"), topic(2, "diffusion"), researcher(3, "Ada Lovelace")]
+    subscriptions = [category(1, "cs.LG"), topic(2, "diffusion"),
+                     researcher(3, "Ada Lovelace", orcid="0000-0002-1825-0097")]
     digest = build_digests(papers, subscriptions)[1]
     assert [m.paper_id for m in digest] == ["arXiv:2411.00001", "arXiv:2411.00002", "arXiv:2411.00003",
                                             "arXiv:2411.00004"]
@@ -65,7 +68,7 @@ def test_packed_keys_sort_like_the_tuples() -> None:
                     announce="replace" if i % 3 == 0 else "new") for i in range(40)]
     batch = PaperBatch(papers)
     keys = RankKeys(batch)
-    cases = [(tier, score, pos) for tier in (0, 1, 2) for score in (0.0, 0.5, 0.5002, 3.25, 17.0, 950.0)
+    cases = [(tier, score, pos) for tier in (0, 1, 2, 3, 4) for score in (0.0, 0.5, 0.5002, 3.25, 17.0, 950.0)
              for pos in range(0, 40, 7)]
     by_tuple = sorted(cases, key=lambda c: rank_key(c[0], c[1], batch.order[c[2]], c[2] in batch.updates))
     by_int = sorted(cases, key=lambda c: keys.key(*c))
