@@ -52,9 +52,11 @@ def test_a_revised_paper_comes_after_every_new_paper_of_its_tier() -> None:
         paper("2411.00002", "Diffusion in passing", "A weak match."),
         paper("2411.00003", "Unrelated physics"),
         paper("2410.09999", "Old category paper", announce="replace", versions=(1, 3)),
-        paper("2411.00004", "Lone researcher paper", authors=("Ada Lovelace",), announce="replace", versions=(1, 2)),
+        paper("2411.00004", "Lone researcher paper", authors=(AuthorRef("Ada Lovelace", openalex_id="A5000000001"),),
+              announce="replace", versions=(1, 2)),
     ]
-    subscriptions = [topic(1, "diffusion"), category(2, "cs.LG"), researcher(3, "Ada Lovelace")]
+    subscriptions = [topic(1, "diffusion"), category(2, "cs.LG"),
+                     researcher(3, "Ada Lovelace", openalex_id="A5000000001")]
     digest = build_digests(papers, subscriptions, {1: DigestOptions(include_updates=True)})[1]
     # The revised topic match scores far higher, and still follows the new one; the same among categories. A
     # revised paper by a followed researcher still leads: tiers come first.
