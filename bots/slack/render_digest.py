@@ -9,7 +9,7 @@ sent once Slack has taken it.
 from __future__ import annotations
 
 from bots.slack import blocks as b
-from bots.slack.actions import ACTION_DIGEST_MORE
+from bots.slack.actions import ACTION_DIGEST_MORE, ACTION_RATE_DISLIKE, ACTION_RATE_LIKE
 from bots.slack.mrkdwn import clip, escape, link, safe_url
 from core import views as v
 
@@ -25,8 +25,23 @@ def _why(item: v.DigestItem) -> str:
     return ":dart: " + clip("; ".join(reasons), 1500) if reasons else ""
 
 
+def rate_buttons(item: v.DigestItem) -> b.Block | None:
+    """👍 and 👎 under a paper: anyone in the channel may rate it, and a second click takes the rating back.
+
+    An actions block of its own (one block per paper: a page of ten papers is 31 blocks of Slack's 50), since a
+    section's single accessory could hold only one of the two. The value is the paper's id, which `like` takes."""
+    if not item.paper_id or len(item.paper_id) > b.BUTTON_VALUE:
+        return None
+    # No accessibility labels: a screen reader says "thumbs up" right after the paper, and each label would cost
+    # every page of a digest another paper's worth of Slack's size budget over ten papers.
+    return b.actions(b.button("👍", ACTION_RATE_LIKE, value=item.paper_id),
+                     b.button("👎", ACTION_RATE_DISLIKE, value=item.paper_id))
+
+
 def item_blocks(number: int, item: v.DigestItem) -> list[b.Block]:
-    """One paper: a section with title, authors and snippet, and a context line saying why it is here."""
+    """One paper: a section with title, authors and snippet, a context line saying why it is here, and its
+    rating buttons. The page cut (`render_digest`, and the sink's `paginate` at claim time) packs these blocks
+    together, so a paper and its buttons are never in different messages."""
     flag = ""
     if item.is_update:
         flag = f"  `updated to v{item.version}`" if item.version else "  `updated`"
@@ -44,6 +59,8 @@ def item_blocks(number: int, item: v.DigestItem) -> list[b.Block]:
     why = _why(item)
     if why:
         blocks.append(b.context(why))
+    if (rate := rate_buttons(item)) is not None:
+        blocks.append(rate)
     return blocks
 
 
