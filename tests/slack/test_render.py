@@ -331,3 +331,19 @@ def test_similar_marks_semantic_scholar_s_recommendations_and_gives_ids_to_type(
     assert "did not answer (timed out)" in text
     empty = _text(v.SimilarView(paper=v.PaperLine("X"), note="No papers arrived this week to compare with yet."))
     assert "No close papers found." in empty and "arrived this week" in empty and "Recommended" not in empty
+
+
+def test_only_the_last_message_keeps_room_for_the_more_button() -> None:
+    """Pages are packed with room for their label; the footer's room is kept in every page only when the last
+    one would otherwise have none. Either way every message fits and the last ends with the button."""
+    repacked = 0
+    for snippet in ("s " * 100, "s " * 300, "s " * 450):
+        for count in range(6, 41):
+            view = digest(count, snippet=snippet, more=3)
+            with_footer, without = render_digest(view), render_digest(replace(view, more_count=0))
+            for message in with_footer:
+                check_message({"text": message.text, "blocks": message.blocks})
+                assert message.size() <= MESSAGE_BUDGET and len(message.blocks) <= MAX_BLOCKS
+            assert with_footer[-1].blocks[-1]["accessory"]["action_id"] == ACTION_DIGEST_MORE
+            repacked += [m.paper_ids for m in with_footer] != [m.paper_ids for m in without]
+    assert repacked  # some last pages were too full for the footer: those digests were cut again
