@@ -403,7 +403,9 @@ def _pick_number(words: list[str], name: str) -> int:
 
 def rate_command(value: int, paper: str) -> Command:
     name = {1: "like", -1: "dislike", 0: "unrate"}[value]
-    return RatePaper(_require(paper, name, "a paper: an arXiv id, DOI or link"), value)
+    if not paper:  # the three share one help entry, `like`
+        raise UsageError(f"`{name}` needs a paper: an arXiv id, DOI or link.", _usage("like"))
+    return RatePaper(paper, value)
 
 
 def subscribe_similar_command(papers: list[str]) -> Command:

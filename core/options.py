@@ -18,7 +18,9 @@ from core.commands import (
     Export,
     ListSubscriptions,
     Pause,
+    ResetFeedback,
     Resume,
+    ShowFeedback,
     ShowSettings,
     Status,
     UsageError,
@@ -27,9 +29,12 @@ from core.commands import (
     help_command,
     import_command,
     paper_command,
+    rate_command,
     researcher_command,
     setting_command,
+    similar_command,
     subscribe_category_command,
+    subscribe_similar_command,
     subscribe_topic_command,
     trending_command,
     unfollow_command,
@@ -50,6 +55,11 @@ def _settings(option: Option) -> Command:
     return setting_command(name, value)
 
 
+def _yes(option: Option, key: str) -> bool:
+    """A yes/no option (Discord sends booleans as text here)."""
+    return option(key).lower() in ("true", "yes", "1", "on")
+
+
 # Each command of a form by its path ("subscribe topic"), reading its options by name.
 BUILDERS: dict[str, Callable[[Option], Command]] = {
     "help": lambda option: help_command(option("command")),
@@ -59,6 +69,8 @@ BUILDERS: dict[str, Callable[[Option], Command]] = {
     "trending": lambda option: trending_command(option("day")),
     "subscribe topic": lambda option: subscribe_topic_command(option("query")),
     "subscribe category": lambda option: subscribe_category_command(option("category")),
+    # Several example papers in one option, separated by spaces as typed text separates them.
+    "subscribe similar": lambda option: subscribe_similar_command(option("papers").split()),
     "list": lambda option: ListSubscriptions(),
     "unsubscribe": lambda option: unsubscribe_command(option("number")),
     "unfollow": lambda option: unfollow_command(option("who")),
@@ -66,9 +78,15 @@ BUILDERS: dict[str, Callable[[Option], Command]] = {
     "pause": lambda option: Pause(),
     "resume": lambda option: Resume(),
     # A form that offers `anyway` (a yes/no option) sends a paused channel's digest, as `digest now --anyway` does.
-    "digest now": lambda option: DigestNow(anyway=option("anyway").lower() in ("true", "yes", "1", "on")),
+    "digest now": lambda option: DigestNow(anyway=_yes(option, "anyway")),
     "digest preview": lambda option: DigestPreview(),
     "digest more": lambda option: DigestMore(),
+    "like": lambda option: rate_command(1, option("paper")),
+    "dislike": lambda option: rate_command(-1, option("paper")),
+    "unrate": lambda option: rate_command(0, option("paper")),
+    # `reset` (yes/no) forgets the ratings, as `feedback reset` does.
+    "feedback": lambda option: ResetFeedback() if _yes(option, "reset") else ShowFeedback(),
+    "similar": lambda option: similar_command(option("paper")),
     "export": lambda option: Export(),
     "status": lambda option: Status(),
 }

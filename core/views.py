@@ -399,6 +399,35 @@ class SimilarView(View):
     note: str | None = None  # what was not available (a source down, nothing stored yet)
 
 
+def typed_id(paper_id: str) -> str:
+    """A stored paper id as people type it after `like` or `paper` (`2411.18562`; a DOI keeps its `doi:`)."""
+    return paper_id[len("arXiv:"):] if paper_id.startswith("arXiv:") else paper_id
+
+
+def feedback_sentences(view: FeedbackView) -> list[str]:
+    """What a channel's ratings amount to, in the words every renderer shows (each escapes them its own way;
+    commands are in `code spans`, typed as the console types them)."""
+    if view.reset:
+        if not view.ratings:
+            return ["This channel had no ratings to forget."]
+        return [f"Forgot this channel's {plural(view.ratings, 'rating')}: the digest is back to its subscriptions' "
+                "own order."]
+    if not view.ratings:
+        return ["No ratings in this channel yet. Click 👍 or 👎 under a paper in the digest, or type `like <paper>` "
+                "or `dislike <paper>`: the digest learns what this channel reads."]
+    lines = [f"{plural(view.ratings, 'rating')} by {plural(view.raters, 'person', 'people')}: "
+             f"{plural(view.liked, 'paper')} liked, {view.disliked:,} disliked."]
+    if not view.learning:
+        lines.append("Learning is off here: the ratings are kept, but the digest ignores them "
+                     "(`settings learning on` uses them).")
+    elif view.weight <= 0:
+        lines.append("So far every rated paper has as many 👍 as 👎, so the digest keeps its subscriptions' order.")
+    else:
+        lines.append(f"The digest blends them into each subscription's own order at {view.weight:.0%}; the more "
+                     "ratings, the more they count.")
+    return lines
+
+
 @dataclass(frozen=True)
 class ExportView(View):
     payload: str  # JSON text

@@ -215,13 +215,65 @@ def render_digest(view: v.DigestView) -> str:
         lines.append(f"{i:>3}. {_clean(item.title)}" + (f" [{item.update_label}]" if item.update_label else ""))
         if item.authors:
             lines.append(f"     {_clean(item.authors)}")
-        lines.append(f"     {item.url}")
+        # The id is what `like`, `dislike` and `paper` take, so it leads the link line.
+        lines.append(f"     {_clean(v.typed_id(item.paper_id))}  {_clean(item.url)}")
         if item.why:
             lines.append("     why: " + "; ".join(_clean(r.text) for r in item.why))
         if item.snippet:
             lines.append(_wrap(v.readable_latex(item.snippet), "     "))
     if view.more_count:
         lines.append(f"…and {view.more_count} more. Type `digest more` to see them.")
+    if view.items:
+        lines.append("Rate a paper with `like <id>` or `dislike <id>`: the digest learns what this channel reads.")
+    return "\n".join(lines)
+
+
+def _papers(title: str, papers: tuple[v.PaperLine, ...]) -> list[str]:
+    lines = [f"{title}:"] if papers else []
+    for paper in papers:
+        lines.append(f"  • {_clean(paper.title)}" + (f" ({paper.year})" if paper.year else ""))
+        if paper.url:
+            lines.append(f"    {_clean(paper.url)}")
+    return lines
+
+
+def render_feedback(view: v.FeedbackView) -> str:
+    lines = [_wrap(sentence, "") for sentence in v.feedback_sentences(view)]
+    if view.reset or not view.ratings:
+        return "\n".join(lines)
+    if view.terms_for:
+        lines.append(_wrap("Terms that weigh for a paper: " + ", ".join(view.terms_for), ""))
+    if view.terms_against:
+        lines.append(_wrap("Terms that weigh against: " + ", ".join(view.terms_against), ""))
+    lines += _papers("Liked papers closest to what it learned", view.liked_examples)
+    lines += _papers("Disliked papers furthest from it", view.disliked_examples)
+    lines.append("`feedback reset` forgets every rating of this channel (channel managers).")
+    return "\n".join(lines)
+
+
+def _similar(title: str, items: tuple[v.SimilarItem, ...]) -> list[str]:
+    lines = [f"{title}:"] if items else []
+    for item in items:
+        details = [_clean(item.authors)] if item.authors else []
+        if item.similarity is not None:
+            details.append(f"similarity {item.similarity:.2f}")
+        lines.append(f"  • {_clean(item.title)}" + (f" ({', '.join(details)})" if details else ""))
+        where = "  ".join(_clean(p) for p in (v.typed_id(item.paper_id), item.url or "") if p)
+        if where:
+            lines.append(f"    {where}")
+    return lines
+
+
+def render_similar(view: v.SimilarView) -> str:
+    lines = [f"Papers like “{_clean(view.paper.title)}”"]
+    lines += _similar("Closest papers that arrived this week", view.items)
+    lines += _similar("Recommended by Semantic Scholar", view.recommended)
+    if not view.items and not view.recommended:
+        lines.append("No close papers found.")
+    if view.note:
+        lines.append(_wrap(view.note, ""))
+    if view.items or view.recommended:
+        lines.append("`paper <id>` shows one; `like <id>` tells the digest this channel wants more like it.")
     return "\n".join(lines)
 
 
@@ -256,6 +308,8 @@ RENDERERS: dict[type[v.View], Callable[[Any], str]] = {
     v.DigestView: render_digest,
     v.ExportView: render_export,
     v.ImportReport: render_import,
+    v.FeedbackView: render_feedback,
+    v.SimilarView: render_similar,
 }
 
 

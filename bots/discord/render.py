@@ -33,6 +33,7 @@ from bots.discord.message import (
     safe_prose,
 )
 from bots.discord.render_digest import render_digest
+from bots.discord.render_learning import render_feedback, render_similar
 from core import views as v
 from core.model.zones import zone_label
 from core.rules import unrendered_views
@@ -282,6 +283,8 @@ RENDERERS: dict[type[v.View], Callable[[Any, bool], list[Outgoing]]] = {
     v.DigestView: _render_digest,
     v.ExportView: render_export,
     v.ImportReport: render_import,
+    v.FeedbackView: render_feedback,
+    v.SimilarView: render_similar,
 }
 
 

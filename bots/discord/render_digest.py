@@ -3,23 +3,29 @@
 Each message holds at most 10 embeds and 6000 characters of embed text; a digest of any length becomes as
 many messages as it needs, each labelled "part i of n" and each knowing which papers it carries, so the
 sink can mark exactly those papers sent once Discord has accepted that message.
+
+Below its embeds each message has 👍/👎 for each of its papers, two papers to an action row ("👍 3" "👎 3"
+"👍 4" "👎 4"): ten papers fill the five rows Discord allows, and the last row keeps room for "Show more".
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import discord
 
 from bots.discord import limits
-from bots.discord.buttons import more_button
+from bots.discord.buttons import more_button, rate_buttons, rateable
 from bots.discord.limits import fit, safe, web_url
-from bots.discord.message import AMBER, BLUE, GREY, PURPLE, Outgoing, embed, link, safe_prose
-from core.views import DigestItem, DigestView, matched_summary, plural, readable_latex
+from bots.discord.message import AMBER, BLUE, GREY, PURPLE, ButtonSpec, Outgoing, embed, link, safe_prose
+from core.views import DigestItem, DigestView, matched_summary, plural, readable_latex, typed_id
 
 ITEM_DESCRIPTION = 1000  # keeps a typical part at 8–10 papers without crowding the channel
 SNIPPET = 320
 WHY = 300
 AUTHORS = 300
 _KIND_COLOR = {"researcher": PURPLE, "topic": BLUE, "category": GREY}
+PAPERS_PER_ROW = 2  # a 👍/👎 pair each: four buttons, so the last row has room for "Show more"
 
 
 def item_embed(item: DigestItem, number: int) -> discord.Embed:
@@ -36,14 +42,35 @@ def item_embed(item: DigestItem, number: int) -> discord.Embed:
     if web_url(item.pdf_url):
         lines.append(link("PDF", item.pdf_url))
     kind = item.why[0].kind if item.why else ""
+    footer = ", ".join(item.categories[:8])
+    if not rateable(item.paper_id):
+        # Its id is too long for a button's custom id: typing works with any id.
+        footer = " · ".join(p for p in (footer, f"rate it with /radar like {typed_id(item.paper_id)}") if p)
     card = embed(
         title=f"{number}. " + fit(safe(item.title), limits.TITLE - len(update) - 8) + update,
         url=item.url,
         description=fit("\n".join(lines), ITEM_DESCRIPTION) or None,
         color=_KIND_COLOR.get(kind, BLUE),
-        footer=", ".join(item.categories[:8]) or None,
+        footer=footer or None,
     )
     return card
+
+
+def _add_buttons(parts: list[Outgoing], first_number: int, more: ButtonSpec | None) -> None:
+    """Each part's rating buttons, numbered as its papers are, and `more` at the end of the last part."""
+    number = first_number
+    for part in parts:
+        buttons: list[ButtonSpec] = []
+        for paper_id in part.paper_ids:
+            buttons += rate_buttons(paper_id, number, row=len(buttons) // (2 * PAPERS_PER_ROW))
+            number += 1
+        part.buttons = buttons
+    if more is not None:
+        last = parts[-1].buttons
+        row = last[-1].row if last else 0
+        if row is not None and sum(1 for b in last if b.row == row) >= limits.BUTTONS_PER_ROW:
+            row += 1
+        parts[-1].buttons = [*last, replace(more, row=row)]
 
 
 def header_embed(view: DigestView, *, continued: bool = False) -> discord.Embed:
@@ -104,8 +131,8 @@ def render_digest(view: DigestView, *, continued: bool = False) -> list[Outgoing
         parts[-1].paper_ids += (item.paper_id,)
         used += size
     _no_lone_paper(parts)
-    if view.more_count and not view.preview and (button := more_button(view.more_count)):
-        parts[-1].buttons = [button]
+    _add_buttons(parts, view.first_number, more_button(view.more_count)
+                 if view.more_count and not view.preview else None)
     if len(parts) > 1:
         heading = f"**{safe(view.title)}** — {view.day:%a %d %b %Y}"
         for index, part in enumerate(parts, 1):
@@ -132,7 +159,6 @@ def _fixed(view: DigestView, *, continued: bool) -> list[Outgoing]:
         if total > 1:
             part.content = fit(f"{heading} · {label}", limits.CONTENT)
         parts.append(part)
-    if view.more_count and not view.preview and view.pages[-1].index == total - 1 and (
-            button := more_button(view.more_count)):
-        parts[-1].buttons = [button]
+    last = view.more_count and not view.preview and view.pages[-1].index == total - 1
+    _add_buttons(parts, view.first_number, more_button(view.more_count) if last else None)
     return parts

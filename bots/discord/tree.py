@@ -29,6 +29,7 @@ MAX_IMPORT_BYTES = 256_000
 SettingName = Literal["time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "learning"]
 HELP_TOPICS = [app_commands.Choice(name=entry.command, value=entry.command) for entry in ENTRIES]
 Choices = list[app_commands.Choice[str]]
+PAPER_OPTION = "arXiv id or link, or DOI (as a digest shows it)"
 
 
 def command_from(path: str, /, **options: str | None) -> c.Command | UsageError:
@@ -92,6 +93,11 @@ class RadarGroup(app_commands.Group):
     @subscribe_category.autocomplete("category")
     async def _categories(self, interaction: discord.Interaction[Any], current: str) -> Choices:
         return await self._suggest(interaction, "category", current)
+
+    @subscribe.command(name="similar", description="New papers close to example papers, from all of arXiv")
+    @app_commands.describe(papers="Up to ten arXiv ids, DOIs or links, separated by spaces")
+    async def subscribe_similar(self, interaction: discord.Interaction[Any], papers: app_commands.Range[str, 1, 1500]) -> None:
+        await self._run(interaction, command_from("subscribe similar", papers=papers))
 
     @app_commands.command(name="follow", description="Follow a researcher: their new papers come in the digest")
     @app_commands.describe(name="Name, ORCID or OpenAlex id (pick a suggestion for the exact person)")
@@ -165,6 +171,33 @@ class RadarGroup(app_commands.Group):
     @digest.command(name="more", description="The papers past the cap of the latest digest")
     async def digest_more(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, command_from("digest more"))
+
+    # ------------------------------------------------------------ ratings and what they taught
+
+    @app_commands.command(name="like", description="👍 a paper for this channel: the digest learns from it")
+    @app_commands.describe(paper=PAPER_OPTION)
+    async def like(self, interaction: discord.Interaction[Any], paper: app_commands.Range[str, 1, 500]) -> None:
+        await self._run(interaction, command_from("like", paper=paper))
+
+    @app_commands.command(name="dislike", description="👎 a paper for this channel: the digest learns from it")
+    @app_commands.describe(paper=PAPER_OPTION)
+    async def dislike(self, interaction: discord.Interaction[Any], paper: app_commands.Range[str, 1, 500]) -> None:
+        await self._run(interaction, command_from("dislike", paper=paper))
+
+    @app_commands.command(name="unrate", description="Take back your rating of a paper")
+    @app_commands.describe(paper=PAPER_OPTION)
+    async def unrate(self, interaction: discord.Interaction[Any], paper: app_commands.Range[str, 1, 500]) -> None:
+        await self._run(interaction, command_from("unrate", paper=paper))
+
+    @app_commands.command(name="feedback", description="What this channel's ratings taught its digest")
+    @app_commands.describe(reset="Forget every rating of this channel (channel managers)")
+    async def feedback(self, interaction: discord.Interaction[Any], reset: bool = False) -> None:
+        await self._run(interaction, command_from("feedback", reset="yes" if reset else None))
+
+    @app_commands.command(name="similar", description="The recent papers closest to a paper")
+    @app_commands.describe(paper="arXiv id or link, DOI or doi.org link, or a title")
+    async def similar(self, interaction: discord.Interaction[Any], paper: app_commands.Range[str, 1, 500]) -> None:
+        await self._run(interaction, command_from("similar", paper=paper))
 
     # ------------------------------------------------------------ moving, status, help
 

@@ -15,6 +15,7 @@ from bots.slack import blocks as b
 from bots.slack.actions import ACTION_FOLLOW, ACTION_LINK, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE
 from bots.slack.mrkdwn import clip, escape, link, mention, safe_url
 from bots.slack.render_digest import render_digest
+from bots.slack.render_learning import render_feedback, render_similar
 from core import views as v
 from core.model.zones import zone_label
 from core.rules import unrendered_views
@@ -350,6 +351,8 @@ RENDERERS: dict[type[v.View], Callable[[Any], list[b.SlackMessage]]] = {
     v.DigestView: render_digest_view,
     v.ExportView: render_export,
     v.ImportReport: render_import,
+    v.FeedbackView: render_feedback,
+    v.SimilarView: render_similar,
 }
 
 

@@ -89,6 +89,15 @@ CASES: list[tuple[str, dict[str, Any], c.Command, str | None]] = [
     ("export", {}, c.Export(), "export"),
     ("import", {"json": '{"format": "paper-radar/1", "subscriptions": []}'},
      c.Import('{"format": "paper-radar/1", "subscriptions": []}'), 'import {"format": "paper-radar/1", "subscriptions": []}'),
+    ("subscribe similar", {"papers": "2411.18562  10.1038/nphys1170"},
+     c.SubscribeSimilar(("2411.18562", "10.1038/nphys1170")), "subscribe similar 2411.18562 10.1038/nphys1170"),
+    ("like", {"paper": "2411.18562"}, c.RatePaper("2411.18562", 1), "like 2411.18562"),
+    ("dislike", {"paper": "https://arxiv.org/abs/2411.17773"}, c.RatePaper("https://arxiv.org/abs/2411.17773", -1),
+     "dislike https://arxiv.org/abs/2411.17773"),
+    ("unrate", {"paper": "2411.18562"}, c.RatePaper("2411.18562", 0), "unrate 2411.18562"),
+    ("feedback", {}, c.ShowFeedback(), "feedback"),
+    ("feedback", {"reset": True}, c.ResetFeedback(), "feedback reset"),
+    ("similar", {"paper": "2411.18562"}, c.FindSimilar("2411.18562"), "similar 2411.18562"),
     ("status", {}, c.Status(), "status"),
     ("help", {}, c.Help(), "help"),
     ("help", {"command": "subscribe"}, c.Help("subscribe"), "help subscribe"),
@@ -128,6 +137,7 @@ async def test_option_text_is_never_reparsed_as_a_command(harness: Harness) -> N
     ("settings", {"name": "time"}, "needs a value", "settings time"),
     ("settings", {"value": "08:30"}, "Choose which setting", None),
     ("import", {}, "needs the JSON", "import"),
+    ("like", {"paper": " \u200b "}, "needs a paper", "like"),
 ])
 async def test_bad_options_become_usage_errors(harness: Harness, path: str, options: dict[str, Any], says: str,
                                                typed: str | None) -> None:

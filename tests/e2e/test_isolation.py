@@ -453,7 +453,7 @@ async def test_discord_guild_b_cannot_read_or_change_guild_a(guilds: FakeDiscord
         (listed_a,) = await asked(bot, "list", guild=GUILD_A)
         assert custom_ids(listed_a) == ["radar:unsub:1", "radar:unsub:2", "radar:unsub:3"]
         digest_a = guilds.in_channel(SNOWFLAKE_CHANNEL)
-        assert custom_ids(digest_a[-1]) == ["radar:more"]
+        assert custom_ids(digest_a[-1])[-1] == "radar:more"
         exported_a = export_of(await asked(bot, "export", guild=GUILD_A))
         a_before = await stored(bot.app, "discord", GUILD_A, SNOWFLAKE_CHANNEL)
         assert kinds(a_before) == [(1, "topic", "diffusion"), (2, "category", "cs.LG"), (3, "researcher", RESEARCHER)]
