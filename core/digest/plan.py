@@ -13,7 +13,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from core.digest.blend import affinities, as_profile, close_counts, close_reason, net_ratings, profile_from
+from core.digest.blend import (
+    affinities,
+    as_profile,
+    close_counts,
+    close_reason,
+    liked_ids,
+    net_ratings,
+    profile_from,
+)
 from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, MatchReason, SubscriptionSpec
 from core.digest.profile import blend_weight
 from core.digest.select import arrange, matched_per_subscription
@@ -227,7 +235,10 @@ def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscripti
         weight = blend_weight(learned.ratings)
         affinity = affinities(matcher, [i.paper_id for i in items], [i.paper for i in items], learned)
         unlearned = {index: place for place, index in enumerate(arranged.order)}
-        arranged_with = arrange(items, max_items, affinity=affinity, weight=weight)
+        liked = liked_ids(profile)
+        scale = max((a for item, a in zip(items, affinity, strict=True) if item.paper_id not in liked and a > 0),
+                    default=None)
+        arranged_with = arrange(items, max_items, affinity=affinity, weight=weight, scale=scale)
         # The why-line says so where the profile moved a paper up: shown now, and further down without it.
         moved = [index for place, index in enumerate(arranged_with.shown) if unlearned[index] > place]
         close = close_counts(matcher, [items[i].paper for i in moved], profile)
