@@ -204,9 +204,10 @@ class AccessRegained(Command):
     from_platform = True
 
 
-SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice")
+SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "summary")
 _SETTING_ALIASES = {"tz": "timezone", "zone": "timezone", "weekdays": "days", "quiet": "quiet-notice",
-                    "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice"}
+                    "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice",
+                    "summaries": "summary", "tldr": "summary"}
 
 # Control characters other than ordinary whitespace are dropped: they cannot mean anything in a command.
 # So are lone surrogates (undecodable bytes from a terminal, or `\ud800` in JSON): no API or database takes them.

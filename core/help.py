@@ -23,9 +23,10 @@ ENTRIES: tuple[HelpEntry, ...] = (
               ("trending", "trending 2026-08-21")),
     HelpEntry("subscribe", "subscribe topic <query> | subscribe category <arXiv category>",
               'Topic queries: words (all must match), "quoted phrases", OR between groups, -word or -"phrase" '
-              "to exclude, cat:cs.LG to restrict to categories.",
+              "to exclude, cat:cs.LG to restrict to categories, has:code for papers whose code is out, "
+              'venue:ICLR or venue:"Phys. Rev. B" for papers accepted or published there.',
               ('subscribe topic "graph neural networks" -survey', "subscribe topic diffusion OR \"score matching\" cat:cs.LG",
-               "subscribe category stat.ML"), manage=True),
+               "subscribe topic diffusion has:code venue:NeurIPS", "subscribe category stat.ML"), manage=True),
     HelpEntry("follow", "follow <name | ORCID | OpenAlex id>",
               "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
               ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),
@@ -36,10 +37,12 @@ ENTRIES: tuple[HelpEntry, ...] = (
     HelpEntry("unfollow", "unfollow <name | number | id>", "Stop following a researcher.",
               ("unfollow Hinton", "unfollow 4"), manage=True),
     HelpEntry("settings", "settings [time HH:MM | timezone <Area/City> | days mon-fri | max <n> | "
-                          "updates on|off | crosslists on|off | quiet-notice on|off]",
-              "Show or change when and how the digest arrives.",
+                          "updates on|off | crosslists on|off | quiet-notice on|off | summary tldr|abstract|off]",
+              "Show or change when and how the digest arrives. `summary` is what each paper's line says under its "
+              "title: tldr (one line: Hugging Face's or Semantic Scholar's summary, else the abstract's first "
+              "sentence), abstract (its opening lines) or off.",
               ("settings", "settings time 08:30", "settings timezone Europe/Paris", "settings days mon,wed,fri",
-               "settings max 15", "settings updates on"), manage=True),
+               "settings max 15", "settings updates on", "settings summary abstract"), manage=True),
     HelpEntry("pause", "pause", "Stop the daily digest for this channel (subscriptions are kept).", ("pause",),
               manage=True),
     HelpEntry("resume", "resume", "Start the daily digest again.", ("resume",), manage=True),

@@ -253,6 +253,7 @@ class SettingsView(View):
     quiet_notice: bool
     next_digest: datetime | None = None
     changed: str | None = None  # what the last command changed, as a sentence ("Changed the digest time to 08:30")
+    summary_mode: str = "tldr"  # tldr | abstract | off: what each paper's line says under its title
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,18 @@ class DigestItem:
     version: int | None = None
     is_update: bool = False
     pdf_url: str | None = None
+    # The paper's extras (core/model/extras.py): a one-line summary (in place of `snippet`, as the channel's
+    # `settings summary` says), its code with stars and project page, and where it was accepted.
+    summary: str = ""
+    code_url: str | None = None
+    code_stars: int | None = None
+    project_url: str | None = None
+    venue: str = ""  # "accepted at ICLR 2025", "published in Phys. Rev. B"
+
+    @property
+    def code_text(self) -> str:
+        """`code (1,204★)`: what a link to the code reads in every adapter."""
+        return f"code ({self.code_stars:,}★)" if self.code_stars else "code"
 
 
 @dataclass(frozen=True)

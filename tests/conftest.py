@@ -72,6 +72,9 @@ def _no_real_services(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.setenv(name, closed + "/")
     monkeypatch.setenv("DISCORD_GATEWAY_URL", "ws://127.0.0.1:9/")
+    # Ingest's optional extras ask Hugging Face and Semantic Scholar after every feed: only the tests about them
+    # (tests/digest/test_enrich.py) route those calls and turn them on.
+    monkeypatch.setenv("RADAR_ENRICH_DEADLINE_S", "0")
     for name in (
         "OPENALEX_API_KEY",
         "SEMANTIC_SCHOLAR_API_KEY",

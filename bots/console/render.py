@@ -171,7 +171,8 @@ def render_settings(view: v.SettingsView) -> str:
              f"  max         {view.max_items} papers",
              f"  updates     {onoff[view.include_updates]} (new versions of papers already sent)",
              f"  crosslists  {onoff[view.include_crosslists]}",
-             f"  quiet-notice {onoff[view.quiet_notice]} (say so on days with no new papers)"]
+             f"  quiet-notice {onoff[view.quiet_notice]} (say so on days with no new papers)",
+             f"  summary     {view.summary_mode} (under each paper: tldr, abstract or off)"]
     if view.paused:
         lines.append(f"  PAUSED: {_clean(view.paused_reason) or 'paused by a channel manager'}")
     elif view.next_digest:
@@ -214,6 +215,12 @@ def render_digest(view: v.DigestView) -> str:
             lines.append("     why: " + "; ".join(_clean(r.text) for r in item.why))
         if item.snippet:
             lines.append(_wrap(v.readable_latex(item.snippet), "     "))
+        if item.summary:
+            lines.append(_wrap("TL;DR: " + v.readable_latex(item.summary), "     "))
+        extras = [f"{item.code_text}: {item.code_url}" if item.code_url else "",
+                  f"project: {item.project_url}" if item.project_url else "", _clean(item.venue)]
+        if any(extras):
+            lines.append("     " + " · ".join(e for e in extras if e))
     if view.more_count:
         lines.append(f"…and {view.more_count} more. Type `digest more` to see them.")
     return "\n".join(lines)

@@ -201,6 +201,7 @@ def render_settings(view: v.SettingsView, can_manage: bool = False) -> list[Outg
     add_field(card, "Updates", f"{_onoff(view.include_updates)} (new versions of papers already sent)", inline=True)
     add_field(card, "Cross-lists", _onoff(view.include_crosslists), inline=True)
     add_field(card, "Quiet notice", f"{_onoff(view.quiet_notice)} (say so on days with no new papers)", inline=True)
+    add_field(card, "Summary", f"{safe(view.summary_mode)} (under each paper: tldr, abstract or off)", inline=True)
     if view.paused:
         card.color = AMBER
         add_field(card, "Paused", safe(view.paused_reason) or "paused by a channel manager")

@@ -252,6 +252,7 @@ def render_settings(view: v.SettingsView) -> list[b.SlackMessage]:
         f"*Max papers*\n{view.max_items}", f"*Updates*\n{_onoff(view.include_updates)} (new versions of papers sent)",
         f"*Cross-lists*\n{_onoff(view.include_crosslists)}",
         f"*Quiet notice*\n{_onoff(view.quiet_notice)} (say so on days with no new papers)",
+        f"*Summary*\n{escape(view.summary_mode)} (under each paper: tldr, abstract or off)",
     ]
     if view.paused:
         entries.append(f"*Paused*\n{escape(view.paused_reason) or 'paused by a channel manager'}")

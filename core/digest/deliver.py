@@ -22,6 +22,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from core.app import App
+from core.digest.item_extras import line_fields
 from core.digest.leases import LEASE, acquire_lease, delivering, delivery_of
 from core.digest.plan import DigestPlan, PlannedItem, PlanSettings, plan_digest, window_for
 from core.model.channels import Channel
@@ -34,7 +35,6 @@ from core.storage.ledger import DigestRun, LedgerItem
 from core.views import DigestItem, DigestPage, DigestReason, DigestView, Visibility
 
 log = logging.getLogger(__name__)
-SNIPPET = 280
 SHOWN_AUTHORS = 3
 MAX_ATTEMPTS = 6
 TITLE = "Paper Radar digest"
@@ -57,6 +57,8 @@ class RunSettings(PlanSettings, Protocol):
     def timezone(self) -> str: ...
     @property
     def platform(self) -> str: ...
+    @property
+    def summary_mode(self) -> str: ...
 
 
 def address(record: Channel) -> Destination:
@@ -73,12 +75,7 @@ def shown_authors(names: list[str]) -> str:
     return ", ".join(names[:SHOWN_AUTHORS]) + (" et al." if len(names) > SHOWN_AUTHORS else "")
 
 
-def snippet_of(abstract: str) -> str:
-    """The abstract's opening, cut at a word: enough to judge a paper by, short enough for a digest."""
-    return abstract if len(abstract) <= SNIPPET else abstract[:SNIPPET].rsplit(" ", 1)[0] + "…"
-
-
-def digest_item(item: LedgerItem) -> DigestItem:
+def digest_item(item: LedgerItem, summary_mode: str = "tldr") -> DigestItem:
     """A digest line from a ledger row and its paper, with the reasons recorded when it was claimed."""
     paper = item.paper
     reasons = tuple(
@@ -88,8 +85,8 @@ def digest_item(item: LedgerItem) -> DigestItem:
     return DigestItem(
         paper_id=item.paper_id, title=paper.title, url=paper.abs_url or "",
         authors=shown_authors([a.name or "" for a in paper.authors]), why=reasons,
-        snippet=snippet_of(paper.abstract or ""), categories=paper.categories, version=item.version,
-        is_update=item.revision > 0, pdf_url=paper.pdf_url,
+        categories=paper.categories, version=item.version, is_update=item.revision > 0, pdf_url=paper.pdf_url,
+        **line_fields(paper, summary_mode),
     )
 
 
@@ -142,7 +139,8 @@ async def _record_and_claim(
 
     def draft(of: Sequence[LedgerItem]) -> DigestView:  # the digest as its first delivery will render it
         return DigestView(day=_local_day(plan.window_end, destination.timezone).date(), title=TITLE,
-                          items=tuple(digest_item(i) for i in of), more_count=len(rest),
+                          items=tuple(digest_item(i, destination.summary_mode) for i in of),
+                          more_count=len(rest),
                           total_matched=len(of) + len(rest), subscriptions=plan.subscriptions, note=note,
                           visibility=Visibility.CHANNEL)
 
@@ -180,7 +178,7 @@ async def view_for_run(app: App, run: DigestRun, destination: Channel) -> Digest
         subscriptions = await repos.count_subscriptions(session, destination.id)
     return DigestView(
         day=_local_day(run.window_end, destination.timezone).date(), title=TITLE,
-        items=tuple(digest_item(item) for item in unsent), more_count=run.more_count,
+        items=tuple(digest_item(item, destination.summary_mode) for item in unsent), more_count=run.more_count,
         total_matched=run.item_count + run.more_count, subscriptions=subscriptions, note=run.note, run_id=run.id,
         visibility=Visibility.CHANNEL, pages=_pages_of(unsent), page_count=page_count,
     )

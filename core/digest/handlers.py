@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from core.app import App
 from core.commands import DigestMore, DigestNow, DigestPreview
-from core.digest.deliver import TITLE, digest_item, run_digest, shown_authors, snippet_of
+from core.digest.deliver import TITLE, digest_item, run_digest, shown_authors
+from core.digest.item_extras import line_fields
 from core.digest.plan import plan_digest, window_for
 from core.model.context import Actor, Destination
 from core.model.enums import RunKind
@@ -33,8 +34,8 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
             paper_id=i.paper_id, title=i.match.paper.title, url=i.match.paper.abs_url or "",
             authors=shown_authors([a.name for a in i.match.paper.authors]),
             why=tuple(DigestReason(r.kind, r.text, r.by_name) for r in i.match.reasons),
-            snippet=snippet_of(i.match.paper.abstract),
             categories=i.match.paper.categories, is_update=i.revision > 0, pdf_url=i.match.paper.pdf_url,
+            **line_fields(i.match.paper, destination.summary_mode),
         )
         for i in shown
     )
@@ -88,7 +89,7 @@ async def more(app: App, command: DigestMore, actor: Actor, where: Destination) 
         run, handed_out = await ledger.hand_out_more(session, latest, batch,
                                                      still_waiting=len(backlog.waiting) - len(batch))
         await session.commit()
-    items = tuple(digest_item(item) for item in handed_out)
+    items = tuple(digest_item(item, destination.summary_mode) for item in handed_out)
     return DigestView(day=app.now().date(), title="More from the latest digest", items=items,
                       more_count=run.more_count, total_matched=latest.item_count + latest.more_count,
                       subscriptions=0, visibility=Visibility.EPHEMERAL)

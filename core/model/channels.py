@@ -26,6 +26,8 @@ class ChannelSettings:
     include_updates: bool
     include_crosslists: bool
     quiet_notice: bool
+    summary_mode: str = "tldr"  # tldr | abstract | off: what each digest line says under its title
+    follow_lab: bool = False  # follows everyone who claimed a researcher record in this workspace (`follow lab`)
 
 
 SETTING_FIELDS = tuple(f.name for f in fields(ChannelSettings))
@@ -51,6 +53,8 @@ class Channel:
     quiet_notice: bool
     created_at: datetime
     last_digest_at: datetime | None = None
+    summary_mode: str = "tldr"
+    follow_lab: bool = False
 
     @property
     def address(self) -> Destination:

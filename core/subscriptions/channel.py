@@ -12,6 +12,7 @@ from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.model.channels import ChannelSettings
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause
+from core.model.extras import SUMMARY_MODES
 from core.storage import channels
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import QueryError, parse_query
@@ -28,6 +29,19 @@ from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, 
 
 EXPORT_FORMAT = "paper-radar/1"
 SWITCHES = frozenset({"updates", "crosslists", "quiet-notice"})
+SUMMARY_WORDING = {"tldr": "a one-line summary (TL;DR)", "abstract": "the abstract's opening",
+                   "off": "title, authors and links only"}
+_SUMMARY_ALIASES = {"on": "tldr", "summary": "tldr", "tl;dr": "tldr", "short": "tldr", "abstracts": "abstract",
+                    "snippet": "abstract", "none": "off", "no": "off"}
+
+
+def parse_summary_mode(text: str) -> str:
+    value = text.strip().lower()
+    value = _SUMMARY_ALIASES.get(value, value)
+    if value not in SUMMARY_MODES:
+        raise SettingError("`summary` is tldr (a one-line summary), abstract (its opening lines) or off, "
+                           "like `settings summary tldr`.")
+    return value
 
 
 def settings_view(app: App, record: ChannelSettings, changed: str | None = None) -> SettingsView:
@@ -41,6 +55,7 @@ def settings_view(app: App, record: ChannelSettings, changed: str | None = None)
         include_updates=record.include_updates,
         include_crosslists=record.include_crosslists,
         quiet_notice=record.quiet_notice,
+        summary_mode=record.summary_mode,
         next_digest=None if record.paused else next_digest(
             record.digest_time, record.weekdays, record.timezone, app.now()),
         changed=changed,
@@ -79,6 +94,9 @@ def apply_setting(
     if name == "quiet-notice":
         record = replace(record, quiet_notice=parse_switch(value, name))
         return record, f"the no-new-papers notice {'on' if record.quiet_notice else 'off'}"
+    if name == "summary":
+        record = replace(record, summary_mode=parse_summary_mode(value))
+        return record, f"each paper's line to {SUMMARY_WORDING[record.summary_mode]}"
     raise SettingError(f"There is no setting `{name}`.")
 
 
@@ -138,7 +156,7 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
         "settings": {
             "time": record.digest_time, "timezone": record.timezone, "days": record.weekdays,
             "max": record.max_items, "updates": record.include_updates, "crosslists": record.include_crosslists,
-            "quiet-notice": record.quiet_notice,
+            "quiet-notice": record.quiet_notice, "summary": record.summary_mode,
         },
         "subscriptions": items,
     }
