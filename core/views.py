@@ -203,6 +203,14 @@ class PaperCard(View):
     sources: tuple[str, ...] = ()
     first_author_key: str | None = None  # an id `follow` accepts, when a source knows it
     note: str | None = None  # shown above the card: a version that does not exist, a source that did not answer
+    summary: str = ""  # one line: Hugging Face's summary, Semantic Scholar's TL;DR or the abstract's first sentence
+    summary_source: str = ""  # "Hugging Face", "Semantic Scholar" or "abstract"
+    code_stars: int | None = None
+    project_url: str | None = None
+
+    @property
+    def code_text(self) -> str:
+        return f"Code ({self.code_stars:,}★)" if self.code_stars else "Code"
 
 
 @dataclass(frozen=True)

@@ -128,9 +128,13 @@ def render_paper(view: v.PaperCard) -> str:
     ) if p)
     lines = [f"Note: {_clean(view.note)}" if view.note else "", _clean(view.title), f"  {authors}" if authors else "",
              f"  {meta}" if meta else ""]
+    if view.summary:
+        source = f" ({_clean(view.summary_source)})" if view.summary_source else ""
+        lines.append(_wrap(f"TL;DR: {v.readable_latex(view.summary)}{source}"))
     if view.abstract:
         lines.append(_wrap(v.readable_latex(view.abstract)))
-    for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), ("Code", view.code_url)):
+    for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), (view.code_text, view.code_url),
+                       ("Project page", view.project_url)):
         if url:
             lines.append(f"  {label}: {url}")
     if view.sources:

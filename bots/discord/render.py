@@ -128,8 +128,10 @@ def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing
 
 def render_paper(view: v.PaperCard, can_manage: bool = False) -> list[Outgoing]:
     authors = ", ".join(safe(a) for a in view.authors) + (f" et al. (+{view.more_authors})" if view.more_authors else "")
+    summary = (f"💡 **TL;DR:** {fit(safe(v.readable_latex(view.summary)), 600)}"
+               + (f" *({safe(view.summary_source)})*" if view.summary_source else "")) if view.summary else ""
     description = "\n\n".join(p for p in (f"ℹ {safe_prose(view.note)}" if view.note else "",
-                                          f"*{fit(authors, 600)}*" if authors else "",
+                                          f"*{fit(authors, 600)}*" if authors else "", summary,
                                           fit(safe(v.readable_latex(view.abstract)), 3000)) if p)
     sources = ", ".join(v.source_name(name) for name in view.sources)
     card = embed(title=safe(view.title), url=view.abs_url, description=description or None, color=BLUE,
@@ -143,7 +145,8 @@ def render_paper(view: v.PaperCard, can_manage: bool = False) -> list[Outgoing]:
     if view.citation_count is not None:
         add_field(card, "Citations", f"{view.citation_count:,}", inline=True)
     links = [link(label, url) for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url),
-                                                  ("Code", view.code_url)) if limits.web_url(url)]
+                                                  (view.code_text, view.code_url),
+                                                  ("Project page", view.project_url)) if limits.web_url(url)]
     if view.doi:
         links.append(link(f"DOI {view.doi}", f"https://doi.org/{view.doi}"))
     add_field(card, "Links", " · ".join(links))

@@ -167,11 +167,17 @@ def render_paper(view: v.PaperCard) -> list[b.SlackMessage]:
         f"{view.citation_count:,} citations" if view.citation_count is not None else "") if p)
     if authors or meta:
         blocks.append(b.section("\n".join(p for p in (clip(authors, 1500), meta) if p)))
+    if view.summary:
+        source = f" _({escape(view.summary_source)})_" if view.summary_source else ""
+        blocks.append(b.section(f":bulb: *TL;DR:* {clip(escape(v.readable_latex(view.summary)), 1000)}{source}"))
     if view.abstract:
         blocks += [b.section(piece) for piece in b.split_text(clip(escape(v.readable_latex(view.abstract)), 4500))]
-    buttons = [b.button(label, f"{ACTION_LINK}_{label.lower()}", url=url)
-               for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), ("Code", view.code_url),
-                                  ("DOI", f"https://doi.org/{view.doi}" if view.doi else None)) if safe_url(url)]
+    buttons = [b.button(label, f"{ACTION_LINK}_{key}", url=url)
+               for key, label, url in (("abstract", "Abstract", view.abs_url), ("pdf", "PDF", view.pdf_url),
+                                       ("code", view.code_text, view.code_url),
+                                       ("project", "Project page", view.project_url),
+                                       ("doi", "DOI", f"https://doi.org/{view.doi}" if view.doi else None))
+               if safe_url(url)]
     if view.first_author_key:
         buttons.append(b.button("Follow first author", ACTION_FOLLOW, value=view.first_author_key))
     if buttons:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.app import App
+from core.model.extras import venue_of
 from core.model.papers import PaperRecord
 from core.model.researchers import AuthorProfile, YearCounts
 from core.sources.http import SourceError
@@ -89,7 +90,7 @@ def paper_line(record: PaperRecord) -> PaperLine:
     names = [a.name for a in record.authors]
     authors = ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
     return PaperLine(title=record.title, url=url, year=record.published.year if record.published else None,
-                     authors=authors, venue=record.venue)
+                     authors=authors, venue=venue_of(record)[0])
 
 
 def _title_key(title: str) -> str:

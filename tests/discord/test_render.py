@@ -65,6 +65,14 @@ def every_view(text: str) -> list[v.View]:
         v.ImportReport(added=(text,) * 40, skipped=(text,) * 40, settings_changed=("time",)),
         digest(200, text=text, more=5),
         digest(0),
+        v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=tuple(v.DigestItem(
+            paper_id=f"arXiv:2411.{i:05d}", title=text, url=f"https://arxiv.org/abs/2411.{i:05d}", authors=text,
+            why=(v.DigestReason("topic", text),), summary=text, code_url=f"https://github.com/x/y{i}", code_stars=99999,
+            project_url="https://x.github.io/y", venue="accepted at " + text, pdf_url="https://arxiv.org/pdf/1")
+            for i in range(1, 60)), total_matched=59, subscriptions=1, visibility=v.Visibility.CHANNEL),
+        v.PaperCard(title=text, canonical_id="arXiv:1706.03762", abstract=text, summary=text, summary_source=text,
+                    code_url="https://github.com/x/y", code_stars=5, project_url="https://x.github.io/y",
+                    venue="accepted at " + text),
     ]
 
 

@@ -75,6 +75,15 @@ SAMPLES: list[v.View] = [
                  subscriptions=400),
     v.ImportReport(added=tuple(HOSTILE for _ in range(100)), skipped=(HOSTILE,), settings_changed=("time",)),
     digest(12, title=HOSTILE, more=30),
+    v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=tuple(
+        v.DigestItem(paper_id=f"arXiv:2411.{i:05d}", title=HOSTILE + LONG[:600], url=f"https://arxiv.org/abs/2411.{i:05d}",
+                     authors=HOSTILE, why=(v.DigestReason("topic", HOSTILE),), summary=HOSTILE + LONG[:900],
+                     code_url=f"https://github.com/x/y{i}", code_stars=123456, project_url="https://x.github.io/y",
+                     venue="accepted at " + HOSTILE + LONG[:400], pdf_url=f"https://arxiv.org/pdf/2411.{i:05d}")
+        for i in range(1, 40)), total_matched=39, subscriptions=1, visibility=v.Visibility.CHANNEL),
+    v.PaperCard(title="Paper", canonical_id="arXiv:2401.01234", abstract=LONG, summary=HOSTILE + LONG[:2000],
+                summary_source="Hugging Face", code_url="https://github.com/x/y", code_stars=9999,
+                project_url="https://x.github.io/y", venue="accepted at " + HOSTILE, abs_url="https://arxiv.org/abs/2401.01234"),
     v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=(), note=HOSTILE, preview=True),
 ]
 
