@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from core.app import App
-from core.model.extras import SUMMARY_SOURCES, paper_extras
 from core.ids import (
     InvalidId,
     arxiv_id_from_doi,
@@ -26,6 +25,7 @@ from core.ids import (
     normalize_s2_paper_id,
     parse_arxiv_id,
 )
+from core.model.extras import SUMMARY_SOURCES, paper_extras
 from core.model.papers import PaperRecord, merge_records, record_from_json, record_to_json
 from core.papers.search import find_by_title
 from core.sources import arxiv_api
