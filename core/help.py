@@ -27,15 +27,25 @@ ENTRIES: tuple[HelpEntry, ...] = (
               'venue:ICLR or venue:"Phys. Rev. B" for papers accepted or published there.',
               ('subscribe topic "graph neural networks" -survey', "subscribe topic diffusion OR \"score matching\" cat:cs.LG",
                "subscribe topic diffusion has:code venue:NeurIPS", "subscribe category stat.ML"), manage=True),
-    HelpEntry("follow", "follow <name | ORCID | OpenAlex id>",
-              "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
-              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),
+    HelpEntry("follow", "follow <name | ORCID | OpenAlex id> | follow lab",
+              "Follow a researcher by their stable id (not a name string): their new papers come in the digest. "
+              "`follow lab` follows everyone here who said who they are with `iam`, and whoever does so later "
+              "(`unfollow lab` stops that).",
+              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391", "follow lab"), manage=True),
+    HelpEntry("iam", "iam <name | ORCID | OpenAlex id> | iam | iam nobody",
+              "Say which researcher record is you on this workspace or server (one per person; saying it again "
+              "replaces it). Their card then shows \"on this workspace: @you\", and channels that `follow lab` "
+              "follow them. `iam` shows yours; `iam nobody` takes it back. Nobody checks the claim: it is a note "
+              "for your colleagues.",
+              ("iam 0000-0002-1825-0097", "iam Maria Garcia", "iam pick 2", "iam", "iam nobody")),
     HelpEntry("list", "list", "This channel's subscriptions with their numbers and last week's matches.", ("list",)),
     HelpEntry("unsubscribe", "unsubscribe <number | topic | category>",
               "Remove a subscription by the number `list` shows, or by its topic or category.",
               ("unsubscribe 3", "unsubscribe diffusion"), manage=True),
-    HelpEntry("unfollow", "unfollow <name | number | id>", "Stop following a researcher.",
-              ("unfollow Hinton", "unfollow 4"), manage=True),
+    HelpEntry("unfollow", "unfollow <name | number | id> | unfollow lab",
+              "Stop following a researcher; `unfollow lab` stops following the lab (the people it added are "
+              "unfollowed, anyone also followed by hand stays).",
+              ("unfollow Hinton", "unfollow 4", "unfollow lab"), manage=True),
     HelpEntry("settings", "settings [time HH:MM | timezone <Area/City> | days mon-fri | max <n> | "
                           "updates on|off | crosslists on|off | quiet-notice on|off | summary tldr|abstract|off]",
               "Show or change when and how the digest arrives. `summary` is what each paper's line says under its "

@@ -133,6 +133,17 @@ class PaperLine:
 
 
 @dataclass(frozen=True)
+class CardImage:
+    """A picture that goes with a card (a PNG): Slack uploads it into the conversation, Discord attaches it to the
+    embed, the console writes it to a file. `alt` describes it for screen readers and in place of the image."""
+
+    filename: str  # researcher-A5100000002-collaborators.png
+    title: str
+    alt: str
+    png: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ResearcherCard(View):
     name: str
     openalex_id: str | None = None
@@ -151,6 +162,11 @@ class ResearcherCard(View):
     source: str = ""
     profile_url: str | None = None
     followed: bool = False
+    identity: str = ""  # how sure we are the record is this person: "ORCID", "OpenAlex id", ... (core/researchers/identity.py)
+    identity_note: str = ""  # the same as a sentence
+    followers: int | None = None  # channels of this workspace or server that follow them (None in a direct message)
+    claimed_by: tuple[str, ...] = ()  # chat user ids who said `iam` this person here
+    images: tuple[CardImage, ...] = ()  # collaboration graph, works and citations per year
 
     @property
     def orcid_url(self) -> str | None:
@@ -174,6 +190,7 @@ class Candidate:
     works_count: int | None
     main_topic: str | None
     key: str  # what `researcher <key>` or `follow <key>` takes to choose this one (an id)
+    identity: str = ""  # "ORCID", "OpenAlex id", "Semantic Scholar id" or "name only"
 
 
 @dataclass(frozen=True)
@@ -181,7 +198,7 @@ class PickList(View):
     """Several people match a name: the channel picks one by number or id."""
 
     query: str
-    action: str  # "researcher" or "follow": what picking does
+    action: str  # "researcher", "follow" or "iam": what picking does
     candidates: tuple[Candidate, ...]
 
 
@@ -368,6 +385,8 @@ class Suggestions(View):
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):  # an image: its size says enough in JSON
+        return f"{len(value):,} bytes"
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, StrEnum):
