@@ -88,6 +88,12 @@ def render_researcher(view: v.ResearcherCard) -> str:
             lines.append(f"    • {_clean(paper.title)}" + (f" ({when})" if when else ""))
             if paper.url:
                 lines.append(f"      {_clean(paper.url)}")
+    if view.claimed_by:
+        lines.append("  On this workspace: " + ", ".join(f"@{_clean(u)}" for u in view.claimed_by[:10]))
+    if view.followers is not None:
+        lines.append(f"  Followed by {v.plural(view.followers, 'channel')} of this workspace")
+    if view.identity_note:
+        lines.append(_wrap(f"How sure: {view.identity_note}"))
     if view.source:
         lines.append(f"  Source: {_clean(v.source_name(view.source))}")
     key = view.openalex_id or (f"s2:{view.s2_id}" if view.s2_id else None) or view.orcid
@@ -109,7 +115,9 @@ def render_picklist(view: v.PickList) -> str:
                 _clean(c.main_topic) if c.main_topic else "",
             ) if part
         )
-        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + f"  [{_clean(c.key)}]")
+        identity = f" · {_clean(c.identity)}" if c.identity else ""
+        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + identity
+                     + f"  [{_clean(c.key)}]")
     if papers:
         lines.append("Choose with `paper <id>`, the id in brackets. Not listed? Paste its DOI or link.")
         return "\n".join(lines)

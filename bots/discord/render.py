@@ -98,9 +98,28 @@ def render_researcher(view: v.ResearcherCard, can_manage: bool = False) -> list[
             when = ", ".join(p for p in (str(paper.year) if paper.year else "", safe(paper.venue)) if p)
             lines.append("• " + link(paper.title, paper.url, 200) + (f" ({when})" if when else ""))
         add_field(card, "Recent papers", join_lines(lines, limits.FIELD_VALUE))
+    here = []
+    if view.claimed_by:
+        here.append("**On this server:** " + ", ".join(f"<@{u}>" for u in view.claimed_by[:10] if u.isdigit()))
+    if view.followers is not None:
+        here.append(f"**Followed by** {v.plural(view.followers, 'channel')} of this server"
+                    + (", this one included" if view.followed else ""))
+    if view.identity_note:
+        here.append(f"**How sure:** {safe(view.identity_note)}")
+    add_field(card, "Here", "\n".join(h for h in here if h.strip(":* ")))
     key = view.openalex_id or (f"s2:{view.s2_id}" if view.s2_id else None) or view.orcid
     buttons = [b for b in [follow_button(key)] if b] if key and can_manage and not view.followed else []
-    return pack([card], buttons=buttons)
+    cards = [card]
+    for index, image in enumerate(view.images):
+        # The first picture sits in the card itself; the others get an embed each (one image per embed).
+        target = card if index == 0 else embed(title=safe(image.title), color=PURPLE)
+        target.set_image(url=f"attachment://{image.filename}")
+        if index:
+            cards.append(target)
+    messages = pack(cards, buttons=buttons)
+    messages[0].images = [(image.filename, image.png, fit(image.alt, limits.ATTACHMENT_DESCRIPTION))
+                          for image in view.images]
+    return messages
 
 
 def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing]:
@@ -112,10 +131,12 @@ def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing
             f"{c.works_count:,} works" if c.works_count is not None else "",
             safe(c.main_topic) if c.main_topic else "",
         ) if p)
-        lines.append(f"**{c.number}.** {safe(c.name)}" + (f" — {details}" if details else "") + f"  `{fit(c.key.replace('`', ''), 100)}`")
+        identity = f" · *{safe(c.identity)}*" if c.identity else ""
+        lines.append(f"**{c.number}.** {safe(c.name)}" + (f" — {details}" if details else "") + identity
+                     + f"  `{fit(c.key.replace('`', ''), 100)}`")
         if not papers and (button := pick_button(view.action, c.key, f"{c.number}. {c.name}")):
             buttons.append(button)
-    verb = "follow" if view.action == "follow" else "see"
+    verb = {"follow": "follow", "iam": "say you are"}.get(view.action, "see")
     footer = (f"Press a button to {verb} one, or use /radar {view.action} with their id. "
               "Not listed? Try the full name as they publish it, or their ORCID.")
     if papers:

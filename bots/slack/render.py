@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bots.slack import blocks as b
-from bots.slack.actions import ACTION_FOLLOW, ACTION_LINK, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE
+from bots.slack.actions import ACTION_FOLLOW, ACTION_IAM, ACTION_LINK, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE
 from bots.slack.mrkdwn import clip, escape, link, mention, safe_url
 from bots.slack.render_digest import render_digest
 from core import views as v
@@ -113,11 +113,25 @@ def render_researcher(view: v.ResearcherCard) -> list[b.SlackMessage]:
         buttons.append(b.button("ORCID", f"{ACTION_LINK}_orcid", url=view.orcid_url))
     if buttons:
         blocks.append(b.actions(*buttons))
+    here = []
+    if view.claimed_by:
+        here.append("*On this workspace:* " + ", ".join(mention(u) for u in view.claimed_by[:10]))
+    if view.followers is not None:
+        here.append(f"*Followed by* {v.plural(view.followers, 'channel')} of this workspace"
+                    + (", this one included" if view.followed else ""))
+    if view.identity_note:
+        here.append(f"*How sure:* {escape(view.identity_note)}")
+    if here:
+        blocks.append(b.section(clip("\n".join(here), 2000)))
     notes = [f"Source: {escape(v.source_name(view.source))}" if view.source else "",
              "This channel follows them." if view.followed else ""]
     if any(notes):
         blocks.append(b.context(*[n for n in notes if n]))
     return [_message(escape(view.name), blocks)]
+
+
+def _identity(candidate: v.Candidate) -> str:
+    return f" · _{escape(candidate.identity)}_" if candidate.identity else ""
 
 
 def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
@@ -130,10 +144,15 @@ def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
             escape(candidate.institution), f"{candidate.works_count:,} works" if candidate.works_count is not None
             else "", escape(candidate.main_topic)) if p)
         line = f"*{candidate.number}. {escape(candidate.name)}*" + (f" — {details}" if details else "")
+        line += _identity(candidate)
         if candidate.number > PICK_BUTTONS:
             rest.append(f"{line}  `{escape(candidate.key)}`")
             continue
         blocks.append(b.section(f"{line}\n`{escape(candidate.key)}`"))
+        if view.action == "iam":
+            blocks.append(b.actions(b.button("This is me", ACTION_IAM, value=candidate.key, style="primary"),
+                                    b.button("View profile", ACTION_RESEARCHER, value=candidate.key)))
+            continue
         primary = view.action != "follow"
         blocks.append(b.actions(
             b.button("View profile", ACTION_RESEARCHER, value=candidate.key, style="primary" if primary else None),

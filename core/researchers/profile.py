@@ -32,6 +32,7 @@ BARS = "▁▂▃▄▅▆▇█"
 RECENT_YEARS = 3
 RECENT_PAPERS = 5
 TOP_COLLABORATORS = 5
+GRAPH_COLLABORATORS = 10  # people in the collaboration graph: more than the card lists, few enough to read
 YEARS_SHOWN = 10
 MAX_WORKS = 200  # two OpenAlex pages: enough for the last three years of all but the most prolific
 MAX_S2_PAPERS = 100  # one Semantic Scholar page
@@ -116,17 +117,16 @@ def recent_papers(works: Iterable[PaperRecord], count: int = RECENT_PAPERS) -> t
     return tuple(lines)
 
 
-def frequent_collaborators(
-    profile: AuthorProfile, works: Iterable[PaperRecord], since: date, top: int = TOP_COLLABORATORS
-) -> tuple[tuple[str, int], ...]:
-    """Co-authors on the person's works published since `since`, with how many works they share.
+def _coauthors(profile: AuthorProfile, works: Iterable[PaperRecord], since: date
+               ) -> tuple[dict[str, str], list[set[str]]]:
+    """Each co-author's shown name by key, and the co-authors of each work published since `since`.
 
     Works are counted once per title: a preprint and its journal version are one collaboration.
     """
     own_ids = {i for i in (profile.openalex_id, profile.merged_from, profile.s2_id, profile.orcid) if i}
     own_names = {name.casefold() for name in plausible_names(profile)}
-    counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
+    per_work: list[set[str]] = []
     titles: set[str] = set()
     for work in works:
         if work.published is None or work.published.date() < since:
@@ -143,9 +143,39 @@ def frequent_collaborators(
             key = author.openalex_id or author.s2_id or f"name:{author.name.casefold()}"
             shown.setdefault(key, author.name)
             in_this_work.add(key)
-        counts.update(in_this_work)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], shown[item[0]].casefold()))
-    return tuple((shown[key], n) for key, n in ranked[:top])
+        per_work.append(in_this_work)
+    return shown, per_work
+
+
+def _ranked(shown: dict[str, str], per_work: list[set[str]], top: int) -> list[tuple[str, int]]:
+    counts: Counter[str] = Counter()
+    for people in per_work:
+        counts.update(people)
+    return sorted(counts.items(), key=lambda item: (-item[1], shown[item[0]].casefold()))[:top]
+
+
+def frequent_collaborators(
+    profile: AuthorProfile, works: Iterable[PaperRecord], since: date, top: int = TOP_COLLABORATORS
+) -> tuple[tuple[str, int], ...]:
+    """Co-authors on the person's works published since `since`, with how many works they share."""
+    shown, per_work = _coauthors(profile, works, since)
+    return tuple((shown[key], n) for key, n in _ranked(shown, per_work, top))
+
+
+def collaboration_graph(
+    profile: AuthorProfile, works: Iterable[PaperRecord], since: date, top: int = GRAPH_COLLABORATORS
+) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[int, int, int], ...]]:
+    """The frequent co-authors (name, works shared with the person) and, between them, (i, j, works the two
+    share) for every pair that wrote together: the edges of the card's collaboration graph."""
+    shown, per_work = _coauthors(profile, works, since)
+    ranked = _ranked(shown, per_work, top)
+    index = {key: i for i, (key, _) in enumerate(ranked)}
+    pairs: Counter[tuple[int, int]] = Counter()
+    for people in per_work:
+        present = sorted(index[key] for key in people if key in index)
+        pairs.update((a, b) for n, a in enumerate(present) for b in present[n + 1:])
+    return (tuple((shown[key], n) for key, n in ranked),
+            tuple((a, b, n) for (a, b), n in sorted(pairs.items())))
 
 
 @dataclass(frozen=True)
@@ -155,6 +185,8 @@ class WorkSummary:
     papers: tuple[PaperLine, ...] = ()
     collaborators: tuple[tuple[str, int], ...] = ()
     per_year: tuple[tuple[int, int], ...] = ()  # only when every paper was seen (Semantic Scholar has no yearly counts)
+    graph_people: tuple[tuple[str, int], ...] = ()  # the collaboration graph's co-authors (name, shared works)
+    graph_pairs: tuple[tuple[int, int, int], ...] = ()  # (i, j, works two of them share), indexes into graph_people
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -162,6 +194,8 @@ class WorkSummary:
                        for p in self.papers],
             "collaborators": [[name, n] for name, n in self.collaborators],
             "per_year": [[year, n] for year, n in self.per_year],
+            "graph_people": [[name, n] for name, n in self.graph_people],
+            "graph_pairs": [list(pair) for pair in self.graph_pairs],
         }
 
     @classmethod
@@ -180,6 +214,10 @@ class WorkSummary:
                                 if isinstance(row, list) and len(row) == 2 and isinstance(row[1], int)),
             per_year=tuple((int(row[0]), int(row[1])) for row in data.get("per_year") or ()
                            if isinstance(row, list) and len(row) == 2 and all(isinstance(v, int) for v in row)),
+            graph_people=tuple((str(row[0]), int(row[1])) for row in data.get("graph_people") or ()
+                               if isinstance(row, list) and len(row) == 2 and isinstance(row[1], int)),
+            graph_pairs=tuple((int(row[0]), int(row[1]), int(row[2])) for row in data.get("graph_pairs") or ()
+                              if isinstance(row, list) and len(row) == 3 and all(isinstance(v, int) for v in row)),
         )
 
 
@@ -194,7 +232,8 @@ def summarize_works(
     if complete and not profile.counts_by_year:
         years = Counter(w.published.year for w in works if w.published)
         per_year = tuple(sorted(years.items()))
-    return WorkSummary(recent_papers(works), frequent_collaborators(profile, works, since), per_year)
+    people, pairs = collaboration_graph(profile, works, since)
+    return WorkSummary(recent_papers(works), frequent_collaborators(profile, works, since), per_year, people, pairs)
 
 
 def recent_since(now: datetime) -> date:
