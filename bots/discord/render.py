@@ -99,14 +99,15 @@ def render_researcher(view: v.ResearcherCard, can_manage: bool = False) -> list[
             lines.append("• " + link(paper.title, paper.url, 200) + (f" ({when})" if when else ""))
         add_field(card, "Recent papers", join_lines(lines, limits.FIELD_VALUE))
     here = []
-    if view.claimed_by:
-        here.append("**On this server:** " + ", ".join(f"<@{u}>" for u in view.claimed_by[:10] if u.isdigit()))
+    claimants = [f"<@{u}>" for u in view.claimed_by[:10] if u.isdigit()]  # Discord ids only: nothing else renders
+    if claimants:
+        here.append("**On this server:** " + ", ".join(claimants))
     if view.followers is not None:
         here.append(f"**Followed by** {v.plural(view.followers, 'channel')} of this server"
                     + (", this one included" if view.followed else ""))
     if view.identity_note:
         here.append(f"**How sure:** {safe(view.identity_note)}")
-    add_field(card, "Here", "\n".join(h for h in here if h.strip(":* ")))
+    add_field(card, "Here", "\n".join(here))
     key = view.openalex_id or (f"s2:{view.s2_id}" if view.s2_id else None) or view.orcid
     buttons = [b for b in [follow_button(key)] if b] if key and can_manage and not view.followed else []
     cards = [card]

@@ -114,8 +114,9 @@ def render_researcher(view: v.ResearcherCard) -> list[b.SlackMessage]:
     if buttons:
         blocks.append(b.actions(*buttons))
     here = []
-    if view.claimed_by:
-        here.append("*On this workspace:* " + ", ".join(mention(u) for u in view.claimed_by[:10]))
+    claimants = [m for m in (mention(u) for u in view.claimed_by[:10]) if m]
+    if claimants:
+        here.append("*On this workspace:* " + ", ".join(claimants))
     if view.followers is not None:
         here.append(f"*Followed by* {v.plural(view.followers, 'channel')} of this workspace"
                     + (", this one included" if view.followed else ""))
