@@ -70,7 +70,7 @@ async def save_iam(app: App, profile: AuthorProfile, actor: Actor, where: Destin
             added += await _add_to_lab(session, channel, claim, app.settings.max_subscriptions_per_channel)
         await session.commit()
     place = f" ({claim.institution})" if claim.institution else ""
-    text = (f"On this workspace you are {claim.display_name}{place}: their researcher card now says so. "
+    text = (f"On this workspace you are {claim.display_name}{place}: that researcher card now says so. "
             "Nobody checks this; `iam nobody` takes it back.")
     if earlier is not None and earlier.display_name != claim.display_name:
         text += f" (Before, you were {earlier.display_name}.)"

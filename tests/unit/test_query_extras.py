@@ -72,3 +72,16 @@ def test_filters_narrow_what_the_words_find(batch: PaperBatch) -> None:
     assert at_prb and all(venue_of(batch.papers[batch.ids.index(i)])[0] == "Phys. Rev. B" for i in at_prb)
     # The same words with a filter are a different subscription, evaluated apart.
     assert evaluator.topic(parse_query("learning")) != evaluator.topic(parse_query("learning has:code"))
+
+
+async def test_subscribing_with_filters_and_again_written_otherwise(app_factory) -> None:  # type: ignore[no-untyped-def]
+    from tests.fakes import ask_text
+
+    app = app_factory()
+    _view, text = await ask_text(app, 'subscribe topic diffusion has:code venue:"Phys. Rev. B"')
+    assert 'to topic #1: diffusion has:code venue:"Phys. Rev. B"' in text, text
+    _, listed = await ask_text(app, "list")
+    assert 'diffusion has:code venue:"Phys. Rev. B"' in listed
+    # The same topic written another way is the same subscription.
+    _, again = await ask_text(app, "subscribe topic venue:phys.rev.b has:code diffusion")
+    assert "already" in again, again
