@@ -33,14 +33,27 @@ def comment(view: ResearcherCard) -> str:
     return f"Researcher card of {view.name}: {what}."
 
 
+async def _upload(client: AsyncWebClient, where: Destination, view: ResearcherCard) -> None:
+    try:
+        await client.files_upload_v2(channel=where.channel_id, file_uploads=uploads(view),
+                                     initial_comment=comment(view))
+    except SlackApiError as error:
+        if error.response.get("error") != "not_in_channel":
+            raise
+        # A public channel the bot was never invited to: it may join (channels:join), as digests do. A private
+        # one refuses the join, and that refusal is what the card reports.
+        await client.conversations_join(channel=where.channel_id)
+        await client.files_upload_v2(channel=where.channel_id, file_uploads=uploads(view),
+                                     initial_comment=comment(view))
+
+
 async def post_pictures(client: AsyncWebClient, where: Destination, view: ResearcherCard,
                         messages: list[b.SlackMessage]) -> bool:
     """Upload the card's pictures into the conversation and say so on the card (or say why not)."""
     if not view.images or not messages:
         return False
     try:
-        await client.files_upload_v2(channel=where.channel_id, file_uploads=uploads(view),
-                                     initial_comment=comment(view))
+        await _upload(client, where, view)
     except SlackApiError as error:
         log.warning("slack: card pictures refused (%s)", error.response.get("error"))
         note = ":frame_with_picture: The collaboration graph and the per-year chart could not be posted here " \

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from core.bootstrap import ManualIngest, describe_ingest
 from core.digest.ingest import ingest
 from core.storage import repos
 from core.views import DigestView, Notice
@@ -58,6 +59,8 @@ async def test_the_first_source_with_a_summary_wins_and_code_comes_with_stars(
     await _subscribe(app)
     report = await ingest(app, researchers=False)
     assert report.extras is not None and report.extras.failed == ()
+    # EnvHarness and SkillEvo from Hugging Face (EnvHarness with its repository), the sparse-attention TL;DR.
+    assert (report.extras.summaries, report.extras.code) == (3, 1)
     # Hugging Face's list has 17 papers of that day; only the two the feed carried are touched, none added.
     async with app.db.session() as session:
         assert await repos.get_paper(session, "arXiv:2608.20335") is None
@@ -97,6 +100,9 @@ async def test_sources_down_leave_the_extras_out_and_the_digest_on_time(
     assert report.stored == 5 and report.extras is not None
     assert report.extras.failed == ("Hugging Face", "Semantic Scholar")
     assert not report.problems  # an extra missing is no problem for `status`
+    told = describe_ingest(ManualIngest(report, FRIDAY.date(), 5))
+    assert ("extras: 0 one-line summaries, 0 code links; no answer in time from Hugging Face or Semantic Scholar "
+            "(those papers go without)") in told
     digest = await _digest(app, sink)
     envharness = next(i for i in digest.items if i.paper_id == "arXiv:2608.19880")
     assert envharness.summary == "Agents learn from environments that never change."

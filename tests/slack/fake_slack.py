@@ -90,11 +90,13 @@ class FakeSlack:
                 and (channel is None or c.params.get("channel") == channel)]
 
     def shared_files(self) -> list[dict[str, Any]]:
-        """Files completed into a channel: each with its channel, title, comment, name, alt text (as given to
-        files.getUploadURLExternal) and the uploaded bytes."""
+        """Files shared into a channel (refused completions left out): each with its channel, title, comment, name,
+        alt text (as given to files.getUploadURLExternal) and the uploaded bytes."""
         asked = {f"F{n:07d}": call.params for n, call in enumerate(self.called("files.getUploadURLExternal"), 1)}
         shared = []
         for call in self.called("files.completeUploadExternal"):
+            if not call.params.get("_shared"):
+                continue  # refused: nothing reached the channel
             for entry in json.loads(call.params.get("files") or "[]"):
                 upload = asked.get(entry.get("id"), {})
                 shared.append({"channel": call.params.get("channel_id"), "title": entry.get("title"),
@@ -183,10 +185,13 @@ class FakeSlack:
             file_id = f"F{len(self.called(call.method)):07d}"
             return JSONResponse({"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"})
         if call.method == "files.completeUploadExternal":
+            if self.members is not None and call.params.get("channel_id") not in self.members:
+                return JSONResponse({"ok": False, "error": "not_in_channel"})  # files are shared by members only
             files = json.loads(call.params.get("files") or "[]")
             missing = [f["id"] for f in files if f.get("id") not in self.uploads]
             if missing:
                 return JSONResponse({"ok": False, "error": "file_not_found"})
+            call.params["_shared"] = True
             return JSONResponse({"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]})
         if call.method == "apps.connections.open":
             return JSONResponse({"ok": True, "url": self.socket_url})

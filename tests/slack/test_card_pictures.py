@@ -40,3 +40,10 @@ async def test_a_refused_upload_still_gives_the_card_and_says_why(harness: Harne
     check_message(card, may_mention=(ADMIN,))
     assert harness.fake.shared_files() == []
     assert "Maria Garcia" in text_of(card) and "could not be posted here" in text_of(card)
+
+
+async def test_a_public_channel_the_bot_is_not_in_is_joined_for_the_pictures(harness: Harness) -> None:
+    harness.fake.members = set()  # invited nowhere
+    (card,) = await harness.ask("researcher A5100000002")
+    assert [c.params["channel"] for c in harness.fake.called("conversations.join")] == [CHANNEL]
+    assert len(harness.fake.shared_files()) == 2 and "Pictures posted in this channel" in text_of(card)
