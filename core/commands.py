@@ -53,15 +53,42 @@ class LookupResearcher(Command):
 
 @dataclass(frozen=True)
 class PickCandidate(Command):
-    """`researcher pick 2` / `follow pick 2`: choose from the last pick list shown in this channel."""
+    """`researcher pick 2` / `follow pick 2` / `iam pick 2`: choose from the last pick list shown in this channel."""
 
-    action: str  # researcher | follow
+    action: str  # researcher | follow | iam
     number: int
     needs_network = True
 
     @property
     def mutates(self) -> bool:  # type: ignore[override]
         return self.action == "follow"
+
+
+@dataclass(frozen=True)
+class IAm(Command):
+    """`iam <researcher>`: the person typing says which researcher record is them in this workspace (one each);
+    `iam` alone shows it, `iam nobody` takes it back."""
+
+    query: str = ""
+    forget: bool = False
+
+    @property
+    def needs_network(self) -> bool:  # type: ignore[override]
+        return bool(self.query)
+
+
+@dataclass(frozen=True)
+class FollowLab(Command):
+    """`follow lab`: follow everyone who said who they are here with `iam`, and whoever does so later."""
+
+    mutates = True
+
+
+@dataclass(frozen=True)
+class UnfollowLab(Command):
+    """`unfollow lab`: stop following the lab; the people it added are unfollowed, those followed by hand stay."""
+
+    mutates = True
 
 
 @dataclass(frozen=True)
@@ -246,9 +273,11 @@ class AccessRegained(Command):
     from_platform = True
 
 
-SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "learning")
+SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "learning",
+                 "summary")
 _SETTING_ALIASES = {"tz": "timezone", "zone": "timezone", "weekdays": "days", "quiet": "quiet-notice",
-                    "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice"}
+                    "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice",
+                    "summaries": "summary", "tldr": "summary"}
 
 # Control characters other than ordinary whitespace are dropped: they cannot mean anything in a command.
 # So are lone surrogates (undecodable bytes from a terminal, or `\ud800` in JSON): no API or database takes them.
@@ -320,8 +349,20 @@ def researcher_command(query: str) -> Command:
     return LookupResearcher(_require(query, "researcher", "a name, ORCID or OpenAlex id"))
 
 
+LAB = "lab"
+NOBODY = ("nobody", "none", "no one", "noone")
+
+
 def follow_command(query: str) -> Command:
+    if query.strip().lower() == LAB:
+        return FollowLab()
     return Follow(_require(query, "follow", "a name, ORCID or OpenAlex id"))
+
+
+def iam_command(query: str) -> Command:
+    if query.strip().lower() in NOBODY:
+        return IAm(forget=True)
+    return IAm(query.strip())
 
 
 def paper_command(query: str) -> Command:
@@ -358,6 +399,8 @@ def unsubscribe_command(ref: str) -> Command:
 
 
 def unfollow_command(query: str) -> Command:
+    if query.strip().lower() == LAB:
+        return UnfollowLab()
     return Unfollow(_require(query, "unfollow", "a name or id from `list`"))
 
 
@@ -392,6 +435,12 @@ def _parse_follow(words: list[str]) -> Command:
     if len(words) >= 2 and words[1].lower() == "pick":
         return PickCandidate("follow", _pick_number(words, "follow"))
     return follow_command(_rest(words, 1))
+
+
+def _parse_iam(words: list[str]) -> Command:
+    if len(words) >= 2 and words[1].lower() == "pick":
+        return PickCandidate("iam", _pick_number(words, "iam"))
+    return iam_command(_rest(words, 1))
 
 
 def _pick_number(words: list[str], name: str) -> int:
@@ -482,6 +531,7 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "subscribe": _parse_subscribe,
     "sub": _parse_subscribe,
     "follow": _parse_follow,
+    "iam": _parse_iam,
     "list": _no_args(ListSubscriptions(), "list"),
     "subscriptions": _no_args(ListSubscriptions(), "list"),
     "unsubscribe": lambda words: unsubscribe_command(_rest(words, 1)),

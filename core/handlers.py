@@ -13,6 +13,7 @@ from core.digest.status import status
 from core.help import help_view
 from core.model.context import Actor, Destination
 from core.papers import handlers as papers
+from core.researchers import claims
 from core.researchers import handlers as researchers
 from core.subscriptions import access, channel
 from core.subscriptions import handlers as subscriptions
@@ -36,6 +37,9 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.LookupResearcher: researchers.lookup_researcher,
     c.PickCandidate: researchers.pick_candidate,
     c.Follow: researchers.follow,
+    c.IAm: researchers.iam,
+    c.FollowLab: claims.follow_lab,
+    c.UnfollowLab: claims.unfollow_lab,
     c.LookupPaper: papers.paper,
     c.Trending: papers.trending,
     c.SubscribeTopic: subscriptions.subscribe_topic,

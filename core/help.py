@@ -25,26 +25,41 @@ ENTRIES: tuple[HelpEntry, ...] = (
                            "subscribe similar <paper> [<paper> ...]",
               "A topic searches every arXiv archive this server reads (all of them, unless it is set otherwise): "
               'words (all must match), "quoted phrases", OR between groups, -word or -"phrase" to exclude, '
-              "cat:cs.LG or cat:astro-ph.* to narrow it to categories. `similar` brings new papers close to up to "
-              "ten example papers, from all of arXiv, even with no word in common.",
+              "cat:cs.LG or cat:astro-ph.* to narrow it to categories, has:code for papers whose code is out, "
+              'venue:ICLR or venue:"Phys. Rev. B" for papers accepted or published there. `similar` brings new '
+              "papers close to up to ten example papers, from all of arXiv, even with no word in common.",
               ('subscribe topic "graph neural networks" -survey', "subscribe topic dark matter -review",
-               "subscribe topic diffusion OR \"score matching\" cat:cs.LG", "subscribe category stat.ML",
-               "subscribe category astro-ph.*", "subscribe similar 2401.01234"), manage=True),
-    HelpEntry("follow", "follow <name | ORCID | OpenAlex id>",
-              "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
-              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),
+               "subscribe topic diffusion OR \"score matching\" cat:cs.LG", "subscribe topic diffusion has:code venue:NeurIPS",
+               "subscribe category stat.ML", "subscribe category astro-ph.*", "subscribe similar 2401.01234"),
+              manage=True),
+    HelpEntry("follow", "follow <name | ORCID | OpenAlex id> | follow lab",
+              "Follow a researcher by their stable id (not a name string): their new papers come in the digest. "
+              "`follow lab` follows everyone here who said who they are with `iam`, and whoever does so later "
+              "(`unfollow lab` stops that).",
+              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391", "follow lab"), manage=True),
+    HelpEntry("iam", "iam <name | ORCID | OpenAlex id> | iam | iam nobody",
+              "Say which researcher record is you on this workspace or server (one per person; saying it again "
+              "replaces it). Their card then shows \"on this workspace: @you\", and channels that `follow lab` "
+              "follow them. `iam` shows yours; `iam nobody` takes it back. Nobody checks the claim: it is a note "
+              "for your colleagues.",
+              ("iam 0000-0002-1825-0097", "iam Maria Garcia", "iam pick 2", "iam", "iam nobody")),
     HelpEntry("list", "list", "This channel's subscriptions with their numbers, and how many papers each matched this week and how many were shown.", ("list",)),
     HelpEntry("unsubscribe", "unsubscribe <number | topic | category>",
               "Remove a subscription by the number `list` shows, or by its topic or category.",
               ("unsubscribe 3", "unsubscribe diffusion"), manage=True),
-    HelpEntry("unfollow", "unfollow <name | number | id>", "Stop following a researcher.",
-              ("unfollow Hinton", "unfollow 4"), manage=True),
+    HelpEntry("unfollow", "unfollow <name | number | id> | unfollow lab",
+              "Stop following a researcher; `unfollow lab` stops following the lab (the people it added are "
+              "unfollowed, anyone also followed by hand stays).",
+              ("unfollow Hinton", "unfollow 4", "unfollow lab"), manage=True),
     HelpEntry("settings", "settings [time HH:MM | timezone <Area/City | PST | UTC+2> | days mon-fri | max <n> | "
-                          "updates on|off | crosslists on|off | quiet-notice on|off | learning on|off]",
-              "Show or change when and how the digest arrives.",
+                          "updates on|off | crosslists on|off | quiet-notice on|off | learning on|off | "
+                          "summary tldr|abstract|off]",
+              "Show or change when and how the digest arrives. `summary` is what each paper's line says under its "
+              "title: tldr (one line: Hugging Face's or Semantic Scholar's summary, else the abstract's first "
+              "sentence), abstract (its opening lines) or off.",
               ("settings", "settings time 08:30", "settings timezone Europe/Paris", "settings timezone PST",
-               "settings days mon,wed,fri",
-               "settings max 15", "settings updates on", "settings learning off"), manage=True),
+               "settings days mon,wed,fri", "settings max 15", "settings updates on", "settings learning off",
+               "settings summary abstract"), manage=True),
     HelpEntry("pause", "pause", "Stop the daily digest for this channel (subscriptions are kept).", ("pause",),
               manage=True),
     HelpEntry("resume", "resume", "Start the daily digest again.", ("resume",), manage=True),

@@ -26,7 +26,8 @@ _ANYWHERE = (c.Help, c.LookupResearcher, c.LookupPaper, c.Trending)
 # Commands whose answer, when they succeed, is for the whole channel (a confirmation others should see).
 _PUBLIC_ON_SUCCESS = (c.Follow,)
 # Commands after which the bot posts in the channel by itself (digests), so it must be allowed to.
-_POSTS_LATER = (c.SubscribeTopic, c.SubscribeCategory, c.SubscribeSimilar, c.Follow, c.Resume, c.DigestNow)
+_POSTS_LATER = (c.SubscribeTopic, c.SubscribeCategory, c.SubscribeSimilar, c.Follow, c.FollowLab, c.Resume,
+                c.DigestNow)
 # Answered from the command alone, with neither the database nor a source: fit inside an acknowledgement.
 _NEEDS_NOTHING = (c.Help,)
 

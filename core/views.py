@@ -133,6 +133,17 @@ class PaperLine:
 
 
 @dataclass(frozen=True)
+class CardImage:
+    """A picture that goes with a card (a PNG): Slack uploads it into the conversation, Discord attaches it to the
+    embed, the console writes it to a file. `alt` describes it for screen readers and in place of the image."""
+
+    filename: str  # researcher-A5100000002-collaborators.png
+    title: str
+    alt: str
+    png: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ResearcherCard(View):
     name: str
     openalex_id: str | None = None
@@ -151,6 +162,11 @@ class ResearcherCard(View):
     source: str = ""
     profile_url: str | None = None
     followed: bool = False
+    identity: str = ""  # how sure we are the record is this person: "ORCID", "OpenAlex id", ... (core/researchers/identity.py)
+    identity_note: str = ""  # the same as a sentence
+    followers: int | None = None  # channels of this workspace or server that follow them (None in a direct message)
+    claimed_by: tuple[str, ...] = ()  # chat user ids who said `iam` this person here
+    images: tuple[CardImage, ...] = ()  # collaboration graph, works and citations per year
 
     @property
     def orcid_url(self) -> str | None:
@@ -174,6 +190,7 @@ class Candidate:
     works_count: int | None
     main_topic: str | None
     key: str  # what `researcher <key>` or `follow <key>` takes to choose this one (an id)
+    identity: str = ""  # "ORCID", "OpenAlex id", "Semantic Scholar id" or "name only"
 
 
 @dataclass(frozen=True)
@@ -181,7 +198,7 @@ class PickList(View):
     """Several people match a name: the channel picks one by number or id."""
 
     query: str
-    action: str  # "researcher" or "follow": what picking does
+    action: str  # "researcher", "follow" or "iam": what picking does
     candidates: tuple[Candidate, ...]
 
 
@@ -203,6 +220,14 @@ class PaperCard(View):
     sources: tuple[str, ...] = ()
     first_author_key: str | None = None  # an id `follow` accepts, when a source knows it
     note: str | None = None  # shown above the card: a version that does not exist, a source that did not answer
+    summary: str = ""  # one line: Hugging Face's summary, Semantic Scholar's TL;DR or the abstract's first sentence
+    summary_source: str = ""  # "Hugging Face", "Semantic Scholar" or "abstract"
+    code_stars: int | None = None
+    project_url: str | None = None
+
+    @property
+    def code_text(self) -> str:
+        return f"Code ({self.code_stars:,}★)" if self.code_stars else "Code"
 
 
 @dataclass(frozen=True)
@@ -263,6 +288,7 @@ class SettingsView(View):
     learning: bool = True
     changed: str | None = None  # what the last command changed, as a sentence ("Changed the digest time to 08:30")
     note: str | None = None  # how a value was read ("PST is taken as America/Los_Angeles (...)")
+    summary_mode: str = "tldr"  # tldr | abstract | off: what each paper's line says under its title
 
 
 @dataclass(frozen=True)
@@ -310,6 +336,18 @@ class DigestItem:
             return None
         label = f"revised to v{self.version}" if self.version else "revised"
         return label + (f", first posted {self.first_posted}" if self.first_posted else "")
+    # The paper's extras (core/model/extras.py): a one-line summary (in place of `snippet`, as the channel's
+    # `settings summary` says), its code with stars and project page, and where it was accepted.
+    summary: str = ""
+    code_url: str | None = None
+    code_stars: int | None = None
+    project_url: str | None = None
+    venue: str = ""  # "accepted at ICLR 2025", "published in Phys. Rev. B"
+
+    @property
+    def code_text(self) -> str:
+        """`code (1,204★)`: what a link to the code reads in every adapter."""
+        return f"code ({self.code_stars:,}★)" if self.code_stars else "code"
 
 
 @dataclass(frozen=True)
@@ -455,6 +493,8 @@ class Suggestions(View):
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):  # an image: its size says enough in JSON
+        return f"{len(value):,} bytes"
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, StrEnum):

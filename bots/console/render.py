@@ -89,6 +89,12 @@ def render_researcher(view: v.ResearcherCard) -> str:
             lines.append(f"    • {_clean(paper.title)}" + (f" ({when})" if when else ""))
             if paper.url:
                 lines.append(f"      {_clean(paper.url)}")
+    if view.claimed_by:
+        lines.append("  On this workspace: " + ", ".join(f"@{_clean(u)}" for u in view.claimed_by[:10]))
+    if view.followers is not None:
+        lines.append(f"  Followed by {v.plural(view.followers, 'channel')} of this workspace")
+    if view.identity_note:
+        lines.append(_wrap(f"How sure: {view.identity_note}"))
     if view.source:
         lines.append(f"  Source: {_clean(v.source_name(view.source))}")
     key = view.openalex_id or (f"s2:{view.s2_id}" if view.s2_id else None) or view.orcid
@@ -110,7 +116,9 @@ def render_picklist(view: v.PickList) -> str:
                 _clean(c.main_topic) if c.main_topic else "",
             ) if part
         )
-        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + f"  [{_clean(c.key)}]")
+        identity = f" · {_clean(c.identity)}" if c.identity else ""
+        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + identity
+                     + f"  [{_clean(c.key)}]")
     if papers:
         lines.append("Choose with `paper <id>`, the id in brackets. Not listed? Paste its DOI or link.")
         return "\n".join(lines)
@@ -129,9 +137,13 @@ def render_paper(view: v.PaperCard) -> str:
     ) if p)
     lines = [f"Note: {_clean(view.note)}" if view.note else "", _clean(view.title), f"  {authors}" if authors else "",
              f"  {meta}" if meta else ""]
+    if view.summary:
+        source = f" ({_clean(view.summary_source)})" if view.summary_source else ""
+        lines.append(_wrap(f"TL;DR: {v.readable_latex(view.summary)}{source}"))
     if view.abstract:
         lines.append(_wrap(v.readable_latex(view.abstract)))
-    for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), ("Code", view.code_url)):
+    for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), (view.code_text, view.code_url),
+                       ("Project page", view.project_url)):
         if url:
             lines.append(f"  {label}: {url}")
     if view.sources:
@@ -174,7 +186,8 @@ def render_settings(view: v.SettingsView) -> str:
              f"  updates     {onoff[view.include_updates]} (revised versions of older papers)",
              f"  crosslists  {onoff[view.include_crosslists]}",
              f"  quiet-notice {onoff[view.quiet_notice]} (say so on days with no new papers)",
-             f"  learning    {onoff[view.learning]} (order the digest by the channel's 👍/👎)"]
+             f"  learning    {onoff[view.learning]} (order the digest by the channel's 👍/👎)",
+             f"  summary     {view.summary_mode} (under each paper: tldr, abstract or off)"]
     if view.paused:
         lines.append(f"  PAUSED: {_clean(view.paused_reason) or 'paused by a channel manager'}")
     elif view.next_digest:
@@ -221,6 +234,12 @@ def render_digest(view: v.DigestView) -> str:
             lines.append("     why: " + "; ".join(_clean(r.text) for r in item.why))
         if item.snippet:
             lines.append(_wrap(v.readable_latex(item.snippet), "     "))
+        if item.summary:
+            lines.append(_wrap("TL;DR: " + v.readable_latex(item.summary), "     "))
+        extras = [f"{item.code_text}: {item.code_url}" if item.code_url else "",
+                  f"project: {item.project_url}" if item.project_url else "", _clean(item.venue)]
+        if any(extras):
+            lines.append("     " + " · ".join(e for e in extras if e))
     if view.more_count:
         lines.append(f"…and {view.more_count} more. Type `digest more` to see them.")
     if view.items:

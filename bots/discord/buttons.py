@@ -17,11 +17,20 @@ import discord
 
 from bots.discord import limits
 from bots.discord.message import ButtonSpec, layout
-from core.commands import Command, DigestMore, Follow, LookupResearcher, RatePaper, Unsubscribe, UsageError
+from core.commands import (
+    Command,
+    DigestMore,
+    Follow,
+    IAm,
+    LookupResearcher,
+    RatePaper,
+    Unsubscribe,
+    UsageError,
+)
 
 log = logging.getLogger(__name__)
 PREFIX = "radar:"
-_PICK = re.compile(r"pick:(?P<action>researcher|follow):(?P<key>.+)")
+_PICK = re.compile(r"pick:(?P<action>researcher|follow|iam):(?P<key>.+)")
 _FOLLOW = re.compile(r"follow:(?P<key>.+)")
 _UNSUB = re.compile(r"unsub:(?P<number>\d{1,8})")
 _RATE = re.compile(r"rate:(?P<value>[+-]):(?P<paper>\S+)")
@@ -79,8 +88,8 @@ def command_for(custom_id: str) -> Command | None:
     if rest == "more":
         return DigestMore()
     if match := _PICK.fullmatch(rest):
-        key = match.group("key")
-        return Follow(key) if match.group("action") == "follow" else LookupResearcher(key)
+        key, action = match.group("key"), match.group("action")
+        return Follow(key) if action == "follow" else IAm(key) if action == "iam" else LookupResearcher(key)
     if match := _FOLLOW.fullmatch(rest):
         return Follow(match.group("key"))
     if match := _UNSUB.fullmatch(rest):

@@ -44,6 +44,14 @@ class Outgoing:
     buttons: list[ButtonSpec] = field(default_factory=list)
     file: tuple[str, bytes] | None = None  # (file name, bytes): an export too long for a message
     paper_ids: tuple[str, ...] = ()  # for digests: the papers this message carries, in order
+    # (file name, PNG, alt text): pictures attached to the message, shown by the embeds that name them
+    # (`attachment://<file name>` as their image)
+    images: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+    def attachments(self) -> list[tuple[str, bytes, str]]:
+        """Every file the message carries, as (name, bytes, description), in the order they are attached."""
+        found = [(self.file[0], self.file[1], "")] if self.file is not None else []
+        return found + list(self.images)
 
     def payload(self) -> dict[str, Any]:
         """The JSON body Discord receives for this message (what `check_message_limits` judges)."""
@@ -53,8 +61,9 @@ class Outgoing:
             "components": components(self.buttons),
             "allowed_mentions": NO_MENTIONS.to_dict(),
         }
-        if self.file is not None:
-            body["attachments"] = [{"id": 0, "filename": self.file[0]}]
+        if self.attachments():
+            body["attachments"] = [{"id": n, "filename": name, **({"description": alt} if alt else {})}
+                                   for n, (name, _, alt) in enumerate(self.attachments())]
         return body
 
 

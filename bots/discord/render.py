@@ -100,9 +100,29 @@ def render_researcher(view: v.ResearcherCard, can_manage: bool = False) -> list[
             when = ", ".join(p for p in (str(paper.year) if paper.year else "", safe(paper.venue)) if p)
             lines.append("• " + link(paper.title, paper.url, 200) + (f" ({when})" if when else ""))
         add_field(card, "Recent papers", join_lines(lines, limits.FIELD_VALUE))
+    here = []
+    claimants = [f"<@{u}>" for u in view.claimed_by[:10] if u.isdigit()]  # Discord ids only: nothing else renders
+    if claimants:
+        here.append("**On this server:** " + ", ".join(claimants))
+    if view.followers is not None:
+        here.append(f"**Followed by** {v.plural(view.followers, 'channel')} of this server"
+                    + (", this one included" if view.followed else ""))
+    if view.identity_note:
+        here.append(f"**How sure:** {safe(view.identity_note)}")
+    add_field(card, "Here", "\n".join(here))
     key = view.openalex_id or (f"s2:{view.s2_id}" if view.s2_id else None) or view.orcid
     buttons = [b for b in [follow_button(key)] if b] if key and can_manage and not view.followed else []
-    return pack([card], buttons=buttons)
+    cards = [card]
+    for index, image in enumerate(view.images):
+        # The first picture sits in the card itself; the others get an embed each (one image per embed).
+        target = card if index == 0 else embed(title=safe(image.title), color=PURPLE)
+        target.set_image(url=f"attachment://{image.filename}")
+        if index:
+            cards.append(target)
+    messages = pack(cards, buttons=buttons)
+    messages[0].images = [(image.filename, image.png, fit(image.alt, limits.ATTACHMENT_DESCRIPTION))
+                          for image in view.images]
+    return messages
 
 
 def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing]:
@@ -114,10 +134,12 @@ def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing
             f"{c.works_count:,} works" if c.works_count is not None else "",
             safe(c.main_topic) if c.main_topic else "",
         ) if p)
-        lines.append(f"**{c.number}.** {safe(c.name)}" + (f" — {details}" if details else "") + f"  `{fit(c.key.replace('`', ''), 100)}`")
+        identity = f" · *{safe(c.identity)}*" if c.identity else ""
+        lines.append(f"**{c.number}.** {safe(c.name)}" + (f" — {details}" if details else "") + identity
+                     + f"  `{fit(c.key.replace('`', ''), 100)}`")
         if not papers and (button := pick_button(view.action, c.key, f"{c.number}. {c.name}")):
             buttons.append(button)
-    verb = "follow" if view.action == "follow" else "see"
+    verb = {"follow": "follow", "iam": "say you are"}.get(view.action, "see")
     footer = (f"Press a button to {verb} one, or use /radar {view.action} with their id. "
               "Not listed? Try the full name as they publish it, or their ORCID.")
     if papers:
@@ -130,8 +152,10 @@ def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing
 
 def render_paper(view: v.PaperCard, can_manage: bool = False) -> list[Outgoing]:
     authors = ", ".join(safe(a) for a in view.authors) + (f" et al. (+{view.more_authors})" if view.more_authors else "")
+    summary = (f"💡 **TL;DR:** {fit(safe(v.readable_latex(view.summary)), 600)}"
+               + (f" *({safe(view.summary_source)})*" if view.summary_source else "")) if view.summary else ""
     description = "\n\n".join(p for p in (f"ℹ {safe_prose(view.note)}" if view.note else "",
-                                          f"*{fit(authors, 600)}*" if authors else "",
+                                          f"*{fit(authors, 600)}*" if authors else "", summary,
                                           fit(safe(v.readable_latex(view.abstract)), 3000)) if p)
     sources = ", ".join(v.source_name(name) for name in view.sources)
     card = embed(title=safe(view.title), url=view.abs_url, description=description or None, color=BLUE,
@@ -145,7 +169,8 @@ def render_paper(view: v.PaperCard, can_manage: bool = False) -> list[Outgoing]:
     if view.citation_count is not None:
         add_field(card, "Citations", f"{view.citation_count:,}", inline=True)
     links = [link(label, url) for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url),
-                                                  ("Code", view.code_url)) if limits.web_url(url)]
+                                                  (view.code_text, view.code_url),
+                                                  ("Project page", view.project_url)) if limits.web_url(url)]
     if view.doi:
         links.append(link(f"DOI {view.doi}", f"https://doi.org/{view.doi}"))
     add_field(card, "Links", " · ".join(links))
@@ -206,6 +231,7 @@ def render_settings(view: v.SettingsView, can_manage: bool = False) -> list[Outg
     add_field(card, "Cross-lists", _onoff(view.include_crosslists), inline=True)
     add_field(card, "Quiet notice", f"{_onoff(view.quiet_notice)} (say so on days with no new papers)", inline=True)
     add_field(card, "Learning", f"{_onoff(view.learning)} (order the digest by the channel's 👍/👎)", inline=True)
+    add_field(card, "Summary", f"{safe(view.summary_mode)} (under each paper: tldr, abstract or off)", inline=True)
     if view.paused:
         card.color = AMBER
         add_field(card, "Paused", safe(view.paused_reason) or "paused by a channel manager")

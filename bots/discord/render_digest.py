@@ -39,8 +39,14 @@ def item_embed(item: DigestItem, number: int) -> discord.Embed:
         lines.append(f"**Why:** {fit(reasons, WHY)}")
     if item.snippet:
         lines.append(fit(safe(readable_latex(item.snippet)), SNIPPET))
-    if web_url(item.pdf_url):
-        lines.append(link("PDF", item.pdf_url))
+    if item.summary:
+        lines.append("💡 " + fit(safe(readable_latex(item.summary)), SNIPPET))
+    links = [link("PDF", item.pdf_url)] if web_url(item.pdf_url) else []
+    links += [link(item.code_text, item.code_url)] if web_url(item.code_url) else []
+    links += [link("project page", item.project_url)] if web_url(item.project_url) else []
+    links += [f"*{fit(safe(item.venue), 140)}*"] if item.venue else []
+    if links:
+        lines.append(" · ".join(links))
     kind = item.why[0].kind if item.why else ""
     footer = ", ".join(item.categories[:8])
     if not rateable(item.paper_id):

@@ -26,7 +26,8 @@ from core.options import build_command
 
 log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 256_000
-SettingName = Literal["time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "learning"]
+SettingName = Literal["time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "learning",
+                      "summary"]
 HELP_TOPICS = [app_commands.Choice(name=entry.command, value=entry.command) for entry in ENTRIES]
 Choices = list[app_commands.Choice[str]]
 PAPER_OPTION = "arXiv id or link, or DOI (as a digest shows it)"
@@ -100,12 +101,19 @@ class RadarGroup(app_commands.Group):
         await self._run(interaction, command_from("subscribe similar", papers=papers))
 
     @app_commands.command(name="follow", description="Follow a researcher: their new papers come in the digest")
-    @app_commands.describe(name="Name, ORCID or OpenAlex id (pick a suggestion for the exact person)")
+    @app_commands.describe(name="Name, ORCID or OpenAlex id (pick a suggestion), or lab: everyone here who used iam")
     async def follow(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("follow", name=name))
 
+    @app_commands.command(name="iam", description="Say which researcher you are on this server (shown on their card)")
+    @app_commands.describe(name="Your name, ORCID or OpenAlex id; nobody to take it back; empty to see yours")
+    async def iam(self, interaction: discord.Interaction[Any],
+                  name: app_commands.Range[str, 1, 200] | None = None) -> None:
+        await self._run(interaction, command_from("iam", name=name))
+
     @researcher.autocomplete("name")
     @follow.autocomplete("name")
+    @iam.autocomplete("name")
     async def _researcher_names(self, interaction: discord.Interaction[Any], current: str) -> Choices:
         return await self._suggest(interaction, "researcher", current)
 
@@ -126,7 +134,7 @@ class RadarGroup(app_commands.Group):
                 if choice.value.isdecimal()]
 
     @app_commands.command(name="unfollow", description="Stop following a researcher")
-    @app_commands.describe(who="A followed researcher: name, number from /radar list, or id")
+    @app_commands.describe(who="A followed researcher: name, number from /radar list, or id; lab to stop following the lab")
     async def unfollow(self, interaction: discord.Interaction[Any], who: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("unfollow", who=who))
 

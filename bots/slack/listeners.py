@@ -32,6 +32,7 @@ from bots.slack import workspace
 from bots.slack.actions import (
     ACTION_DIGEST_MORE,
     ACTION_FOLLOW,
+    ACTION_IAM,
     ACTION_LINK,
     ACTION_RATE_DISLIKE,
     ACTION_RATE_LIKE,
@@ -42,6 +43,7 @@ from bots.slack.actors import ActorDirectory, destination_of, user_of
 from bots.slack.blocks import SlackMessage
 from bots.slack.gate import allowed_url
 from bots.slack.mrkdwn import unescape_incoming
+from bots.slack.pictures import post_pictures
 from bots.slack.render import FileAnswer, export_file, render
 from core.bootstrap import App
 from core.commands import Command, RatePaper
@@ -49,7 +51,7 @@ from core.model.context import Destination
 from core.model.enums import AccessCause
 from core.rules import answer_visibility, answers_at_once
 from core.service import handle, read_command, source_bound
-from core.views import ExportView, HelpView, Problem, View, Visibility
+from core.views import ExportView, HelpView, Problem, ResearcherCard, View, Visibility
 
 log = logging.getLogger(__name__)
 QUIET_S = 0.005
@@ -62,6 +64,7 @@ ANSWER_SLOTS = 8
 TYPED = {
     ACTION_RESEARCHER: "researcher {value}",
     ACTION_FOLLOW: "follow {value}",
+    ACTION_IAM: "iam {value}",
     ACTION_UNSUBSCRIBE: "unsubscribe {value}",
     ACTION_DIGEST_MORE: "digest more",
 }
@@ -247,6 +250,8 @@ class Listeners:
             messages = await self.upload(client, where, upload)
         if messages is None:
             messages = _render(view, user_id, answer_visibility(command, view))
+        if isinstance(view, ResearcherCard):
+            await post_pictures(client, where, view, messages)
         await self.responder.send(str(body.get("response_url") or ""), messages)
 
     async def upload(self, client: AsyncWebClient, where: Destination, upload: FileAnswer) -> list[SlackMessage] | None:
@@ -285,7 +290,10 @@ class Listeners:
                 visibility = answer_visibility(command, view)
             else:
                 view = command
-        await self.responder.send(str(body.get("response_url") or ""), _render(view, user_id, visibility))
+        messages = _render(view, user_id, visibility)
+        if isinstance(view, ResearcherCard) and where is not None:
+            await post_pictures(client, where, view, messages)
+        await self.responder.send(str(body.get("response_url") or ""), messages)
 
     async def on_link(self, ack: AsyncAck) -> None:
         await ack()  # the browser opens the link; Slack still tells us about the click

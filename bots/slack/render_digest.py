@@ -50,7 +50,10 @@ def item_blocks(number: int, item: v.DigestItem) -> list[b.Block]:
         lines.append(clip(escape(item.authors), 400))
     if item.snippet:
         lines.append(clip(escape(v.readable_latex(" ".join(item.snippet.split()))), 900))
+    if item.summary:
+        lines.append(":bulb: " + clip(escape(v.readable_latex(item.summary)), 400))
     extras = [link(item.pdf_url, "PDF")] if safe_url(item.pdf_url) else []
+    extras += paper_links(item)
     if item.categories:
         extras.append(escape(", ".join(item.categories[:6])))
     if extras:
@@ -62,6 +65,16 @@ def item_blocks(number: int, item: v.DigestItem) -> list[b.Block]:
     if (rate := rate_buttons(item)) is not None:
         blocks.append(rate)
     return blocks
+
+
+def paper_links(item: v.DigestItem) -> list[str]:
+    """Code (with stars), project page and venue, as they sit beside the PDF link."""
+    found = [link(item.code_url, item.code_text)] if safe_url(item.code_url) else []
+    if safe_url(item.project_url):
+        found.append(link(item.project_url, "project page"))
+    if item.venue:
+        found.append("_" + clip(escape(item.venue), 140) + "_")
+    return found
 
 
 def _heading(view: v.DigestView) -> str:

@@ -96,7 +96,7 @@ class Evaluator:
         # TopicQuery equality ignores the order words were typed in, but why() quotes them in that order,
         # so queries are shared only when written alike.
         written = (tuple((group.terms, group.phrases) for group in query.groups), query.excluded_terms,
-                   query.excluded_phrases, query.categories)
+                   query.excluded_phrases, query.categories, query.needs_code, query.venues)
         return self._intern(("topic", written), query)
 
     def category(self, code: str) -> int:
@@ -137,6 +137,10 @@ class Evaluator:
         allowed: Positions | None = None
         if query.categories:
             allowed = frozenset().union(*(batch.category_papers(code) for code in query.categories))
+            if not allowed:
+                return frozenset(), [frozenset() for _ in query.groups]
+        if query.needs_code or query.venues:  # has:code and venue: narrow the whole query, as cat: does
+            allowed = batch.with_extras(query.needs_code, query.venues, allowed)
             if not allowed:
                 return frozenset(), [frozenset() for _ in query.groups]
         per_group: list[Positions] = []

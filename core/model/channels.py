@@ -29,6 +29,8 @@ class ChannelSettings:
     include_crosslists: bool
     quiet_notice: bool
     learning: bool = True
+    summary_mode: str = "tldr"  # tldr | abstract | off: what each digest line says under its title
+    follow_lab: bool = False  # follows everyone who claimed a researcher record in this workspace (`follow lab`)
 
 
 SETTING_FIELDS = tuple(f.name for f in fields(ChannelSettings))
@@ -55,6 +57,8 @@ class Channel:
     created_at: datetime
     learning: bool = True
     last_digest_at: datetime | None = None
+    summary_mode: str = "tldr"
+    follow_lab: bool = False
 
     @property
     def address(self) -> Destination:

@@ -62,6 +62,9 @@ PAPER_FIELDS = (
     "openAccessPdf",
 )
 
+# What ingest asks for the day's papers: only the one-line TL;DR (and the ids that place it).
+TLDR_FIELDS = ("paperId", "externalIds", "tldr")
+
 
 @dataclass
 class BatchLookup:
@@ -283,6 +286,7 @@ def parse_paper(data: dict[str, Any]) -> PaperRecord:
         s2_id=paper_id,
         sources=(SOURCE,),
         links=links,
+        tldr=clean_text(as_dict(data.get("tldr")).get("text")) or None,
     )
 
 

@@ -12,6 +12,7 @@ from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.model.channels import ChannelSettings
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause
+from core.model.extras import SUMMARY_MODES
 from core.model.zones import zone_label
 from core.storage import channels, ratings
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
@@ -31,6 +32,19 @@ from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, 
 
 EXPORT_FORMAT = "paper-radar/1"
 SWITCHES = frozenset({"updates", "crosslists", "quiet-notice", "learning"})
+SUMMARY_WORDING = {"tldr": "a one-line summary (TL;DR)", "abstract": "the abstract's opening",
+                   "off": "title, authors and links only"}
+_SUMMARY_ALIASES = {"on": "tldr", "summary": "tldr", "tl;dr": "tldr", "short": "tldr", "abstracts": "abstract",
+                    "snippet": "abstract", "none": "off", "no": "off"}
+
+
+def parse_summary_mode(text: str) -> str:
+    value = text.strip().lower()
+    value = _SUMMARY_ALIASES.get(value, value)
+    if value not in SUMMARY_MODES:
+        raise SettingError("`summary` is tldr (a one-line summary), abstract (its opening lines) or off, "
+                           "like `settings summary tldr`.")
+    return value
 
 
 def settings_view(app: App, record: ChannelSettings, changed: str | None = None,
@@ -46,6 +60,7 @@ def settings_view(app: App, record: ChannelSettings, changed: str | None = None,
         include_crosslists=record.include_crosslists,
         quiet_notice=record.quiet_notice,
         learning=record.learning,
+        summary_mode=record.summary_mode,
         next_digest=None if record.paused else next_digest(
             record.digest_time, record.weekdays, record.timezone, app.now()),
         changed=changed,
@@ -95,6 +110,9 @@ def _apply(record: ChannelSettings, name: str, value: str, *, max_ceiling: int) 
         record = replace(record, learning=parse_switch(value, name))
         return record, ("learning from 👍/👎 on: ratings order the digest" if record.learning else
                         "learning from 👍/👎 off: ratings are kept, the digest ignores them")
+    if name == "summary":
+        record = replace(record, summary_mode=parse_summary_mode(value))
+        return record, f"each paper's line to {SUMMARY_WORDING[record.summary_mode]}"
     raise SettingError(f"There is no setting `{name}`.")
 
 
@@ -157,7 +175,7 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
         "settings": {
             "time": record.digest_time, "timezone": record.timezone, "days": record.weekdays,
             "max": record.max_items, "updates": record.include_updates, "crosslists": record.include_crosslists,
-            "quiet-notice": record.quiet_notice, "learning": record.learning,
+            "quiet-notice": record.quiet_notice, "learning": record.learning, "summary": record.summary_mode,
         },
         "subscriptions": items,
         "ratings": rated,

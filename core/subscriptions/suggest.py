@@ -27,6 +27,7 @@ SETTING_VALUES = {
     "crosslists": ["on", "off"],
     "quiet-notice": ["on", "off"],
     "learning": ["on", "off"],
+    "summary": ["tldr", "abstract", "off"],
 }
 COMMON_ZONES = ("UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago",
                 "America/Los_Angeles", "Asia/Tokyo", "Asia/Shanghai", "Asia/Kolkata", "Australia/Sydney")

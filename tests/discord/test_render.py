@@ -79,6 +79,21 @@ def every_view(text: str) -> list[v.View]:
                       recommended=tuple(v.SimilarItem(text, None, text, source="recommended", paper_id=f"doi:10.1/{text}")
                                         for _ in range(8))),
         v.SimilarView(paper=v.PaperLine(text)),
+        v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=tuple(v.DigestItem(
+            paper_id=f"arXiv:2411.{i:05d}", title=text, url=f"https://arxiv.org/abs/2411.{i:05d}", authors=text,
+            why=(v.DigestReason("topic", text),), summary=text, code_url=f"https://github.com/x/y{i}", code_stars=99999,
+            project_url="https://x.github.io/y", venue="accepted at " + text, pdf_url="https://arxiv.org/pdf/1")
+            for i in range(1, 60)), total_matched=59, subscriptions=1, visibility=v.Visibility.CHANNEL),
+        v.ResearcherCard(name=text, openalex_id="A5023888391", identity="ORCID", identity_note=text, followers=3,
+                         claimed_by=("123456789012345678", text), images=(
+                             v.CardImage("researcher-A5023888391-collaborators.png", text, text, b"\x89PNG..."),
+                             v.CardImage("researcher-A5023888391-per-year.png", text, text, b"\x89PNG...")),
+                         collaborators=((text, 3),) * 20, recent_papers=(paper,) * 30, topics=(text,) * 20),
+        v.PickList(query=text, action="iam", candidates=tuple(
+            v.Candidate(n, text, text, 10, text, f"A50000000{n:02d}", identity="OpenAlex id") for n in range(1, 9))),
+        v.PaperCard(title=text, canonical_id="arXiv:1706.03762", abstract=text, summary=text, summary_source=text,
+                    code_url="https://github.com/x/y", code_stars=5, project_url="https://x.github.io/y",
+                    venue="accepted at " + text),
     ]
 
 
@@ -304,3 +319,27 @@ def test_feedback_and_similar_read_as_in_the_console() -> None:
     assert "similarity 0.31" in text and "`2411.18286`" in text and "`doi:10.1/abc`" in text
     assert text.index("Closest papers") < text.index("DualCast") < text.index("Recommended by Semantic Scholar")
     assert "did not answer (timed out)" in text
+
+
+def test_researcher_card_claims_identity_and_pictures() -> None:
+    card = v.ResearcherCard(
+        name="Maria Garcia", openalex_id="A5100000002", identity="ORCID", followers=1,
+        identity_note="linked to ORCID 0000-0001-9876-5439: the person's own record",
+        claimed_by=("123456789012345678", "not-a-discord-id"),
+        images=(v.CardImage("g.png", "Maria Garcia: frequent co-authors", "graph alt", b"\x89PNG1"),
+                v.CardImage("c.png", "Maria Garcia: works and citations per year", "chart alt", b"\x89PNG2")))
+    (message,) = render(card)
+    payload = message.payload()
+    assert check_message_limits(payload) == []
+    here = next(f["value"] for f in payload["embeds"][0]["fields"] if f["name"] == "Here")
+    assert here.splitlines() == ["**On this server:** <@123456789012345678>",
+                                 "**Followed by** 1 channel of this server",
+                                 "**How sure:** linked to ORCID 0000-0001-9876-5439: the person's own record"]
+    assert payload["allowed_mentions"] == {"parse": []}  # shown, never pinged
+    assert [e.get("image", {}).get("url") for e in payload["embeds"]] == ["attachment://g.png", "attachment://c.png"]
+    assert payload["attachments"] == [{"id": 0, "filename": "g.png", "description": "graph alt"},
+                                      {"id": 1, "filename": "c.png", "description": "chart alt"}]
+    assert message.attachments()[1] == ("c.png", b"\x89PNG2", "chart alt")
+    # A picture named by an embed but not attached would show as a broken image: the limit check says so.
+    broken = dict(payload, attachments=[payload["attachments"][0]])
+    assert "embed 1 shows attachment://c.png, which is not attached" in check_message_limits(broken)

@@ -108,3 +108,24 @@ def test_ratings_feedback_and_similar_through_radar_ask(database_url: str, recor
         assert _ask(env, "feedback").stdout.startswith("No ratings in this channel yet.")
         bad = _ask(env, "dislike")
         assert bad.returncode == 2 and "`dislike` needs a paper" in bad.stderr
+
+
+def test_researcher_card_pictures_are_written_and_their_paths_printed(
+        database_url: str, recordings: Path, synthetic: Path, tmp_path: Path) -> None:
+    # The process runs on today's clock, so the recorded 2018 work is no recent collaboration: only the chart.
+    with serve_sources(_router(recordings, synthetic)) as env:
+        env |= {"OPENALEX_API_KEY": "test-key-not-secret", "RADAR_IMAGE_DIR": str(tmp_path / "pictures")}
+        researcher = _ask(env, "researcher A5023888391")
+        assert researcher.returncode == 0, researcher.stderr
+        lines = [line for line in researcher.stdout.splitlines() if line.startswith("  Picture: ")]
+        assert [line.split()[1] for line in lines] == [
+            str(tmp_path / "pictures" / "researcher-A5023888391-per-year.png")]
+        assert "(Jason Priem: works and citations per year)" in lines[0]
+        for line in lines:
+            assert Path(line.split()[1]).read_bytes().startswith(b"\x89PNG")
+        assert "How sure: linked to ORCID 0000-0001-6187-6610" in researcher.stdout
+        # `iam` in the console: the card then says who this is on this workspace.
+        claimed = _ask(env, "iam A5023888391")
+        assert claimed.returncode == 0 and "On this workspace you are Jason Priem" in claimed.stdout
+        again = _ask(env, "researcher A5023888391")
+        assert "On this workspace: @" in again.stdout

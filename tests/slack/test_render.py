@@ -59,6 +59,14 @@ SAMPLES: list[v.View] = [
                                                      venue="JMLR") for _ in range(30)),
                      works_per_year=(v.YearCount(2015, 1), v.YearCount(2024, 9)), sparkline="▁▂▃▅█",
                      source="OpenAlex", profile_url="https://openalex.org/A5100000002"),
+    v.ResearcherCard(name=HOSTILE, openalex_id="A5100000002", identity="ORCID", identity_note=HOSTILE + LONG[:500],
+                     followers=12, followed=True, claimed_by=("UADMIN001", "not a user id"),
+                     images=(v.CardImage("researcher-A5100000002-collaborators.png", "X: frequent co-authors", "alt " * 600, b"\x89PNG..."),
+                             v.CardImage("researcher-A5100000002-per-year.png", "X: works and citations per year",
+                                         "alt", b"\x89PNG...")),
+                     collaborators=((HOSTILE, 2),), works_per_year=(v.YearCount(2024, 3, 9),), sparkline="█"),
+    v.PickList(query=HOSTILE, action="iam", candidates=tuple(
+        v.Candidate(n, HOSTILE, HOSTILE, 10, "Topic", f"A51000000{n:02d}", identity="name only") for n in range(1, 26))),
     v.PickList(query=HOSTILE, action="follow", candidates=tuple(
         v.Candidate(n, f"Maria Garcia {HOSTILE}", HOSTILE, 10, "Topic", f"A51000000{n:02d}") for n in range(1, 26))),
     v.PaperCard(title=HOSTILE + LONG[:600], canonical_id="arXiv:2401.01234", authors=tuple([HOSTILE] * 200),
@@ -84,6 +92,15 @@ SAMPLES: list[v.View] = [
                  subscriptions=400),
     v.ImportReport(added=tuple(HOSTILE for _ in range(100)), skipped=(HOSTILE,), settings_changed=("time",)),
     digest(12, title=HOSTILE, more=30),
+    v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=tuple(
+        v.DigestItem(paper_id=f"arXiv:2411.{i:05d}", title=HOSTILE + LONG[:600], url=f"https://arxiv.org/abs/2411.{i:05d}",
+                     authors=HOSTILE, why=(v.DigestReason("topic", HOSTILE),), summary=HOSTILE + LONG[:900],
+                     code_url=f"https://github.com/x/y{i}", code_stars=123456, project_url="https://x.github.io/y",
+                     venue="accepted at " + HOSTILE + LONG[:400], pdf_url=f"https://arxiv.org/pdf/2411.{i:05d}")
+        for i in range(1, 40)), total_matched=39, subscriptions=1, visibility=v.Visibility.CHANNEL),
+    v.PaperCard(title="Paper", canonical_id="arXiv:2401.01234", abstract=LONG, summary=HOSTILE + LONG[:2000],
+                summary_source="Hugging Face", code_url="https://github.com/x/y", code_stars=9999,
+                project_url="https://x.github.io/y", venue="accepted at " + HOSTILE, abs_url="https://arxiv.org/abs/2401.01234"),
     v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=(), note=HOSTILE, preview=True),
     v.FeedbackView(ratings=40, raters=7, liked=25, disliked=9, learning=True, terms_for=(HOSTILE,) * 8,
                    terms_against=(LONG[:400],) * 8, weight=0.8,
@@ -347,3 +364,25 @@ def test_only_the_last_message_keeps_room_for_the_more_button() -> None:
             assert with_footer[-1].blocks[-1]["accessory"]["action_id"] == ACTION_DIGEST_MORE
             repacked += [m.paper_ids for m in with_footer] != [m.paper_ids for m in without]
     assert repacked  # some last pages were too full for the footer: those digests were cut again
+
+
+def test_researcher_card_says_who_claimed_how_sure_and_who_follows() -> None:
+    card = v.ResearcherCard(name="Maria Garcia", openalex_id="A5100000002", identity="ORCID",
+                            identity_note="linked to ORCID 0000-0001-9876-5439: the person's own record",
+                            followers=2, followed=True, claimed_by=("UADMIN001", "not a user id"))
+    (message,) = render(card, actor_id="UADMIN001")
+    text = json.dumps(message.blocks)
+    assert "*On this workspace:* <@UADMIN001>" in text and "not a user id" not in text
+    assert "*Followed by* 2 channels of this workspace, this one included" in text
+    assert "*How sure:* linked to ORCID 0000-0001-9876-5439" in text
+    (unclaimed,) = render(v.ResearcherCard(name="X", claimed_by=("nobody here",)), actor_id="UADMIN001")
+    assert "On this workspace" not in json.dumps(unclaimed.blocks)
+
+
+def test_iam_pick_list_has_this_is_me_buttons() -> None:
+    picks = v.PickList(query="Maria Garcia", action="iam", candidates=(
+        v.Candidate(1, "Maria Garcia", "University of Toronto", 48, None, "A5100000002", identity="ORCID"),))
+    (message,) = render(picks)
+    assert [(b["action_id"], b["value"]) for b in buttons(message.blocks)] == [
+        ("radar_iam", "A5100000002"), (ACTION_RESEARCHER, "A5100000002")]
+    assert "_ORCID_" in json.dumps(message.blocks)
