@@ -10,7 +10,6 @@ from typing import Any
 
 from core.digest.ingest import ingest
 from tests.digest.conftest import THURSDAY, learning_router
-from tests.digest.test_ratings import LIKED_HERE
 from tests.discord.conftest import Bot, running
 from tests.discord.fake_discord import FakeDiscord, Sent
 from tests.discord.payloads import CHANNEL, EVERYONE_PERMS, MEMBER, click, slash
@@ -59,7 +58,7 @@ async def test_a_member_s_click_orders_the_next_digest_and_works_after_a_restart
         await bot.send(slash("digest now"), within=30)
         (posted,) = fake.in_channel(CHANNEL)
         first_paper = posted.body["embeds"][1]
-        assert first_paper["url"].endswith(fourth.removeprefix("arXiv:")) and LIKED_HERE in first_paper["description"]
+        assert first_paper["url"].endswith(fourth.removeprefix("arXiv:")) and "liked here" not in first_paper["description"]
         assert _rate_ids(posted)[0] == f"radar:rate:+:{fourth}"
 
     # The bot restarts; the buttons of the digest it posted before still answer.

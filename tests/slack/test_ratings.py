@@ -18,7 +18,6 @@ import pytest
 from bots.slack.actions import ACTION_RATE_DISLIKE, ACTION_RATE_LIKE
 from core.digest.ingest import ingest
 from tests.digest.conftest import THURSDAY, learning_router
-from tests.digest.test_ratings import LIKED_HERE
 from tests.slack.blockcheck import check_message
 from tests.slack.conftest import ADMIN, CHANNEL, MEMBER, Harness, HarnessFactory, buttons, text_of
 from tests.slack.fake_slack import TEAM
@@ -103,9 +102,10 @@ async def test_a_member_s_click_orders_the_next_digest_and_a_second_click_undoes
     assert "Sent the digest: 5 new papers" in text_of(sent)
     (posted,) = harness.fake.posts(CHANNEL)
     check_message(posted)
-    assert paper_order(posted)[0] == fourth and set(paper_order(posted)) == set(order)
+    # The liked paper leads the next digest (the profile may bring papers like it in with it).
+    assert paper_order(posted)[0] == fourth and len(paper_order(posted)) == 5
     first_why = next(b for b in posted["blocks"] if b["type"] == "context" and ":dart:" in json.dumps(b))
-    assert LIKED_HERE in json.dumps(first_why, ensure_ascii=False)
+    assert "liked here" not in json.dumps(first_why, ensure_ascii=False)  # not "close to" itself
 
     # The same member clicks 👍 again on the posted digest: the rating is taken back, still privately.
     clicks = Clicks(harness, recordings)
