@@ -33,12 +33,18 @@ def comment(view: ResearcherCard) -> str:
     return f"Researcher card of {view.name}: {what}."
 
 
+def _code(error: SlackApiError) -> str:
+    """Slack's error code; a body that was not JSON (a proxy's page) has none."""
+    data = getattr(error.response, "data", None)
+    return str(data.get("error") or "") if isinstance(data, dict) else "unreadable answer"
+
+
 async def _upload(client: AsyncWebClient, where: Destination, view: ResearcherCard) -> None:
     try:
         await client.files_upload_v2(channel=where.channel_id, file_uploads=uploads(view),
                                      initial_comment=comment(view))
     except SlackApiError as error:
-        if error.response.get("error") != "not_in_channel":
+        if _code(error) != "not_in_channel":
             raise
         # A public channel the bot was never invited to: it may join (channels:join), as digests do. A private
         # one refuses the join, and that refusal is what the card reports.
@@ -55,7 +61,7 @@ async def post_pictures(client: AsyncWebClient, where: Destination, view: Resear
     try:
         await _upload(client, where, view)
     except SlackApiError as error:
-        log.warning("slack: card pictures refused (%s)", error.response.get("error"))
+        log.warning("slack: card pictures refused (%s)", _code(error))
         note = ":frame_with_picture: The collaboration graph and the per-year chart could not be posted here " \
                "(Paper Radar needs to be in this channel and allowed to upload files)."
     except Exception as error:  # a network failure: the card still goes out
