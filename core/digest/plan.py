@@ -217,7 +217,7 @@ async def plan_digest(
 async def _profile(session: AsyncSession, destination_id: int, matcher: DigestMatcher) -> StoredProfile | None:
     """The channel's stored profile; learned here from its ratings when they came without one (an import)."""
     stored = await ratings.load_profile(session, destination_id)
-    if stored is not None or not await ratings.has_ratings(session, destination_id):
+    if stored is None or not stored.stale:
         return stored
     values = await ratings.channel_ratings(session, destination_id)
     known = await ratings.papers(session, list(net_ratings(values)))
