@@ -1,0 +1,115 @@
+"""Research institutions as OpenAlex describes them: candidates to pick from, full records, and their works.
+
+Frozen data with JSON helpers, because candidates are kept for a pick list and records in the lookup cache;
+`from_json` tolerates missing and unknown keys so that a row written by another release still loads. An
+institution's `type` is OpenAlex's word, shown as given: 2025 data calls some universities "funder", so no rule
+here may depend on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from core.model.papers import PaperRecord
+from core.model.researchers import YearCounts
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _opt_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str) and v) if isinstance(value, list | tuple) else ()
+
+
+def _required(data: Any, kind: str) -> tuple[str, str]:
+    if not isinstance(data, dict):
+        raise ValueError(f"a cached {kind} must be a JSON object")
+    name, ident = data.get("display_name"), data.get("openalex_id")
+    if not isinstance(name, str) or not name or not isinstance(ident, str) or not ident:
+        raise ValueError(f"a cached {kind} needs a display_name and an openalex_id")
+    return name, ident
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstitutionCandidate:
+    """One institution a name might mean, with enough to tell "MIT" in Cambridge from "MIT" in Pune."""
+
+    display_name: str
+    openalex_id: str
+    hint: str | None = None  # where it is ("Cambridge, USA"), as OpenAlex's autocomplete says it
+    ror: str | None = None
+    works_count: int | None = None
+    cited_by_count: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    @classmethod
+    def from_json(cls, data: Any) -> InstitutionCandidate:
+        name, ident = _required(data, "institution")
+        return cls(display_name=name, openalex_id=ident, hint=_opt_str(data.get("hint")),
+                   ror=_opt_str(data.get("ror")), works_count=_opt_int(data.get("works_count")),
+                   cited_by_count=_opt_int(data.get("cited_by_count")))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelatedInstitution:
+    """A parent, child or related institution, as the record lists it."""
+
+    display_name: str
+    openalex_id: str | None = None
+    relationship: str = "related"  # parent | child | related
+    type: str | None = None
+    country_code: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstitutionProfile:
+    display_name: str
+    openalex_id: str
+    ror: str | None = None
+    type: str | None = None  # OpenAlex's word, never relied on (universities can be "funder")
+    country: str | None = None
+    country_code: str | None = None
+    city: str | None = None
+    acronyms: tuple[str, ...] = ()
+    homepage: str | None = None
+    works_count: int | None = None
+    cited_by_count: int | None = None
+    h_index: int | None = None
+    topics: tuple[str, ...] = ()
+    related: tuple[RelatedInstitution, ...] = ()
+    lineage: tuple[str, ...] = ()  # its own id and every parent's, as OpenAlex ids
+    counts_by_year: tuple[YearCounts, ...] = ()
+
+    @property
+    def parents(self) -> tuple[RelatedInstitution, ...]:
+        return tuple(r for r in self.related if r.relationship == "parent")
+
+    @property
+    def children(self) -> tuple[RelatedInstitution, ...]:
+        return tuple(r for r in self.related if r.relationship == "child")
+
+    @property
+    def profile_url(self) -> str:
+        return f"https://openalex.org/{self.openalex_id}"
+
+    def to_candidate(self) -> InstitutionCandidate:
+        hint = ", ".join(p for p in (self.city, self.country) if p) or None
+        return InstitutionCandidate(display_name=self.display_name, openalex_id=self.openalex_id, hint=hint,
+                                    ror=self.ror, works_count=self.works_count, cited_by_count=self.cited_by_count)
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstitutionWork:
+    """A work listed under an institution, with the authors who wrote it there (by lineage: labs count)."""
+
+    paper: PaperRecord
+    members: tuple[str, ...] = ()  # display names of the authors affiliated with the institution or a lab of it
+    member_ids: tuple[str, ...] = ()  # their OpenAlex author ids, where known
