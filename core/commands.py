@@ -65,6 +65,22 @@ class PickCandidate(Command):
 
 
 @dataclass(frozen=True)
+class LookupInstitution(Command):
+    """`institution <name | ROR | OpenAlex I-id>`: an institution's card, or a pick list of namesakes."""
+
+    query: str
+    needs_network = True
+
+
+@dataclass(frozen=True)
+class PickInstitution(Command):
+    """`institution pick 2`: choose from the last institution pick list shown to this person here."""
+
+    number: int
+    needs_network = True
+
+
+@dataclass(frozen=True)
 class LookupPaper(Command):
     query: str
     needs_network = True
@@ -217,7 +233,7 @@ class Suggest(Command):
     an error here as a broken form. `limit` is how many the adapter can show.
     """
 
-    field: str  # researcher | category | timezone | setting:<name> | subscription | followed
+    field: str  # researcher | institution | category | timezone | setting:<name> | subscription | followed
     text: str = ""
     limit: int = 25
 
@@ -320,6 +336,10 @@ def researcher_command(query: str) -> Command:
     return LookupResearcher(_require(query, "researcher", "a name, ORCID or OpenAlex id"))
 
 
+def institution_command(query: str) -> Command:
+    return LookupInstitution(_require(query, "institution", "a name, ROR id or OpenAlex institution id"))
+
+
 def follow_command(query: str) -> Command:
     return Follow(_require(query, "follow", "a name, ORCID or OpenAlex id"))
 
@@ -386,6 +406,12 @@ def _parse_researcher(words: list[str]) -> Command:
     if len(words) >= 2 and words[1].lower() == "pick":
         return PickCandidate("researcher", _pick_number(words, "researcher"))
     return researcher_command(_rest(words, 1))
+
+
+def _parse_institution(words: list[str]) -> Command:
+    if len(words) >= 2 and words[1].lower() == "pick":
+        return PickInstitution(_pick_number(words, "institution"))
+    return institution_command(_rest(words, 1))
 
 
 def _parse_follow(words: list[str]) -> Command:
@@ -475,6 +501,8 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "help": _parse_help,
     "researcher": _parse_researcher,
     "author": _parse_researcher,
+    "institution": _parse_institution,
+    "institute": _parse_institution,
     "paper": lambda words: paper_command(_rest(words, 1)),
     "trending": lambda words: trending_command(_rest(words, 1)),
     "subscribe": _parse_subscribe,

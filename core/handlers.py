@@ -14,6 +14,7 @@ from core.help import help_view
 from core.model.context import Actor, Destination
 from core.papers import handlers as papers
 from core.researchers import handlers as researchers
+from core.researchers import institution_handlers as institutions
 from core.subscriptions import access, channel
 from core.subscriptions import handlers as subscriptions
 from core.suggestions import suggest
@@ -36,6 +37,8 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.LookupResearcher: researchers.lookup_researcher,
     c.PickCandidate: researchers.pick_candidate,
     c.Follow: researchers.follow,
+    c.LookupInstitution: institutions.lookup_institution,
+    c.PickInstitution: institutions.pick_institution,
     c.LookupPaper: papers.paper,
     c.Trending: papers.trending,
     c.SubscribeTopic: subscriptions.subscribe_topic,

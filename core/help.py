@@ -11,6 +11,12 @@ ENTRIES: tuple[HelpEntry, ...] = (
               "Profile card: affiliation, works and citations, h-index, topics, collaborators, recent papers. "
               "Several matches give a numbered list; choose with `researcher pick <n>`.",
               ("researcher Yoshua Bengio", "researcher 0000-0002-1825-0097", "researcher pick 2")),
+    HelpEntry("institution", "institution <name | ROR id or URL | OpenAlex id>",
+              "Institution card: country, type, parent and child institutions, works and citations, main topics, "
+              "its most active researchers of the last two years and its recent papers, with its members marked. "
+              "Several matches give a numbered list; choose with `institution pick <n>`.",
+              ("institution University of Florida", "institution https://ror.org/02y3ad647", "institution I33213144",
+               "institution pick 1")),
     HelpEntry("paper", "paper <arXiv id | DOI | link | OpenAlex or Semantic Scholar id | title>",
               "Paper card: authors, date, categories, abstract, links, citations and code when known. Takes "
               "arXiv, doi.org, bioRxiv, medRxiv and publisher links, W… OpenAlex ids and CorpusID:…; a title "
@@ -75,7 +81,7 @@ ENTRIES: tuple[HelpEntry, ...] = (
 
 USAGE: dict[str, str] = {entry.command: entry.usage for entry in ENTRIES}
 _BY_NAME = {entry.command: entry for entry in ENTRIES}
-_ALIASES = {"author": "researcher", "sub": "subscribe", "unsub": "unsubscribe", "subscriptions": "list",
+_ALIASES = {"author": "researcher", "institute": "institution", "sub": "subscribe", "unsub": "unsubscribe", "subscriptions": "list",
             "more": "digest", "preview": "digest"}
 
 INTRO = ("Paper Radar finds new papers for this channel: subscribe to topics, arXiv categories and researchers, "

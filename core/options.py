@@ -26,6 +26,7 @@ from core.commands import (
     follow_command,
     help_command,
     import_command,
+    institution_command,
     paper_command,
     researcher_command,
     setting_command,
@@ -54,6 +55,7 @@ def _settings(option: Option) -> Command:
 BUILDERS: dict[str, Callable[[Option], Command]] = {
     "help": lambda option: help_command(option("command")),
     "researcher": lambda option: researcher_command(option("name")),
+    "institution": lambda option: institution_command(option("name")),
     "follow": lambda option: follow_command(option("name")),
     "paper": lambda option: paper_command(option("query")),
     "trending": lambda option: trending_command(option("day")),

@@ -22,7 +22,7 @@ DIRECT_MESSAGE = "@me"
 PLATFORM_USER = "@platform"  # the user id of the platform actor, for logs: no person has it
 
 # Lookups need no channel: they also work in a direct message with the bot.
-_ANYWHERE = (c.Help, c.LookupResearcher, c.LookupPaper, c.Trending)
+_ANYWHERE = (c.Help, c.LookupResearcher, c.LookupInstitution, c.PickInstitution, c.LookupPaper, c.Trending)
 # Commands whose answer, when they succeed, is for the whole channel (a confirmation others should see).
 _PUBLIC_ON_SUCCESS = (c.Follow,)
 # Commands after which the bot posts in the channel by itself (digests), so it must be allowed to.
@@ -68,7 +68,7 @@ def permission_problem(command: c.Command, actor: Actor) -> Problem:
     return Problem(
         title="You can't change this channel's subscriptions",
         detail=f"That command ({name}) changes what this channel receives, which needs {need}.",
-        hint="Anyone can use researcher, paper, trending, list, status, settings (to view) and help.",
+        hint="Anyone can use researcher, institution, paper, trending, list, status, settings (to view) and help.",
         code=ProblemCode.PERMISSION,
     )
 

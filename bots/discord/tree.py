@@ -67,6 +67,15 @@ class RadarGroup(app_commands.Group):
     async def researcher(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("researcher", name=name))
 
+    @app_commands.command(name="institution", description="A research institution's card: people and recent papers")
+    @app_commands.describe(name="Name, ROR id or OpenAlex id (pick a suggestion for the exact institution)")
+    async def institution(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
+        await self._run(interaction, command_from("institution", name=name))
+
+    @institution.autocomplete("name")
+    async def _institution_names(self, interaction: discord.Interaction[Any], current: str) -> Choices:
+        return await self._suggest(interaction, "institution", current)
+
     @app_commands.command(name="paper", description="A paper's card: authors, abstract, links, citations")
     @app_commands.describe(query="arXiv id or link, DOI or doi.org link, or a title")
     async def paper(self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 500]) -> None:

@@ -113,3 +113,36 @@ class InstitutionWork:
     paper: PaperRecord
     members: tuple[str, ...] = ()  # display names of the authors affiliated with the institution or a lab of it
     member_ids: tuple[str, ...] = ()  # their OpenAlex author ids, where known
+
+
+def profile_to_json(profile: InstitutionProfile) -> dict[str, Any]:
+    """For the lookup cache: plain JSON of the record."""
+    data = {f.name: getattr(profile, f.name) for f in fields(profile)}
+    data["related"] = [{f.name: getattr(r, f.name) for f in fields(r)} for r in profile.related]
+    data["counts_by_year"] = [list(row) for row in profile.counts_by_year]
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items() if v is not None}
+
+
+def profile_from_json(data: Any) -> InstitutionProfile:
+    """A cached record back; raises `ValueError` for one without a name or id."""
+    name, ident = _required(data, "institution")
+    related = []
+    for entry in data.get("related") or ():
+        if isinstance(entry, dict) and _opt_str(entry.get("display_name")):
+            related.append(RelatedInstitution(
+                display_name=entry["display_name"], openalex_id=_opt_str(entry.get("openalex_id")),
+                relationship=_opt_str(entry.get("relationship")) or "related", type=_opt_str(entry.get("type")),
+                country_code=_opt_str(entry.get("country_code"))))
+    counts = tuple(
+        (int(row[0]), int(row[1]), int(row[2])) for row in data.get("counts_by_year") or ()
+        if isinstance(row, list | tuple) and len(row) == 3 and all(_opt_int(v) is not None for v in row)
+    )
+    return InstitutionProfile(
+        display_name=name, openalex_id=ident, ror=_opt_str(data.get("ror")), type=_opt_str(data.get("type")),
+        country=_opt_str(data.get("country")), country_code=_opt_str(data.get("country_code")),
+        city=_opt_str(data.get("city")), acronyms=_strs(data.get("acronyms")),
+        homepage=_opt_str(data.get("homepage")), works_count=_opt_int(data.get("works_count")),
+        cited_by_count=_opt_int(data.get("cited_by_count")), h_index=_opt_int(data.get("h_index")),
+        topics=_strs(data.get("topics")), related=tuple(related), lineage=_strs(data.get("lineage")),
+        counts_by_year=counts,
+    )

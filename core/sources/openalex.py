@@ -258,6 +258,12 @@ class OpenAlexSource:
             first.setdefault(candidate.openalex_id, candidate)
         return list(first.values())[:limit]
 
+    async def search_institutions(self, query: str, *, per_page: int = 20) -> list[InstitutionCandidate]:
+        """Institutions whose names or alternatives match `query` anywhere (`/institutions?search=`; billed)."""
+        data = await self._get("institutions", {"search": query.strip(), "per_page": _page_size(per_page)})
+        found, _ = parse_items(data.get("results"), parse_institution, source=SOURCE, what="institution")
+        return [profile.to_candidate() for profile in found]
+
     async def works_by_institution(self, institution_id: str, since: date | None = None, *,
                                    max_results: int = MAX_PER_PAGE) -> Listing[InstitutionWork]:
         """The newest works with an author at the institution or a lab under it (one billed list call per page).

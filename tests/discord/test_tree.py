@@ -63,6 +63,9 @@ def harness() -> Harness:
 CASES: list[tuple[str, dict[str, Any], c.Command, str | None]] = [
     ("researcher", {"name": "Yoshua  Bengio"}, c.LookupResearcher("Yoshua Bengio"), "researcher Yoshua Bengio"),
     ("researcher", {"name": "A5023888391"}, c.LookupResearcher("A5023888391"), "researcher A5023888391"),
+    ("institution", {"name": "University of  Florida"}, c.LookupInstitution("University of Florida"),
+     "institution University of Florida"),
+    ("institution", {"name": "02y3ad647"}, c.LookupInstitution("02y3ad647"), "institution 02y3ad647"),
     ("paper", {"query": "1706.03762"}, c.LookupPaper("1706.03762"), "paper 1706.03762"),
     ("trending", {}, c.Trending(), "trending"),
     ("trending", {"day": "today"}, c.Trending(), "trending today"),

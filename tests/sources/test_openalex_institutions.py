@@ -146,3 +146,20 @@ async def test_a_lab_counts_for_its_parent_through_lineage() -> None:
 async def test_unknown_institution_is_not_found() -> None:
     with pytest.raises(NotFound):
         await source_for(serve({})).institution("I4000000001")
+
+
+async def test_search_with_no_match_is_an_empty_list(recordings: Path) -> None:
+    seen: list[httpx.Request] = []
+    empty = load_json(recordings / f"{OA}/list_institutions_search_mearman_empty.json")
+
+    found = await source_for(serve({"/institutions": empty}, seen)).search_institutions("mearman")
+
+    assert found == [] and seen[0].url.params["search"] == "mearman"
+
+
+async def test_search_reads_full_records_as_candidates(recordings: Path) -> None:
+    page = {"meta": {"count": 1}, "results": [body(recordings, FLORIDA)]}
+    found = await source_for(serve({"/institutions": page})).search_institutions("florida")
+
+    assert [(c.display_name, c.hint, c.ror) for c in found] == [
+        ("University of Florida", "Gainesville, United States", "02y3ad647")]
