@@ -74,9 +74,24 @@ class LookupInstitution(Command):
 
 @dataclass(frozen=True)
 class PickInstitution(Command):
-    """`institution pick 2`: choose from the last institution pick list shown to this person here."""
+    """`institution pick 2` / `follow institution pick 2`: choose from the last institution pick list shown to
+    this person here."""
 
     number: int
+    follow: bool = False
+    needs_network = True
+
+    @property
+    def mutates(self) -> bool:  # type: ignore[override]
+        return self.follow
+
+
+@dataclass(frozen=True)
+class FollowInstitution(Command):
+    """`follow institution <name | ROR | OpenAlex I-id>`: the institution's new papers come in the digest."""
+
+    query: str
+    mutates = True
     needs_network = True
 
 
@@ -340,6 +355,10 @@ def institution_command(query: str) -> Command:
     return LookupInstitution(_require(query, "institution", "a name, ROR id or OpenAlex institution id"))
 
 
+def follow_institution_command(query: str) -> Command:
+    return FollowInstitution(_require(query, "follow", "a name, ROR id or OpenAlex id after `institution`"))
+
+
 def follow_command(query: str) -> Command:
     return Follow(_require(query, "follow", "a name, ORCID or OpenAlex id"))
 
@@ -415,6 +434,10 @@ def _parse_institution(words: list[str]) -> Command:
 
 
 def _parse_follow(words: list[str]) -> Command:
+    if len(words) >= 2 and words[1].lower() in ("institution", "institute"):
+        if len(words) >= 3 and words[2].lower() == "pick":
+            return PickInstitution(_pick_number(words[1:], "follow institution"), follow=True)
+        return follow_institution_command(_rest(words, 2))
     if len(words) >= 2 and words[1].lower() == "pick":
         return PickCandidate("follow", _pick_number(words, "follow"))
     return follow_command(_rest(words, 1))

@@ -39,6 +39,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.Follow: researchers.follow,
     c.LookupInstitution: institutions.lookup_institution,
     c.PickInstitution: institutions.pick_institution,
+    c.FollowInstitution: institutions.follow_institution,
     c.LookupPaper: papers.paper,
     c.Trending: papers.trending,
     c.SubscribeTopic: subscriptions.subscribe_topic,

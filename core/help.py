@@ -36,9 +36,12 @@ ENTRIES: tuple[HelpEntry, ...] = (
               ('subscribe topic "graph neural networks" -survey', "subscribe topic dark matter -review",
                "subscribe topic diffusion OR \"score matching\" cat:cs.LG", "subscribe category stat.ML",
                "subscribe category astro-ph.*", "subscribe similar 2401.01234"), manage=True),
-    HelpEntry("follow", "follow <name | ORCID | OpenAlex id>",
-              "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
-              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),
+    HelpEntry("follow", "follow <name | ORCID | OpenAlex id> | follow institution <name | ROR id | OpenAlex id>",
+              "Follow a researcher by their stable id (not a name string): their new papers come in the digest. "
+              "`follow institution` brings new papers with an author at that institution or one of its labs, and "
+              "fresh arXiv papers by its active researchers (needs OpenAlex: the operator sets OPENALEX_API_KEY).",
+              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391", "follow institution I33213144",
+               "follow institution https://ror.org/02y3ad647"), manage=True),
     HelpEntry("list", "list", "This channel's subscriptions with their numbers, and how many papers each matched this week and how many were shown.", ("list",)),
     HelpEntry("unsubscribe", "unsubscribe <number | topic | category>",
               "Remove a subscription by the number `list` shows, or by its topic or category.",

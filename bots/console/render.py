@@ -142,7 +142,7 @@ def render_institution(view: v.InstitutionCard) -> str:
 
 def render_picklist(view: v.PickList) -> str:
     papers = view.action == "paper"
-    if view.action == "institution":
+    if view.action.endswith("institution"):
         return _institution_choices(view)
     lines = [f"Several {'papers' if papers else 'people'} match “{_clean(view.query)}”. Pick one:"]
     for c in view.candidates:
@@ -168,7 +168,7 @@ def _institution_choices(view: v.PickList) -> str:
         details = ", ".join(p for p in (_clean(c.institution) if c.institution else "",
                                         f"{c.works_count:,} works" if c.works_count is not None else "") if p)
         lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + f"  [{_clean(c.key)}]")
-    lines.append("Choose with `institution pick <n>` or `institution <id>`. Not listed? Try its full name or ROR id.")
+    lines.append(f"Choose with `{view.action} pick <n>` or `{view.action} <id>`. Not listed? Try its full name or ROR id.")
     return "\n".join(lines)
 
 

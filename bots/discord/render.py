@@ -138,7 +138,7 @@ def render_institution(view: v.InstitutionCard, can_manage: bool = False) -> lis
 
 def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing]:
     lines, buttons = [], []
-    places = view.action == "institution"
+    places = view.action.endswith("institution")
     # Chosen by typing the id: no buttons (those follow or open people).
     papers = view.action == "paper" or places
     for c in view.candidates:
@@ -156,7 +156,7 @@ def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing
     if papers:
         footer = "Use /radar paper with the id shown. Not listed? Paste its DOI or link."
     if places:
-        footer = "Use /radar institution with the id shown. Not listed? Try its full name or its ROR id."
+        footer = f"Use /radar {view.action} with the id shown. Not listed? Try its full name or its ROR id."
     who = "institutions" if places else "papers" if papers else "people"
     cards = lines_to_embeds(f"Several {who} match “{fit(safe(view.query), 120)}”", lines, color=PURPLE,
                             footer=footer)

@@ -72,10 +72,6 @@ class RadarGroup(app_commands.Group):
     async def institution(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("institution", name=name))
 
-    @institution.autocomplete("name")
-    async def _institution_names(self, interaction: discord.Interaction[Any], current: str) -> Choices:
-        return await self._suggest(interaction, "institution", current)
-
     @app_commands.command(name="paper", description="A paper's card: authors, abstract, links, citations")
     @app_commands.describe(query="arXiv id or link, DOI or doi.org link, or a title")
     async def paper(self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 500]) -> None:
@@ -106,6 +102,18 @@ class RadarGroup(app_commands.Group):
     @app_commands.describe(name="Name, ORCID or OpenAlex id (pick a suggestion for the exact person)")
     async def follow(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("follow", name=name))
+
+    @app_commands.command(name="follow-institution",
+                          description="Follow an institution: papers by its people come in the digest")
+    @app_commands.describe(name="Name, ROR id or OpenAlex id (pick a suggestion for the exact institution)")
+    async def follow_institution(self, interaction: discord.Interaction[Any],
+                                 name: app_commands.Range[str, 1, 200]) -> None:
+        await self._run(interaction, command_from("follow institution", name=name))
+
+    @institution.autocomplete("name")
+    @follow_institution.autocomplete("name")
+    async def _institution_names(self, interaction: discord.Interaction[Any], current: str) -> Choices:
+        return await self._suggest(interaction, "institution", current)
 
     @researcher.autocomplete("name")
     @follow.autocomplete("name")

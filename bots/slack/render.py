@@ -123,7 +123,7 @@ def render_researcher(view: v.ResearcherCard) -> list[b.SlackMessage]:
 
 
 def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
-    if view.action in ("paper", "institution"):
+    if view.action in ("paper", "institution", "follow institution"):
         return _paper_choices(view)
     blocks = [b.section(f"Several people match “{clip(escape(view.query), 500)}”. Pick one:")]
     rest = []
@@ -151,7 +151,7 @@ def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
 def _paper_choices(view: v.PickList) -> list[b.SlackMessage]:
     """Papers with close titles (or institutions with close names): each with what tells them apart, and the
     id the command takes."""
-    places = view.action == "institution"
+    places = view.action.endswith("institution")
     lines = []
     for c in view.candidates:
         works = f"{c.works_count:,} works" if places and c.works_count is not None else ""
@@ -161,8 +161,8 @@ def _paper_choices(view: v.PickList) -> list[b.SlackMessage]:
     blocks = [b.section(f"Several {what} match “{clip(escape(view.query), 500)}”. Pick one:")]
     blocks += [b.section(piece) for piece in b.split_text("\n".join(lines))]
     blocks.append(b.context(
-        "Type `/radar institution pick &lt;n&gt;` or `/radar institution &lt;id&gt;`. Not listed? Try its full "
-        "name or its ROR id." if places else
+        f"Type `/radar {view.action} pick &lt;n&gt;` or `/radar {view.action} &lt;id&gt;`. Not listed? Try its "
+        "full name or its ROR id." if places else
         "Type `/radar paper &lt;id&gt;` with the id shown. Not listed? Paste its DOI or link."))
     return _packed([], [[block] for block in blocks], f"Several {what} match “{escape(view.query)}”")
 

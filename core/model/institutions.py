@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from core.model.papers import PaperRecord
-from core.model.researchers import YearCounts
+from core.model.researchers import ResearcherEvidence, YearCounts
 
 
 def _opt_str(value: Any) -> str | None:
@@ -146,3 +146,43 @@ def profile_from_json(data: Any) -> InstitutionProfile:
         topics=_strs(data.get("topics")), related=tuple(related), lineage=_strs(data.get("lineage")),
         counts_by_year=counts,
     )
+
+
+@dataclass(frozen=True)
+class RosterMember:
+    """An active researcher of a followed institution: their id, their name, and what tells their arXiv papers
+    from a namesake's (a name alone is not enough, as for a followed researcher)."""
+
+    openalex_id: str
+    name: str
+    evidence: ResearcherEvidence | None = None
+
+
+@dataclass(frozen=True)
+class InstitutionRoster:
+    """Who a followed institution's papers come from, stored with the subscription and refreshed weekly.
+
+    `refreshed` is when the roster was rebuilt from the institution's recent works; `checked` when ingest last
+    listed its new works (the next listing starts there). Both are ISO timestamps; empty means never.
+    """
+
+    members: tuple[RosterMember, ...] = ()
+    refreshed: str = ""
+    checked: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        members = [{"id": m.openalex_id, "name": m.name,
+                    **({"evidence": m.evidence.to_json()} if m.evidence is not None else {})} for m in self.members]
+        return {"members": members, "refreshed": self.refreshed, "checked": self.checked}
+
+    @classmethod
+    def from_json(cls, data: Any) -> InstitutionRoster:
+        """Tolerant: what cannot be read is left out (an unreadable roster is an empty one, rebuilt at ingest)."""
+        data = data if isinstance(data, dict) else {}
+        members = []
+        for entry in data.get("members") or ():
+            if isinstance(entry, dict) and _opt_str(entry.get("id")) and _opt_str(entry.get("name")):
+                evidence = entry.get("evidence")
+                members.append(RosterMember(entry["id"], entry["name"],
+                                            ResearcherEvidence.from_json(evidence) if evidence is not None else None))
+        return cls(tuple(members), _opt_str(data.get("refreshed")) or "", _opt_str(data.get("checked")) or "")

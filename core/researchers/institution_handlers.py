@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.app import App
-from core.commands import LookupInstitution, PickInstitution
+from core.commands import FollowInstitution, LookupInstitution, PickInstitution
 from core.model.context import Actor, Destination
 from core.model.institutions import InstitutionCandidate, InstitutionProfile
+from core.researchers.institution_follow import follow_profile
 from core.researchers.institutions import InstitutionLookup, build_card, not_found_problem
 from core.researchers.lookup import LookupProblem, hashed_key
 from core.storage import channels, repos
@@ -27,17 +28,37 @@ async def lookup_institution(app: App, command: LookupInstitution, actor: Actor,
     if not found:
         return not_found_problem(command.query)
     await _remember(app, actor, where, command.query, found)
-    return picklist_view(command.query, found)
+    return picklist_view(command.query, found, "institution")
 
 
 async def pick_institution(app: App, command: PickInstitution, actor: Actor, where: Destination) -> View:
     lookup = InstitutionLookup(app)
     try:
-        candidate = await _recall(app, actor, where, command.number)
+        candidate = await _recall(app, actor, where, command.number, _action(command.follow))
         profile = await lookup.profile(candidate.openalex_id)
     except LookupProblem as error:
         return error.problem
+    if command.follow:
+        return await follow_profile(app, lookup, profile, actor, where)
     return await card(app, lookup, profile, where)
+
+
+async def follow_institution(app: App, command: FollowInstitution, actor: Actor, where: Destination) -> View:
+    lookup = InstitutionLookup(app)
+    try:
+        found = await lookup.resolve(command.query)
+    except LookupProblem as error:
+        return error.problem
+    if isinstance(found, InstitutionProfile):
+        return await follow_profile(app, lookup, found, actor, where)
+    if not found:
+        return not_found_problem(command.query)
+    await _remember(app, actor, where, command.query, found)
+    return picklist_view(command.query, found, "follow institution")
+
+
+def _action(follow: bool) -> str:
+    return "follow institution" if follow else "institution"
 
 
 async def card(app: App, lookup: InstitutionLookup, profile: InstitutionProfile, where: Destination) -> View:
@@ -52,8 +73,8 @@ async def followed_here(app: App, where: Destination, profile: InstitutionProfil
     return any(r.kind == "institution" and r.openalex_id == profile.openalex_id for r in records)
 
 
-def picklist_view(query: str, found: list[InstitutionCandidate]) -> PickList:
-    return PickList(query=query, action="institution", candidates=tuple(
+def picklist_view(query: str, found: list[InstitutionCandidate], action: str) -> PickList:
+    return PickList(query=query, action=action, candidates=tuple(
         Candidate(number=n, name=c.display_name, institution=c.hint, works_count=c.works_count, main_topic=None,
                   key=c.openalex_id)
         for n, c in enumerate(found, 1)))
@@ -71,7 +92,7 @@ async def _remember(app: App, actor: Actor, where: Destination, query: str, foun
         await session.commit()
 
 
-async def _recall(app: App, actor: Actor, where: Destination, number: int) -> InstitutionCandidate:
+async def _recall(app: App, actor: Actor, where: Destination, number: int, action: str) -> InstitutionCandidate:
     async with app.db.session() as session:
         stored = await repos.cache_get(session, _key(actor, where), now=app.now())
     raw = stored.get("candidates") if isinstance(stored, dict) else None
@@ -79,13 +100,13 @@ async def _recall(app: App, actor: Actor, where: Destination, number: int) -> In
         raise LookupProblem(Problem(
             "Nothing to pick from",
             "I have no recent list of institutions for you in this channel (lists are kept for an hour).",
-            "Search first with `institution <name>`, then choose with `institution pick <n>`.", code="not_found"))
+            f"Search first with `{action} <name>`, then choose with `{action} pick <n>`.", code="not_found"))
     if not 1 <= number <= len(raw):
         raise LookupProblem(Problem(
             "No such number in the list", f"The last list had {len(raw)} entries; there is no number {number}.",
-            f"Choose one of 1–{len(raw)}, like `institution pick 1`.", code="usage"))
+            f"Choose one of 1–{len(raw)}, like `{action} pick 1`.", code="usage"))
     try:
         return InstitutionCandidate.from_json(raw[number - 1])
     except ValueError:
         raise LookupProblem(Problem("That entry cannot be read", "The saved list is damaged.",
-                                    "Search again with `institution <name>`.", code="not_found")) from None
+                                    f"Search again with `{action} <name>`.", code="not_found")) from None

@@ -74,6 +74,7 @@ CASES: list[tuple[str, dict[str, Any], c.Command, str | None]] = [
      c.SubscribeTopic('"graph neural networks" -survey'), 'subscribe topic "graph neural networks" -survey'),
     ("subscribe category", {"category": "cs.LG"}, c.SubscribeCategory("cs.LG"), "subscribe category cs.LG"),
     ("follow", {"name": "Geoffrey Hinton"}, c.Follow("Geoffrey Hinton"), "follow Geoffrey Hinton"),
+    ("follow-institution", {"name": "I33213144"}, c.FollowInstitution("I33213144"), "follow institution I33213144"),
     ("list", {}, c.ListSubscriptions(), "list"),
     ("unsubscribe", {"number": 3}, c.Unsubscribe("3"), "unsubscribe 3"),
     ("unfollow", {"who": "Hinton"}, c.Unfollow("Hinton"), "unfollow Hinton"),

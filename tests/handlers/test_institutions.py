@@ -215,3 +215,33 @@ async def test_every_institution_help_example_answers(app_factory: Any, recordin
     for example in entry.entries[0].examples:
         view = await ask(app, example)
         assert isinstance(view, InstitutionCard | PickList), (example, view)
+
+
+def test_the_grammar_of_institutions() -> None:
+    from core.commands import FollowInstitution, LookupInstitution, PickInstitution, UsageError, parse_command
+
+    assert parse_command("institution  University of  Florida") == LookupInstitution("University of Florida")
+    assert parse_command("institute I33213144") == LookupInstitution("I33213144")
+    assert parse_command("institution pick 2") == PickInstitution(2)
+    assert parse_command("follow institution https://ror.org/02y3ad647") == FollowInstitution("https://ror.org/02y3ad647")
+    assert parse_command("follow institution pick 3") == PickInstitution(3, follow=True)
+    assert PickInstitution(3, follow=True).mutates and not PickInstitution(3).mutates
+    assert parse_command("follow Institution Mila") == FollowInstitution("Mila")
+    for wrong in ("institution", "follow institution", "institution pick x", "follow institution pick 99"):
+        try:
+            parse_command(wrong)
+        except UsageError:
+            continue
+        raise AssertionError(f"{wrong!r} parsed")
+
+
+async def test_follow_from_a_pick_list(app_factory: Any, recordings: Path, synthetic: Path) -> None:
+    app = app_factory(routes(recordings, synthetic))
+
+    view, text = await ask_text(app, "follow institution florida")
+    assert isinstance(view, PickList) and view.action == "follow institution"
+    assert "follow institution pick <n>" in text
+    _, text = await ask_text(app, "follow institution pick 1")
+    assert "now follows University of Florida (Gainesville, United States) as #1" in text
+    card = await ask(app, "institution I33213144")
+    assert isinstance(card, InstitutionCard) and card.followed
