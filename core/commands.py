@@ -92,6 +92,37 @@ class UnfollowLab(Command):
 
 
 @dataclass(frozen=True)
+class LookupInstitution(Command):
+    """`institution <name | ROR | OpenAlex I-id>`: an institution's card, or a pick list of namesakes."""
+
+    query: str
+    needs_network = True
+
+
+@dataclass(frozen=True)
+class PickInstitution(Command):
+    """`institution pick 2` / `follow institution pick 2`: choose from the last institution pick list shown to
+    this person here."""
+
+    number: int
+    follow: bool = False
+    needs_network = True
+
+    @property
+    def mutates(self) -> bool:  # type: ignore[override]
+        return self.follow
+
+
+@dataclass(frozen=True)
+class FollowInstitution(Command):
+    """`follow institution <name | ROR | OpenAlex I-id>`: the institution's new papers come in the digest."""
+
+    query: str
+    mutates = True
+    needs_network = True
+
+
+@dataclass(frozen=True)
 class LookupPaper(Command):
     query: str
     needs_network = True
@@ -244,7 +275,7 @@ class Suggest(Command):
     an error here as a broken form. `limit` is how many the adapter can show.
     """
 
-    field: str  # researcher | category | timezone | setting:<name> | subscription | followed
+    field: str  # researcher | institution | category | timezone | setting:<name> | subscription | followed
     text: str = ""
     limit: int = 25
 
@@ -353,6 +384,14 @@ LAB = "lab"
 NOBODY = ("nobody", "none", "no one", "noone")
 
 
+def institution_command(query: str) -> Command:
+    return LookupInstitution(_require(query, "institution", "a name, ROR id or OpenAlex institution id"))
+
+
+def follow_institution_command(query: str) -> Command:
+    return FollowInstitution(_require(query, "follow", "a name, ROR id or OpenAlex id after `institution`"))
+
+
 def follow_command(query: str) -> Command:
     if query.strip().lower() == LAB:
         return FollowLab()
@@ -431,7 +470,17 @@ def _parse_researcher(words: list[str]) -> Command:
     return researcher_command(_rest(words, 1))
 
 
+def _parse_institution(words: list[str]) -> Command:
+    if len(words) >= 2 and words[1].lower() == "pick":
+        return PickInstitution(_pick_number(words, "institution"))
+    return institution_command(_rest(words, 1))
+
+
 def _parse_follow(words: list[str]) -> Command:
+    if len(words) >= 2 and words[1].lower() in ("institution", "institute"):
+        if len(words) >= 3 and words[2].lower() == "pick":
+            return PickInstitution(_pick_number(words[1:], "follow institution"), follow=True)
+        return follow_institution_command(_rest(words, 2))
     if len(words) >= 2 and words[1].lower() == "pick":
         return PickCandidate("follow", _pick_number(words, "follow"))
     return follow_command(_rest(words, 1))
@@ -526,6 +575,8 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "help": _parse_help,
     "researcher": _parse_researcher,
     "author": _parse_researcher,
+    "institution": _parse_institution,
+    "institute": _parse_institution,
     "paper": lambda words: paper_command(_rest(words, 1)),
     "trending": lambda words: trending_command(_rest(words, 1)),
     "subscribe": _parse_subscribe,

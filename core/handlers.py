@@ -15,6 +15,7 @@ from core.model.context import Actor, Destination
 from core.papers import handlers as papers
 from core.researchers import claims
 from core.researchers import handlers as researchers
+from core.researchers import institution_handlers as institutions
 from core.subscriptions import access, channel
 from core.subscriptions import handlers as subscriptions
 from core.suggestions import suggest
@@ -40,6 +41,9 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.IAm: researchers.iam,
     c.FollowLab: claims.follow_lab,
     c.UnfollowLab: claims.unfollow_lab,
+    c.LookupInstitution: institutions.lookup_institution,
+    c.PickInstitution: institutions.pick_institution,
+    c.FollowInstitution: institutions.follow_institution,
     c.LookupPaper: papers.paper,
     c.Trending: papers.trending,
     c.SubscribeTopic: subscriptions.subscribe_topic,

@@ -11,6 +11,12 @@ ENTRIES: tuple[HelpEntry, ...] = (
               "Profile card: affiliation, works and citations, h-index, topics, collaborators, recent papers. "
               "Several matches give a numbered list; choose with `researcher pick <n>`.",
               ("researcher Yoshua Bengio", "researcher 0000-0002-1825-0097", "researcher pick 2")),
+    HelpEntry("institution", "institution <name | ROR id or URL | OpenAlex id>",
+              "Institution card: country, type, parent and child institutions, works and citations, main topics, "
+              "its most active researchers of the last two years and its recent papers, with its members marked. "
+              "Several matches give a numbered list; choose with `institution pick <n>`.",
+              ("institution University of Florida", "institution https://ror.org/02y3ad647", "institution I33213144",
+               "institution pick 1")),
     HelpEntry("paper", "paper <arXiv id | DOI | link | OpenAlex or Semantic Scholar id | title>",
               "Paper card: authors, date, categories, abstract, links, citations and code when known. Takes "
               "arXiv, doi.org, bioRxiv, medRxiv and publisher links, W… OpenAlex ids and CorpusID:…; a title "
@@ -32,11 +38,15 @@ ENTRIES: tuple[HelpEntry, ...] = (
                "subscribe topic diffusion OR \"score matching\" cat:cs.LG", "subscribe topic diffusion has:code venue:NeurIPS",
                "subscribe category stat.ML", "subscribe category astro-ph.*", "subscribe similar 2401.01234"),
               manage=True),
-    HelpEntry("follow", "follow <name | ORCID | OpenAlex id> | follow lab",
+    HelpEntry("follow", "follow <name | ORCID | OpenAlex id> | follow lab | "
+                        "follow institution <name | ROR id | OpenAlex id>",
               "Follow a researcher by their stable id (not a name string): their new papers come in the digest. "
               "`follow lab` follows everyone here who said who they are with `iam`, and whoever does so later "
-              "(`unfollow lab` stops that).",
-              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391", "follow lab"), manage=True),
+              "(`unfollow lab` stops that). `follow institution` brings new papers with an author at that "
+              "institution or one of its labs, and fresh arXiv papers by its active researchers (needs OpenAlex: "
+              "the operator sets OPENALEX_API_KEY).",
+              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391", "follow lab",
+               "follow institution I33213144", "follow institution https://ror.org/02y3ad647"), manage=True),
     HelpEntry("iam", "iam <name | ORCID | OpenAlex id> | iam | iam nobody",
               "Say which researcher record is you on this workspace or server (one per person; saying it again "
               "replaces it). Their card then shows \"on this workspace: @you\", and channels that `follow lab` "
@@ -90,7 +100,7 @@ ENTRIES: tuple[HelpEntry, ...] = (
 
 USAGE: dict[str, str] = {entry.command: entry.usage for entry in ENTRIES}
 _BY_NAME = {entry.command: entry for entry in ENTRIES}
-_ALIASES = {"author": "researcher", "sub": "subscribe", "unsub": "unsubscribe", "subscriptions": "list",
+_ALIASES = {"author": "researcher", "institute": "institution", "sub": "subscribe", "unsub": "unsubscribe", "subscriptions": "list",
             "more": "digest", "preview": "digest"}
 
 INTRO = ("Paper Radar finds new papers for this channel: subscribe to topics, arXiv categories and researchers, "

@@ -183,6 +183,50 @@ class ResearcherCard(View):
 
 
 @dataclass(frozen=True)
+class MemberPaper:
+    """A recent paper of an institution: its authors with the institution's members marked."""
+
+    title: str
+    url: str | None = None
+    year: int | None = None
+    authors: tuple[tuple[str, bool], ...] = ()  # (name, is a member of the institution or a lab under it)
+    more_authors: int = 0
+    abstract: str = ""  # its first line
+
+
+@dataclass(frozen=True)
+class InstitutionCard(View):
+    name: str
+    openalex_id: str
+    ror: str | None = None
+    type: str | None = None  # OpenAlex's word, shown as given (2025 data calls some universities "funder")
+    place: str = ""
+    acronyms: tuple[str, ...] = ()
+    homepage: str | None = None
+    parents: tuple[str, ...] = ()
+    children: tuple[str, ...] = ()
+    more_children: int = 0
+    works_count: int | None = None
+    cited_by_count: int | None = None
+    h_index: int | None = None
+    topics: tuple[str, ...] = ()
+    active_researchers: tuple[tuple[str, int], ...] = ()  # (name, works in the window)
+    active_since: int | None = None  # the first year of that window
+    recent_papers: tuple[MemberPaper, ...] = ()
+    note: str = ""  # what is missing from the card and why
+    source: str = ""
+    followed: bool = False
+
+    @property
+    def profile_url(self) -> str:
+        return f"https://openalex.org/{self.openalex_id}"
+
+    @property
+    def ror_url(self) -> str | None:
+        return f"https://ror.org/{self.ror}" if self.ror else None
+
+
+@dataclass(frozen=True)
 class Candidate:
     number: int
     name: str

@@ -105,8 +105,51 @@ def render_researcher(view: v.ResearcherCard) -> str:
     return "\n".join(lines)
 
 
+def render_institution(view: v.InstitutionCard) -> str:
+    lines = [_clean(view.name)]
+    about = " · ".join(_clean(p) for p in (view.place, view.type or "", ", ".join(view.acronyms)) if p)
+    if about:
+        lines.append("  " + about)
+    stats = [f"{label} {value:,}" for label, value in (("works", view.works_count), ("citations", view.cited_by_count),
+                                                       ("h-index", view.h_index)) if value is not None]
+    if stats:
+        lines.append("  " + " · ".join(stats))
+    if view.ror_url:
+        lines.append(f"  ROR {view.ror_url}")
+    lines.append(f"  OpenAlex {view.profile_url}")
+    if view.parents:
+        lines.append("  Part of: " + ", ".join(_clean(p) for p in view.parents))
+    if view.children:
+        more = f" and {view.more_children} more" if view.more_children else ""
+        lines.append("  Includes: " + ", ".join(_clean(c) for c in view.children) + more)
+    if view.topics:
+        lines.append("  Main topics: " + ", ".join(_clean(t) for t in view.topics))
+    if view.active_researchers:
+        lines.append(f"  Most active since {view.active_since}: "
+                     + ", ".join(f"{_clean(n)} ({c})" for n, c in view.active_researchers))
+    if view.recent_papers:
+        lines.append(f"  Recent papers († at {_clean(view.name)}):")
+        for paper in view.recent_papers:
+            lines.append(f"    • {_clean(paper.title)}" + (f" ({paper.year})" if paper.year else ""))
+            names = ", ".join(_clean(n) + ("†" if member else "") for n, member in paper.authors)
+            lines.append("      " + names + (f" et al. (+{paper.more_authors})" if paper.more_authors else ""))
+            if paper.abstract:
+                lines.append("      " + _clean(paper.abstract))
+            if paper.url:
+                lines.append(f"      {_clean(paper.url)}")
+    if view.note:
+        lines.append("  " + _clean(view.note))
+    if view.source:
+        lines.append(f"  Source: {_clean(view.source)}")
+    if view.followed:
+        lines.append("  This channel follows it.")
+    return "\n".join(lines)
+
+
 def render_picklist(view: v.PickList) -> str:
     papers = view.action == "paper"
+    if view.action.endswith("institution"):
+        return _institution_choices(view)
     lines = [f"Several {'papers' if papers else 'people'} match “{_clean(view.query)}”. Pick one:"]
     for c in view.candidates:
         details = ", ".join(
@@ -124,6 +167,16 @@ def render_picklist(view: v.PickList) -> str:
         return "\n".join(lines)
     lines.append(f"Choose with `{view.action} pick <n>` or `{view.action} <id>`.")
     lines.append("Not listed? Try the full name as they publish it, or their ORCID.")
+    return "\n".join(lines)
+
+
+def _institution_choices(view: v.PickList) -> str:
+    lines = [f"Several institutions match “{_clean(view.query)}”. Pick one:"]
+    for c in view.candidates:
+        details = ", ".join(p for p in (_clean(c.institution) if c.institution else "",
+                                        f"{c.works_count:,} works" if c.works_count is not None else "") if p)
+        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + f"  [{_clean(c.key)}]")
+    lines.append(f"Choose with `{view.action} pick <n>` or `{view.action} <id>`. Not listed? Try its full name or ROR id.")
     return "\n".join(lines)
 
 
@@ -319,6 +372,7 @@ RENDERERS: dict[type[v.View], Callable[[Any], str]] = {
     v.HelpView: render_help,
     v.ResearcherCard: render_researcher,
     v.PickList: render_picklist,
+    v.InstitutionCard: render_institution,
     v.PaperCard: render_paper,
     v.TrendingView: render_trending,
     v.SubscriptionList: render_subscriptions,

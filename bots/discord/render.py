@@ -125,9 +125,43 @@ def render_researcher(view: v.ResearcherCard, can_manage: bool = False) -> list[
     return messages
 
 
+def render_institution(view: v.InstitutionCard, can_manage: bool = False) -> list[Outgoing]:
+    about = " · ".join(safe(p) for p in (view.place, view.type or "", ", ".join(view.acronyms)) if p)
+    card = embed(title=safe(view.name), url=view.profile_url, color=PURPLE, description=about or None,
+                 footer=" · ".join(p for p in (view.note, f"Source: {view.source}" if view.source else "",
+                                                "This channel follows it." if view.followed else "") if p))
+    for label, value in (("Works", view.works_count), ("Citations", view.cited_by_count), ("h-index", view.h_index)):
+        if value is not None:
+            add_field(card, label, f"{value:,}", inline=True)
+    if view.ror:
+        add_field(card, "ROR", link(view.ror, view.ror_url), inline=True)
+    if view.parents:
+        add_field(card, "Part of", ", ".join(safe(p) for p in view.parents))
+    if view.children:
+        add_field(card, "Includes", ", ".join(safe(c) for c in view.children)
+                  + (f" and {view.more_children} more" if view.more_children else ""))
+    if view.topics:
+        add_field(card, "Main topics", ", ".join(safe(t) for t in view.topics))
+    if view.active_researchers:
+        add_field(card, f"Most active since {view.active_since}",
+                  ", ".join(f"{safe(n)} ({c})" for n, c in view.active_researchers))
+    if view.recent_papers:
+        lines = []
+        for paper in view.recent_papers:
+            names = ", ".join(f"**{safe(n)}**" if member else safe(n) for n, member in paper.authors)
+            names += f" et al. (+{paper.more_authors})" if paper.more_authors else ""
+            year = f" ({paper.year})" if paper.year else ""
+            abstract = f"\n  *{fit(safe(paper.abstract), 200)}*" if paper.abstract else ""
+            lines.append("• " + link(paper.title, paper.url, 200) + year + "\n  " + fit(names, 300) + abstract)
+        add_field(card, "Recent papers (members in bold)", join_lines(lines, limits.FIELD_VALUE))
+    return pack([card])
+
+
 def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing]:
     lines, buttons = [], []
-    papers = view.action == "paper"  # chosen by typing the id: no buttons (those follow or open people)
+    places = view.action.endswith("institution")
+    # Chosen by typing the id: no buttons (those follow or open people).
+    papers = view.action == "paper" or places
     for c in view.candidates:
         details = ", ".join(p for p in (
             safe(c.institution) if c.institution else "",
@@ -144,7 +178,9 @@ def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing
               "Not listed? Try the full name as they publish it, or their ORCID.")
     if papers:
         footer = "Use /radar paper with the id shown. Not listed? Paste its DOI or link."
-    who = "papers" if papers else "people"
+    if places:
+        footer = f"Use /radar {view.action} with the id shown. Not listed? Try its full name or its ROR id."
+    who = "institutions" if places else "papers" if papers else "people"
     cards = lines_to_embeds(f"Several {who} match “{fit(safe(view.query), 120)}”", lines, color=PURPLE,
                             footer=footer)
     return pack(cards, buttons=buttons)
@@ -301,6 +337,7 @@ RENDERERS: dict[type[v.View], Callable[[Any, bool], list[Outgoing]]] = {
     v.HelpView: render_help,
     v.ResearcherCard: render_researcher,
     v.PickList: render_picklist,
+    v.InstitutionCard: render_institution,
     v.PaperCard: render_paper,
     v.TrendingView: render_trending,
     v.SubscriptionList: render_subscriptions,

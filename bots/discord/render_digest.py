@@ -24,7 +24,7 @@ ITEM_DESCRIPTION = 1000  # keeps a typical part at 8–10 papers without crowdin
 SNIPPET = 320
 WHY = 300
 AUTHORS = 300
-_KIND_COLOR = {"researcher": PURPLE, "topic": BLUE, "category": GREY}
+_KIND_COLOR = {"researcher": PURPLE, "institution": PURPLE, "topic": BLUE, "category": GREY}
 PAPERS_PER_ROW = 2  # a 👍/👎 pair each: four buttons, so the last row has room for "Show more"
 
 

@@ -69,6 +69,11 @@ class RadarGroup(app_commands.Group):
     async def researcher(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("researcher", name=name))
 
+    @app_commands.command(name="institution", description="A research institution's card: people and recent papers")
+    @app_commands.describe(name="Name, ROR id or OpenAlex id (pick a suggestion for the exact institution)")
+    async def institution(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
+        await self._run(interaction, command_from("institution", name=name))
+
     @app_commands.command(name="paper", description="A paper's card: authors, abstract, links, citations")
     @app_commands.describe(query="arXiv id or link, DOI or doi.org link, or a title")
     async def paper(self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 500]) -> None:
@@ -110,6 +115,18 @@ class RadarGroup(app_commands.Group):
     async def iam(self, interaction: discord.Interaction[Any],
                   name: app_commands.Range[str, 1, 200] | None = None) -> None:
         await self._run(interaction, command_from("iam", name=name))
+
+    @app_commands.command(name="follow-institution",
+                          description="Follow an institution: papers by its people come in the digest")
+    @app_commands.describe(name="Name, ROR id or OpenAlex id (pick a suggestion for the exact institution)")
+    async def follow_institution(self, interaction: discord.Interaction[Any],
+                                 name: app_commands.Range[str, 1, 200]) -> None:
+        await self._run(interaction, command_from("follow institution", name=name))
+
+    @institution.autocomplete("name")
+    @follow_institution.autocomplete("name")
+    async def _institution_names(self, interaction: discord.Interaction[Any], current: str) -> Choices:
+        return await self._suggest(interaction, "institution", current)
 
     @researcher.autocomplete("name")
     @follow.autocomplete("name")

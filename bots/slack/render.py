@@ -15,6 +15,7 @@ from bots.slack import blocks as b
 from bots.slack.actions import ACTION_FOLLOW, ACTION_IAM, ACTION_LINK, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE
 from bots.slack.mrkdwn import clip, escape, link, mention, safe_url
 from bots.slack.render_digest import render_digest
+from bots.slack.render_institution import render_institution
 from bots.slack.render_learning import render_feedback, render_similar
 from core import views as v
 from core.model.zones import zone_label
@@ -138,7 +139,7 @@ def _identity(candidate: v.Candidate) -> str:
 
 
 def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
-    if view.action == "paper":
+    if view.action in ("paper", "institution", "follow institution"):
         return _paper_choices(view)
     blocks = [b.section(f"Several people match “{clip(escape(view.query), 500)}”. Pick one:")]
     rest = []
@@ -169,15 +170,22 @@ def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
 
 
 def _paper_choices(view: v.PickList) -> list[b.SlackMessage]:
-    """Papers with close titles: each with its authors, year and venue, and the id `/radar paper` takes."""
+    """Papers with close titles (or institutions with close names): each with what tells them apart, and the
+    id the command takes."""
+    places = view.action.endswith("institution")
     lines = []
     for c in view.candidates:
-        details = ", ".join(p for p in (escape(c.institution), escape(c.main_topic)) if p)
+        works = f"{c.works_count:,} works" if places and c.works_count is not None else ""
+        details = ", ".join(p for p in (escape(c.institution), escape(c.main_topic), works) if p)
         lines.append(f"*{c.number}. {escape(c.name)}*" + (f" — {details}" if details else "") + f"  `{escape(c.key)}`")
-    blocks = [b.section(f"Several papers match “{clip(escape(view.query), 500)}”. Pick one:")]
+    what = "institutions" if places else "papers"
+    blocks = [b.section(f"Several {what} match “{clip(escape(view.query), 500)}”. Pick one:")]
     blocks += [b.section(piece) for piece in b.split_text("\n".join(lines))]
-    blocks.append(b.context("Type `/radar paper &lt;id&gt;` with the id shown. Not listed? Paste its DOI or link."))
-    return _packed([], [[block] for block in blocks], f"Several papers match “{escape(view.query)}”")
+    blocks.append(b.context(
+        f"Type `/radar {view.action} pick &lt;n&gt;` or `/radar {view.action} &lt;id&gt;`. Not listed? Try its "
+        "full name or its ROR id." if places else
+        "Type `/radar paper &lt;id&gt;` with the id shown. Not listed? Paste its DOI or link."))
+    return _packed([], [[block] for block in blocks], f"Several {what} match “{escape(view.query)}”")
 
 
 def render_paper(view: v.PaperCard) -> list[b.SlackMessage]:
@@ -370,6 +378,7 @@ RENDERERS: dict[type[v.View], Callable[[Any], list[b.SlackMessage]]] = {
     v.HelpView: render_help,
     v.ResearcherCard: render_researcher,
     v.PickList: render_picklist,
+    v.InstitutionCard: render_institution,
     v.PaperCard: render_paper,
     v.TrendingView: render_trending,
     v.SubscriptionList: render_subscriptions,

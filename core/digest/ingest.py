@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from core.app import App
 from core.digest.backfill import BACKFILL_KEY, BackfillReport, backfill_gap, covered_through
 from core.digest.enrich import EnrichReport, enrich_papers
+from core.digest.ingest_institutions import ingest_institutions
 from core.model.channels import Subscription
 from core.model.enums import SubscriptionKind
 from core.model.papers import PaperRecord
@@ -62,6 +63,7 @@ class IngestReport:
     researchers_checked: int = 0
     works_stored: int = 0
     evidence_read: int = 0  # followed people whose works were read for evidence (they had none yet)
+    institutions_listed: int = 0  # followed institutions whose new works were listed
     not_covered: list[str] = field(default_factory=list)  # what of followed people's papers is not fetched, and why
     backfill: BackfillReport | None = None  # the missed days fetched from the query API, when there was a gap
     extras: EnrichReport | None = None  # summaries and code links added to the day's papers
@@ -293,6 +295,12 @@ async def _ingest(app: App, report: IngestReport, progress: Progress | None, res
         progress("feeds", 1, 1)
     if researchers:
         await ingest_researchers(app, report, subscriptions, progress)
+        institutions = await ingest_institutions(app, subscriptions)
+        report.institutions_listed = institutions.listed
+        report.works_stored += institutions.stored
+        report.stored += institutions.stored
+        report.problems += institutions.problems
+        report.not_covered += institutions.not_covered
     backfilled = f", {report.backfill.new} backfilled" if report.backfill else ""
     feeds = describe_feeds(report.feeds) if report.feeds else "no feeds"
     log.info("ingest: %d stored (%d new, %d updates%s) from %s%s", report.stored, report.new, report.updates,

@@ -134,7 +134,7 @@ def specs_for(destination_id: int, rows: Sequence[Subscription]) -> tuple[list[S
             specs.append(SubscriptionSpec.from_stored(
                 destination_id, row.number, row.kind, row.query, openalex_id=row.openalex_id, orcid=row.orcid,
                 s2_id=row.s2_id, display_name=row.display_name, name_variants=row.name_variants or (),
-                examples=row.examples, evidence=row.evidence,
+                examples=row.examples, evidence=row.evidence, roster=row.roster,
             ))
         except ValueError as error:
             # A subscription stored by an older release that this one cannot read: skip it, never crash.

@@ -18,6 +18,7 @@ from core.model.channels import Channel
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause, RunState
 from core.researchers.coverage import coverage_lines
+from core.researchers.institution_coverage import institution_lines
 from core.storage import channels, digest_inputs, ledger, repos
 from core.storage.db import AsyncSession
 from core.storage.digest_inputs import SourceStatus
@@ -97,10 +98,16 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
         last_run = None
         subscriptions = 0
         uncovered: list[str] = []
+        institution_notes: list[str] = []
         if record is not None:
             last_run = await ledger.latest_run(session, record.id)
             subscriptions = await repos.count_subscriptions(session, record.id)
             uncovered = await researcher_coverage(app, session, record.id) if subscriptions else []
+            mine = await channels.list_subscriptions(session, record.id) if subscriptions else []
+            if any(s.kind == "institution" for s in mine):
+                institution_notes, more = institution_lines(app.settings, mine,
+                                                            await digest_inputs.all_subscriptions(session))
+                uncovered += more
     upcoming = None
     if record is not None and not record.paused:
         upcoming = next_digest(record.digest_time, record.weekdays, record.timezone, now)
@@ -116,6 +123,6 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
         paused=bool(record and record.paused),
         paused_reason=record.paused_reason if record else None,
         problems=tuple(_problems(record, last_run, sources, feed, subscriptions, now) + uncovered),
-        notes=tuple(_notes(last_run, subscriptions, int(ingested), now)),
+        notes=tuple(_notes(last_run, subscriptions, int(ingested), now) + institution_notes),
         timezone=timezone,
     )

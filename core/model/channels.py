@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from core.model.context import Destination
+from core.model.institutions import InstitutionRoster
 from core.model.researchers import ResearcherEvidence
 
 
@@ -74,7 +75,7 @@ class Subscription:
     """One thing a channel follows, with the short number the channel knows it by."""
 
     number: int
-    kind: str  # SubscriptionKind: topic | category | researcher
+    kind: str  # SubscriptionKind: topic | category | researcher | similar | institution
     query: str | None = None
     openalex_id: str | None = None
     orcid: str | None = None
@@ -86,8 +87,10 @@ class Subscription:
     evidence: ResearcherEvidence | None = None  # a researcher's; None when stored before evidence existed
     # `subscribe similar`: the examples' vectors and titles ({"vectors": [[indices, weights], ...], "titles": [...]})
     examples: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    # A followed institution's active researchers (`follow institution`); None until ingest first builds it.
+    roster: InstitutionRoster | None = field(default=None, compare=False, hash=False)
 
     @property
     def label(self) -> str:
         """What the channel calls it: the query or category as typed, or the person's name."""
-        return (self.display_name if self.kind in ("researcher", "similar") else self.query) or "?"
+        return (self.display_name if self.kind in ("researcher", "similar", "institution") else self.query) or "?"

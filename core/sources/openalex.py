@@ -27,6 +27,7 @@ from core.ids import (
     normalize_orcid,
     parse_arxiv_id,
 )
+from core.model.institutions import InstitutionCandidate, InstitutionProfile, InstitutionWork
 from core.model.papers import AuthorRef, PaperRecord
 from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.sources.http import NotFound, RateLimited, SourceClient, Unavailable
@@ -38,6 +39,13 @@ from core.sources.openalex_authors import (
     is_deleted_author,
     parse_author,
     parse_autocomplete_author,
+)
+from core.sources.openalex_institutions import (
+    institution_path,
+    is_institution_entry,
+    parse_autocomplete_institution,
+    parse_institution,
+    parse_institution_work,
 )
 from core.sources.parsing import (
     Listing,
@@ -229,6 +237,54 @@ class OpenAlexSource:
         if since is not None:
             filters += f",from_publication_date:{since.isoformat()}"
         return await self.works(filters, max_results=max_results)
+
+    # ------------------------------------------------------------ institutions
+
+    async def institution(self, identifier: str) -> InstitutionProfile:
+        """An institution by OpenAlex id (`I...`, or its URL) or ROR id (a free singleton get)."""
+        data = await self._get(institution_path(identifier))
+        try:
+            return parse_institution(data)
+        except (MalformedItem, InvalidId) as exc:
+            raise Unavailable(self.client.name, f"sent an institution record we cannot read ({exc})") from exc
+
+    async def autocomplete_institutions(self, query: str, *, limit: int = 10) -> list[InstitutionCandidate]:
+        """Institutions whose names start like `query` (`/autocomplete/institutions`), most works first."""
+        data = await self._get("autocomplete/institutions", {"q": query.strip()})
+        entries = [entry for entry in as_list(data.get("results")) if is_institution_entry(entry)]
+        found, _ = parse_items(entries, parse_autocomplete_institution, source=SOURCE, what="institution")
+        first: dict[str, InstitutionCandidate] = {}
+        for candidate in found:
+            first.setdefault(candidate.openalex_id, candidate)
+        return list(first.values())[:limit]
+
+    async def search_institutions(self, query: str, *, per_page: int = 20) -> list[InstitutionCandidate]:
+        """Institutions whose names or alternatives match `query` anywhere (`/institutions?search=`; billed)."""
+        data = await self._get("institutions", {"search": query.strip(), "per_page": _page_size(per_page)})
+        found, _ = parse_items(data.get("results"), parse_institution, source=SOURCE, what="institution")
+        return [profile.to_candidate() for profile in found]
+
+    async def works_by_institution(self, institution_id: str, since: date | None = None, *,
+                                   max_results: int = MAX_PER_PAGE) -> Listing[InstitutionWork]:
+        """The newest works with an author at the institution or a lab under it (one billed list call per page).
+
+        Sorted newest first and capped: a university lists hundreds of thousands of works, and only the latest
+        matter to a card or a digest.
+        """
+        ident = normalize_openalex_id(institution_id, "I")
+        filters = f"authorships.institutions.lineage:{ident}"
+        if since is not None:
+            filters += f",from_publication_date:{since.isoformat()}"
+        listing: Listing[InstitutionWork] = Listing()
+        params = {"filter": filters, "sort": "publication_date:desc", "per_page": _page_size(max_results)}
+        data = await listing.page(self._get("works", params), self.client.name)
+        if data is None:
+            return listing
+        listing.total = as_int(as_dict(data.get("meta")).get("count"))
+        listing.add(data.get("results"), lambda item: parse_institution_work(item, ident, parse_work),
+                    source=SOURCE, what="work")
+        listing.truncated = listing.total is not None and listing.total > len(listing.items)
+        return listing
 
 
 # ---------------------------------------------------------------- parsers (pure, tested on recordings)

@@ -81,6 +81,9 @@ class SubscriptionRow(SQLModel, table=True):
     # What tells a followed researcher's arXiv papers from a namesake's (`ResearcherEvidence.to_json`);
     # NULL for rows stored before it existed and for topics and categories.
     evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    # A followed institution's roster of active researchers (`InstitutionRoster.to_json`); NULL for other kinds
+    # and until ingest first builds it.
+    roster: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     created_by: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 

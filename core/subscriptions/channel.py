@@ -166,6 +166,9 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
             entry = {"kind": "researcher", "name": sub.display_name, "openalex_id": sub.openalex_id,
                      "orcid": sub.orcid, "s2_id": sub.s2_id}
             items.append({k: v for k, v in entry.items() if v})
+        elif sub.kind == "institution":
+            # The roster is not exported: it is large, and the importing server's next ingest rebuilds it.
+            items.append({"kind": "institution", "name": sub.display_name, "openalex_id": sub.openalex_id})
         elif sub.kind == "similar":
             items.append({"kind": "similar", "query": sub.query, "name": sub.display_name, "examples": sub.examples})
         else:
@@ -273,7 +276,7 @@ def _setting_text(value: Any) -> str:
 
 
 def _identity(kind: str, query: str | None, openalex_id: str | None, orcid: str | None) -> tuple[str, str]:
-    if kind == "researcher":
+    if kind in ("researcher", "institution"):
         return (kind, openalex_id or orcid or "")
     if kind == "topic":
         try:
@@ -340,7 +343,14 @@ def _validate_entry(entry: Any, max_query_length: int, scope: ArxivScope) -> dic
         return fields
     if kind == "similar":
         return _similar_entry(entry)
-    raise ValueError("kind must be topic, category, researcher or similar")
+    if kind == "institution":
+        try:
+            ident = normalize_openalex_id(str(entry.get("openalex_id") or ""), kind="I")
+        except InvalidId:
+            raise ValueError("an institution needs its OpenAlex id (I...): names alone are ambiguous") from None
+        name = _one_line(str(entry.get("name") or ""))[:300] or ident
+        return {"kind": "institution", "openalex_id": ident, "display_name": name}
+    raise ValueError("kind must be topic, category, researcher, similar or institution")
 
 
 def _similar_entry(entry: dict[str, Any]) -> dict[str, Any]:

@@ -103,7 +103,7 @@ async def subscription_suggestions(app: App, where: Destination, current: str, l
     text = current.strip().lstrip("#").lower()
     found = []
     for record in records:
-        label = (record.display_name if record.kind == "researcher" else record.query) or "?"
+        label = (record.display_name if record.kind in ("researcher", "institution") else record.query) or "?"
         if text and not (str(record.number).startswith(text) or text in label.lower()):
             continue
         found.append(Suggestion(f"#{record.number} {record.kind}: {label}", str(record.number)))

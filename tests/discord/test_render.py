@@ -94,7 +94,20 @@ def every_view(text: str) -> list[v.View]:
         v.PaperCard(title=text, canonical_id="arXiv:1706.03762", abstract=text, summary=text, summary_source=text,
                     code_url="https://github.com/x/y", code_stars=5, project_url="https://x.github.io/y",
                     venue="accepted at " + text),
+        institution_card(text),
+        v.PickList(query=text, action="institution", candidates=tuple(
+            v.Candidate(n, text, text, 10, None, f"I40000000{n:02d}") for n in range(1, 9))),
     ]
+
+
+def institution_card(text: str) -> v.InstitutionCard:
+    paper = v.MemberPaper(title=text, url="https://openalex.org/W1", year=2025, authors=((text, True), (text, False)) * 5,
+                          more_authors=40, abstract=text)
+    return v.InstitutionCard(name=text, openalex_id="I33213144", ror="02y3ad647", type=text, place=text,
+                             acronyms=(text,) * 3, homepage="https://www.ufl.edu", parents=(text,) * 3,
+                             children=(text,) * 8, more_children=30, works_count=325080, cited_by_count=10440674,
+                             h_index=809, topics=(text,) * 5, active_researchers=((text, 9),) * 5, active_since=2024,
+                             recent_papers=(paper,) * 5, note=text, source="OpenAlex", followed=True)
 
 
 @pytest.mark.parametrize("text", ["Attention", NASTY, LONG], ids=["plain", "nasty", "long"])

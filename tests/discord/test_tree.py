@@ -63,6 +63,9 @@ def harness() -> Harness:
 CASES: list[tuple[str, dict[str, Any], c.Command, str | None]] = [
     ("researcher", {"name": "Yoshua  Bengio"}, c.LookupResearcher("Yoshua Bengio"), "researcher Yoshua Bengio"),
     ("researcher", {"name": "A5023888391"}, c.LookupResearcher("A5023888391"), "researcher A5023888391"),
+    ("institution", {"name": "University of  Florida"}, c.LookupInstitution("University of Florida"),
+     "institution University of Florida"),
+    ("institution", {"name": "02y3ad647"}, c.LookupInstitution("02y3ad647"), "institution 02y3ad647"),
     ("paper", {"query": "1706.03762"}, c.LookupPaper("1706.03762"), "paper 1706.03762"),
     ("trending", {}, c.Trending(), "trending"),
     ("trending", {"day": "today"}, c.Trending(), "trending today"),
@@ -75,6 +78,7 @@ CASES: list[tuple[str, dict[str, Any], c.Command, str | None]] = [
     ("iam", {"name": "0000-0002-1825-0097"}, c.IAm("0000-0002-1825-0097"), "iam 0000-0002-1825-0097"),
     ("iam", {}, c.IAm(), "iam"),
     ("iam", {"name": "nobody"}, c.IAm(forget=True), "iam nobody"),
+    ("follow-institution", {"name": "I33213144"}, c.FollowInstitution("I33213144"), "follow institution I33213144"),
     ("list", {}, c.ListSubscriptions(), "list"),
     ("unsubscribe", {"number": 3}, c.Unsubscribe("3"), "unsubscribe 3"),
     ("unfollow", {"who": "Hinton"}, c.Unfollow("Hinton"), "unfollow Hinton"),

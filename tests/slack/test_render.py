@@ -117,6 +117,16 @@ SAMPLES: list[v.View] = [
                                                   paper_id="doi:10.1/" + HOSTILE) for _ in range(8)),
                   note=HOSTILE),
     v.SimilarView(paper=v.PaperLine("A paper"), note="No papers arrived this week to compare with yet."),
+    v.InstitutionCard(name=HOSTILE * 3, openalex_id="I33213144", ror="02y3ad647", type=HOSTILE, place=HOSTILE,
+                      acronyms=(HOSTILE,), homepage="javascript:alert(1)", parents=(HOSTILE,) * 3,
+                      children=(HOSTILE + LONG[:200],) * 8, more_children=40, works_count=325080,
+                      cited_by_count=10440674, h_index=809, topics=(HOSTILE,) * 5,
+                      active_researchers=((HOSTILE, 9),) * 5, active_since=2024, note=HOSTILE, source="OpenAlex",
+                      recent_papers=tuple(v.MemberPaper(HOSTILE + LONG[:300], "https://openalex.org/W1", 2025,
+                                                        ((HOSTILE, True), (HOSTILE, False)) * 5, 40, LONG[:200])
+                                          for _ in range(5))),
+    v.PickList(query=HOSTILE, action="institution", candidates=tuple(
+        v.Candidate(n, f"MIT {HOSTILE}", HOSTILE, 10, None, f"I40000000{n:02d}") for n in range(1, 11))),
 ]
 
 
