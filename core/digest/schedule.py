@@ -31,7 +31,19 @@ from core.config import Settings
 from core.digest import clock_scheduler
 from core.digest.backfill import BACKFILL_KEY
 from core.digest.clock_scheduler import ClockScheduler, store_call
-from core.digest.deliver import RECENT_RUN, RunOutcome, deliver_run, due_runs, run_digest
+from core.digest.deliver import (
+    CLAIM_CHUNK,
+    RECENT_RUN,
+    RunOutcome,
+    RunRequest,
+    claim_runs,
+    deliver_claimed,
+    deliver_run,
+    due_runs,
+    release_claimed,
+    run_digest,
+)
+from core.digest.gather import Gatherer
 from core.digest.ingest import (
     EASTERN,
     FEED_KEY,
@@ -44,6 +56,7 @@ from core.digest.ingest import (
 )
 from core.model.channels import Channel
 from core.storage import digest_inputs, ledger, repos
+from core.storage.ledger import DigestRun
 from core.subscriptions.timing import digest_trigger
 
 log = logging.getLogger(__name__)
@@ -216,27 +229,65 @@ def _one_line(error: BaseException) -> str:
 
 
 async def _digest_job(destination_id: int, delays: int = 0) -> RunOutcome | None:
-    """Waits for a failing feed a few times before going out partial."""
+    """Planned and claimed with the other channels whose jobs fire with it (`claim_minute`), then delivered
+    under the process's bound on digests at once."""
     app = current_app()
-    async with app.db.session() as session:
-        destination = await digest_inputs.digest_channel(session, destination_id)
-    if destination is None or destination.paused:
-        return None
+    claimed = await _gatherer(app)((destination_id, delays))
+    if not isinstance(claimed, DigestRun):
+        return claimed
+    try:
+        async with digest_slots(app):
+            return await deliver_claimed(app, claimed)
+    finally:
+        release_claimed(app, claimed)  # cancelled before its turn: the tick resumes the run
+
+
+RunResult = DigestRun | RunOutcome | None
+_gatherers: dict[int, tuple[asyncio.AbstractEventLoop, App, Gatherer[tuple[int, int], RunResult]]] = {}
+GATHER_S = 0.05  # what the first job of a minute waits for the others firing with it
+
+
+def _gatherer(app: App) -> Gatherer[tuple[int, int], RunResult]:
+    loop = asyncio.get_running_loop()
+    found = _gatherers.get(id(app))
+    if found is None or found[0] is not loop or found[1] is not app:
+        gatherer: Gatherer[tuple[int, int], RunResult] = Gatherer(
+            partial(claim_minute, app), gather_s=GATHER_S, most=CLAIM_CHUNK, unique=lambda key: key[0],
+            on_unclaimed=lambda result: release_claimed(app, result) if isinstance(result, DigestRun) else None)
+        found = _gatherers[id(app)] = (loop, app, gatherer)
+    return found[2]
+
+
+async def claim_minute(app: App, jobs: list[tuple[int, int]]) -> dict[tuple[int, int], RunResult]:
+    """The digest jobs (destination, delays so far) that fired together: a failing feed delays each a few times
+    before it goes out partial; the others are planned and claimed together (`claim_runs`)."""
+    answers: dict[tuple[int, int], RunResult] = {}
     problem = await feed_problem(app)
-    if problem and delays < DIGEST_DELAYS and _scheduler is not None:
+    if problem and _scheduler is not None and any(delays < DIGEST_DELAYS for _, delays in jobs):
+        async with app.db.session() as session:
+            channels = await digest_inputs.digest_channels(session, [i for i, _ in jobs])
         when = app.now() + DIGEST_DELAY
-        await store_call(_scheduler, _scheduler.add_job, digest_job, DateTrigger(when),
-                         args=[destination_id, delays + 1], id=f"digest-delay:{destination_id}",
-                         replace_existing=True)
-        log.info("digest for %s delayed to %s: %s", destination_id, when, problem)
-        return None
+        for destination_id, delays in jobs:
+            channel = channels.get(destination_id)
+            if channel is None or channel.paused:
+                answers[destination_id, delays] = None
+            elif delays < DIGEST_DELAYS:
+                await store_call(_scheduler, _scheduler.add_job, digest_job, DateTrigger(when),
+                                 args=[destination_id, delays + 1], id=f"digest-delay:{destination_id}",
+                                 replace_existing=True)
+                log.info("digest for %s delayed to %s: %s", destination_id, when, problem)
+                answers[destination_id, delays] = None
+    going = [(i, delays) for i, delays in jobs if (i, delays) not in answers]
+    if not going:
+        return answers
     # A missed day still owed does not hold the digest up (today's papers are in); the note says what is missing.
     problem = problem or await backfill_problem(app)
     # True because ingest backfills every announcement day it missed once arXiv answers again.
     note = (f"Partial digest: {problem}. The missing papers will come in a later digest, once arXiv is back."
             if problem else None)
-    async with digest_slots(app):
-        return await run_digest(app, destination_id, note=note)
+    claimed = await claim_runs(app, [RunRequest(i, note=note) for i, _ in going])
+    answers.update(((i, delays), claimed[i]) for i, delays in going)
+    return answers
 
 
 def digest_slots(app: App) -> asyncio.Semaphore:
