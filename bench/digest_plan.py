@@ -5,7 +5,8 @@ The real 1,504-paper day, 10 subscriptions per channel as `bench/digest.py` make
 The database is `DATABASE_URL` (a PostgreSQL server you started: the bench makes its own database on it and
 drops it after) or, without it, a temporary SQLite file. `--channels N` (default 1000). Compared with the batch
 build of the same subscriptions (`bench/digest.py`'s measure) as `batch_ratio`; `single_ms` is the cost of one
-channel planned and claimed alone (a `digest now`), on a sample. Peak memory is the process's maximum RSS.
+channel planned and claimed alone (a `digest now`), on a sample. `peak_mb` is the process's maximum RSS before the batch build (setting up the channels included);
+`clock_rss_mb` the highest resident memory while the channels were planned and claimed.
 Ends with `BENCH digest_plan destinations=<n> seconds=<t> per_destination_ms=<t> db=<sqlite|postgresql>
 batch_ratio=<r> ...`.
 """
@@ -31,7 +32,7 @@ from bench.digest import PER_DESTINATION, generate, load
 from bots.slack.sink import SlackSink
 from core.bootstrap import build_app
 from core.config import Settings
-from core.digest.deliver import RunRequest, claim_runs
+from core.digest.deliver import CLAIM_CHUNK, RunRequest, claim_runs
 from core.digest.matching import DigestOptions, SubscriptionSpec, build_digests
 from core.digest.plan import plan_many, window_for
 from core.model.papers import PaperRecord
@@ -125,49 +126,62 @@ async def main_async() -> int:
                 async with db.session() as session:
                     await repos.upsert_papers(session, list(feed.items), now=now - timedelta(hours=2))
                     await session.commit()
-                ids, specs, options = await add_channels(db, list(feed.items), DESTINATIONS)
+                everyone, specs, options = await add_channels(db, list(feed.items), DESTINATIONS + SAMPLE)
+                ids, sample = everyone[:DESTINATIONS], everyone[DESTINATIONS:]
                 # Planning alone (reads only), as `digest preview` of every channel would.
                 started = time.perf_counter()
                 async with db.session() as session:
                     items = 0
-                    for first in range(0, len(ids), 250):
-                        channels = await digest_inputs.digest_channels(session, ids[first:first + 250])
+                    for first in range(0, len(ids), CLAIM_CHUNK):
+                        channels = await digest_inputs.digest_channels(session, ids[first:first + CLAIM_CHUNK])
                         plans = await plan_many(session, list(channels.values()),
                                                 {i: window_for(c, now) for i, c in channels.items()})
                         items += sum(len(p.items) for p in plans.values())
+                        del plans
                 plan_s = time.perf_counter() - started
-                # The clock's path: plan and claim every channel of the minute together.
-                sample = ids[-SAMPLE:]
+                # The clock's path: plan and claim every channel of the minute together, in the batches the
+                # clock's gatherer hands over (each batch's runs go on to be delivered, and are then let go).
+                before_mb = _rss_mb()
+                clock_mb, runs = before_mb, 0
                 started = time.perf_counter()
-                claimed = await claim_runs(app, [RunRequest(i) for i in ids[:-SAMPLE] or ids])
+                for first in range(0, len(ids), CLAIM_CHUNK):
+                    claimed = await claim_runs(app, [RunRequest(i) for i in ids[first:first + CLAIM_CHUNK]])
+                    runs += sum(1 for r in claimed.values() if hasattr(r, "item_count"))
+                    clock_mb = max(clock_mb, _rss_mb())
                 seconds = time.perf_counter() - started
-                count = len(ids[:-SAMPLE] or ids)
-                runs = sum(1 for r in claimed.values() if hasattr(r, "item_count"))
-                # One at a time (a `digest now` each), on the channels left.
+                count = len(ids)
+                # One at a time (a `digest now` each), on channels of their own.
                 started = time.perf_counter()
-                if ids[:-SAMPLE]:
-                    for destination_id in sample:
-                        await claim_runs(app, [RunRequest(destination_id)])
-                single_ms = (time.perf_counter() - started) * 1000 / len(sample) if ids[:-SAMPLE] else float("nan")
+                for destination_id in sample:
+                    await claim_runs(app, [RunRequest(destination_id)])
+                single_ms = (time.perf_counter() - started) * 1000 / len(sample)
             finally:
                 await app.aclose()
         finally:
             _drop(dropped)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the batch build's own peak
     batch_s = _batch_seconds(list(feed.items), specs, options)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     backend = "postgresql" if dropped else "sqlite"
     per_ms = seconds * 1000 / count
     ratio = per_ms / (batch_s * 1000 / len(options))  # per subscription, as per channel: ten each in both
     print(f"machine: {machine()}; database: {backend}")
     print("| channels | subscriptions | matched items | plan only s | plan + claim s | per channel ms | "
-          "batch build s | ratio | one at a time ms | peak MB |\n|---|---|---|---|---|---|---|---|---|---|")
+          "batch build s | ratio | one at a time ms | peak MB | clock RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {count} | {count * 10} | {items} | {plan_s:.2f} | {seconds:.2f} | {per_ms:.2f} | {batch_s:.2f} | "
-          f"{ratio:.1f} | {single_ms:.1f} | {peak_mb:.0f} |")
+          f"{ratio:.1f} | {single_ms:.1f} | {peak_mb:.0f} | {clock_mb:.0f} |")
     assert runs == count, f"{count - runs} channels got no run"
     print(f"BENCH digest_plan destinations={count} seconds={seconds:.2f} per_destination_ms={per_ms:.2f} "
           f"db={backend} batch_ratio={ratio:.2f} plan_s={plan_s:.2f} single_ms={single_ms:.1f} "
-          f"peak_mb={peak_mb:.0f}")
+          f"peak_mb={peak_mb:.0f} clock_rss_mb={clock_mb:.0f}")
     return 0
+
+
+def _rss_mb() -> float:
+    """The process's resident memory now (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 async def _no_tokens(_team: str) -> str | None:

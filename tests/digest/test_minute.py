@@ -115,6 +115,11 @@ async def test_two_clocks_firing_the_same_minute_send_each_paper_once(minute, ap
     assert await resume_pending(first) == [] and await resume_pending(second) == []
 
 
+async def _runs(app: Any) -> int:
+    async with app.db.session() as session:
+        return len((await session.exec(DigestRunRow.__table__.select())).all())  # type: ignore[attr-defined]
+
+
 async def test_a_job_cancelled_after_its_claim_is_delivered_by_the_tick(minute) -> None:  # type: ignore[no-untyped-def]
     app, ids, _batches = minute
     sink = RecordingSink()
@@ -124,10 +129,12 @@ async def test_a_job_cancelled_after_its_claim_is_delivered_by_the_tick(minute) 
     held = [await slots.acquire() for _ in range(app.settings.digest_concurrency)]  # every slot busy
     try:
         jobs = [asyncio.create_task(schedule.digest_job(i)) for i in ids[:4]]
-        for _ in range(500):  # claimed, then waiting for a slot
-            if delivering(app):
+        for _ in range(1000):  # claimed (the runs are committed), then waiting for a slot
+            if await _runs(app) == 4:
                 break
             await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        assert delivering(app) == set(range(1, 5))
         for job in jobs:
             job.cancel()  # SIGTERM: the clock stops before delivering
         await asyncio.gather(*jobs, return_exceptions=True)
