@@ -23,8 +23,6 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
 
 from core.app import App, current_app
 from core.config import Settings
@@ -56,6 +54,7 @@ from core.digest.ingest import (
 )
 from core.model.channels import Channel
 from core.storage import digest_inputs, ledger, repos
+from core.storage.db import jobstore_engine
 from core.storage.ledger import DigestRun
 from core.subscriptions.timing import digest_trigger
 
@@ -93,23 +92,6 @@ def build_scheduler(settings: Settings) -> ClockScheduler:
         job_defaults={"misfire_grace_time": MISFIRE_GRACE_S, "coalesce": True, "max_instances": 1},
         timezone="UTC",
     )
-
-
-def jobstore_engine(url: str) -> Engine:
-    """The job store's own synchronous engine. On SQLite it waits for the write lock as long as our async
-    engine does (the job store works on its own thread, so waiting blocks nothing else)."""
-    if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
-    engine = create_engine(url, connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    return engine
 
 
 def _job_id(destination_id: int) -> str:

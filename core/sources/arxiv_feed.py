@@ -315,6 +315,9 @@ def _parse(data: bytes) -> FeedResult:
             root = element
     except ET.ParseError as exc:
         return _salvage(data, exc)
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know (a damaged byte)
+        log.warning("%s: unreadable feed (%s), %d bytes", SOURCE, exc, len(data))
+        raise Unavailable(SOURCE, "sent a feed in an unknown text encoding") from exc
     if root is None:
         raise Unavailable(SOURCE, "sent an empty answer instead of a feed")
     head = _header(root)

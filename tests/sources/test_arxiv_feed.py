@@ -306,3 +306,10 @@ async def test_a_retry_after_from_arxiv_holds_back_every_arxiv_request(synthetic
     assert hosts == ["rss.arxiv.test", "export.arxiv.test", "rss.arxiv.test"]
     # The API call queued behind the refused feed request waits out arXiv's 20 s too.
     assert calls.started[1] - calls.started[0] >= 20.0
+
+
+def test_a_feed_declaring_an_unknown_encoding_is_unavailable_not_a_crash(synthetic: Path) -> None:
+    data = (synthetic / "synthetic_arxiv_rss_small.xml").read_bytes().replace(b"UTF-8", b"TF-8", 1)
+    assert b"encoding='TF-8'" in data or b'encoding="TF-8"' in data
+    with pytest.raises(Unavailable, match="unknown text encoding"):
+        parse_feed(data)
