@@ -61,11 +61,18 @@ class PlanSettings(Protocol):
     def last_digest_at(self) -> datetime | None: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedItem:
     match: DigestMatch
     # 0: a new paper; N: the paper revised to vN (arXiv's replace), whether or not the channel had an earlier version
     revision: int
+    # Read again and again by selection for every matched paper of thousands of channels: plain attributes.
+    reasons: tuple[MatchReason, ...] = field(init=False)
+    is_revision: bool = field(init=False)  # a new version of an older paper: below the new ones of its subscription
+
+    def __post_init__(self) -> None:
+        self.reasons = self.match.reasons
+        self.is_revision = self.revision > 0 or self.match.is_update
 
     @property
     def paper_id(self) -> str:
@@ -74,15 +81,6 @@ class PlannedItem:
     @property
     def paper(self) -> PaperRecord:
         return self.match.paper
-
-    @property
-    def reasons(self) -> tuple[MatchReason, ...]:
-        return self.match.reasons
-
-    @property
-    def is_revision(self) -> bool:
-        """A new version of an older paper: it ranks below the new papers of its subscription."""
-        return self.revision > 0 or self.match.is_update
 
 
 @dataclass(frozen=True)
@@ -290,11 +288,11 @@ def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, D
     """Each channel's papers minus what it has, in digest order (`select`)."""
     for destination_id, found in matched.items():
         destination, rows, _specs = parsed[destination_id]
-        have = delivered.get(destination_id, {})
+        have = delivered.get(destination_id)
         items: list[PlannedItem] = []
         for match in found:
-            revisions = have.get(match.paper_id)
             version = max(match.paper.versions or (0,)) if match.is_update else 0
+            revisions = have.get(match.paper_id) if have else None
             if revisions is None:
                 # A revision the channel never had an earlier version of is still a revision: it is labelled so.
                 items.append(PlannedItem(match, version))

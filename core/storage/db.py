@@ -147,16 +147,9 @@ def head_revision() -> str | None:
 
 def jobstore_engine(url: str) -> Engine:
     """The job store's own synchronous engine. On SQLite it waits for the write lock as long as our async
-    engine does (the job store works on its own thread, so waiting blocks nothing else)."""
+    engine does (the job store works on its own thread, so waiting blocks nothing else); the database is in WAL
+    mode already (a persistent setting our engine made), which two job stores starting together must not race
+    to set again."""
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
-    engine = create_engine(url, connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    return engine
+    return create_engine(url, connect_args={"timeout": 30})
