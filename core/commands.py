@@ -246,7 +246,7 @@ class AccessRegained(Command):
     from_platform = True
 
 
-SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "learning")
+SETTING_NAMES = ("time", "timezone", "days", "every", "max", "updates", "crosslists", "quiet-notice", "learning")
 _SETTING_ALIASES = {"tz": "timezone", "zone": "timezone", "weekdays": "days", "quiet": "quiet-notice",
                     "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice"}
 

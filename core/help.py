@@ -39,11 +39,12 @@ ENTRIES: tuple[HelpEntry, ...] = (
               ("unsubscribe 3", "unsubscribe diffusion"), manage=True),
     HelpEntry("unfollow", "unfollow <name | number | id>", "Stop following a researcher.",
               ("unfollow Hinton", "unfollow 4"), manage=True),
-    HelpEntry("settings", "settings [time HH:MM | timezone <Area/City | PST | UTC+2> | days mon-fri | max <n> | "
+    HelpEntry("settings", "settings [time HH:MM | timezone <Area/City | PST | UTC+2> | days mon-fri | "
+                          "every day | every week on monday | max <n> | "
                           "updates on|off | crosslists on|off | quiet-notice on|off | learning on|off]",
               "Show or change when and how the digest arrives.",
               ("settings", "settings time 08:30", "settings timezone Europe/Paris", "settings timezone PST",
-               "settings days mon,wed,fri",
+               "settings days mon,wed,fri", "settings every week on monday", "settings every day",
                "settings max 15", "settings updates on", "settings learning off"), manage=True),
     HelpEntry("pause", "pause", "Stop the daily digest for this channel (subscriptions are kept).", ("pause",),
               manage=True),

@@ -26,7 +26,7 @@ from core.options import build_command
 
 log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 256_000
-SettingName = Literal["time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "learning"]
+SettingName = Literal["time", "timezone", "days", "every", "max", "updates", "crosslists", "quiet-notice", "learning"]
 HELP_TOPICS = [app_commands.Choice(name=entry.command, value=entry.command) for entry in ENTRIES]
 Choices = list[app_commands.Choice[str]]
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from core.app import App
-from core.digest.items import TITLE, digest_item, local_day
+from core.digest.items import digest_item, digest_title, local_day
 from core.digest.leases import LEASE, acquire_lease, delivering, delivery_of
 from core.digest.missed import missed_digests
 from core.digest.plan import DigestPlan, PlannedItem, PlanSettings, plan_digest, window_for
@@ -135,7 +135,8 @@ async def _record_and_claim(
     matched_by = tuple(MatchCount(m.number, m.kind, m.label, m.matched) for m in plan.matched_by)
 
     def draft(of: Sequence[LedgerItem]) -> DigestView:  # the digest as its first delivery will render it
-        return DigestView(day=local_day(plan.window_end, destination.timezone), title=TITLE,
+        return DigestView(day=local_day(plan.window_end, destination.timezone),
+                          title=digest_title(destination.cadence),
                           items=tuple(digest_item(i) for i in of), more_count=len(rest),
                           total_matched=len(of) + len(rest), subscriptions=plan.subscriptions, note=note,
                           matched_by=matched_by, visibility=Visibility.CHANNEL)
@@ -174,7 +175,7 @@ async def view_for_run(app: App, run: DigestRun, destination: Channel) -> Digest
         page_count = await ledger.page_count(session, run.id)
         subscriptions = await repos.count_subscriptions(session, destination.id)
     return DigestView(
-        day=local_day(run.window_end, destination.timezone), title=TITLE,
+        day=local_day(run.window_end, destination.timezone), title=digest_title(destination.cadence),
         items=tuple(digest_item(item) for item in unsent), more_count=run.more_count,
         total_matched=run.item_count + run.more_count, subscriptions=subscriptions, note=run.note, run_id=run.id,
         matched_by=matched_counts(run.matched), visibility=Visibility.CHANNEL, pages=_pages_of(unsent),

@@ -7,7 +7,7 @@ from dataclasses import replace
 from core.app import App
 from core.commands import DigestMore, DigestNow, DigestPreview
 from core.digest.deliver import as_ledger_item, run_digest
-from core.digest.items import TITLE, digest_item, local_day
+from core.digest.items import digest_item, digest_title, local_day
 from core.digest.plan import plan_digest, window_for
 from core.model.context import Actor, Destination
 from core.model.enums import RunKind
@@ -36,7 +36,7 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
     # Built as a run builds them (from the papers as stored) and dated as a run dates them: the channel's day.
     lines = [as_ledger_item(i) for i in shown]
     lines = [replace(line, paper=stored.get(line.paper_id, line.paper)) for line in lines]
-    return DigestView(day=local_day(app.now(), destination.timezone), title=TITLE,
+    return DigestView(day=local_day(app.now(), destination.timezone), title=digest_title(destination.cadence),
                       items=tuple(digest_item(line) for line in lines),
                       more_count=len(plan.items) - len(shown), total_matched=len(plan.items),
                       subscriptions=plan.subscriptions, preview=True,

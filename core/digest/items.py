@@ -17,6 +17,12 @@ from core.views import DigestItem, DigestReason
 SNIPPET = 280
 SHOWN_AUTHORS = 3
 TITLE = "Paper Radar digest"
+# A weekly channel's digest is the week's, not a catch-up: its title says so, whatever its window.
+WEEKLY_TITLE = "Paper Radar: this week's digest"
+
+
+def digest_title(cadence: str) -> str:
+    return WEEKLY_TITLE if cadence == "weekly" else TITLE
 # The yymm an arXiv id starts with (2410.01234, hep-th/9901001): the month the paper was first submitted.
 _ID_MONTH = re.compile(r"^(?:[a-z-]+(?:\.[A-Za-z]{2})?/)?(?P<yy>\d{2})(?P<mm>\d{2})")
 # A first announcement can fall a few days into the month after the id's (submitted on the 31st).

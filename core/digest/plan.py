@@ -25,6 +25,7 @@ from core.storage.ratings import StoredProfile
 
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
+WEEK = timedelta(days=7)  # a weekly channel's first digest covers a whole week, as every later one does
 MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even with the cap
 
 
@@ -43,6 +44,8 @@ class PlanSettings(Protocol):
     def learning(self) -> bool: ...
     @property
     def last_digest_at(self) -> datetime | None: ...
+    @property
+    def cadence(self) -> str: ...
 
 
 @dataclass
@@ -91,6 +94,7 @@ class DigestPlan:
     subscriptions: int = 0
     skipped_subscriptions: list[int] = field(default_factory=list)  # stored text that no longer parses
     missed: int = 0  # scheduled digests before this one that never went out (`core.digest.missed`)
+    weekly: bool = False  # the week's digest: its papers were ranked together over the seven days
 
     @property
     def shown_items(self) -> list[PlannedItem]:
@@ -113,7 +117,7 @@ class DigestPlan:
 def window_for(destination: PlanSettings, now: datetime) -> tuple[datetime, datetime]:
     start = destination.last_digest_at
     if start is None:
-        start = now - FIRST_WINDOW
+        start = now - (WEEK if destination.cadence == "weekly" else FIRST_WINDOW)
     if start.tzinfo is None:  # SQLite hands back naive UTC
         start = start.replace(tzinfo=UTC)
     return max(start, now - MAX_WINDOW), now
@@ -173,7 +177,7 @@ async def plan_digest(
     """
     assert destination.id is not None
     start, end = window
-    plan = DigestPlan(destination.id, start, end)
+    plan = DigestPlan(destination.id, start, end, weekly=destination.cadence == "weekly")
     rows = await digest_inputs.channel_subscriptions(session, destination.id)
     specs, plan.skipped_subscriptions = specs_for(destination.id, rows)
     plan.subscriptions = len(rows)

@@ -29,6 +29,7 @@ class ChannelSettings:
     include_crosslists: bool
     quiet_notice: bool
     learning: bool = True
+    cadence: str = "daily"  # Cadence: daily, or weekly on the one day in `weekdays`
 
 
 SETTING_FIELDS = tuple(f.name for f in fields(ChannelSettings))
@@ -54,6 +55,7 @@ class Channel:
     quiet_notice: bool
     created_at: datetime
     learning: bool = True
+    cadence: str = "daily"
     last_digest_at: datetime | None = None
 
     @property

@@ -50,6 +50,7 @@ class DestinationRow(SQLModel, table=True):
     include_crosslists: bool = Field(default=True)
     quiet_notice: bool = Field(default=False)  # post "no new papers" on empty days
     learning: bool = Field(default=True)  # order the digest with what the channel's ratings taught it
+    cadence: str = Field(default="daily", max_length=8)  # daily, or weekly on the one day in `weekdays`
     next_subscription_number: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_digest_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -19,18 +19,23 @@ from core.subscriptions.query import QueryError, parse_query
 from core.subscriptions.scope import ArxivScope, check_categories, ingest_scope
 from core.subscriptions.setup import open_channel
 from core.subscriptions.timing import (
+    DAILY,
+    WEEKLY,
     SettingError,
     next_digest,
     parse_days,
+    parse_every,
     parse_max,
     parse_switch,
     parse_time,
     read_timezone,
+    schedule_text,
 )
 from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, Visibility
 
 EXPORT_FORMAT = "paper-radar/1"
 SWITCHES = frozenset({"updates", "crosslists", "quiet-notice", "learning"})
+_ONE_DAY = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
 
 
 def settings_view(app: App, record: ChannelSettings, changed: str | None = None,
@@ -38,7 +43,7 @@ def settings_view(app: App, record: ChannelSettings, changed: str | None = None,
     return SettingsView(
         timezone=record.timezone,
         digest_time=record.digest_time,
-        weekdays=record.weekdays,
+        weekdays=schedule_text(record.cadence, record.weekdays),
         max_items=record.max_items,
         paused=record.paused,
         paused_reason=record.paused_reason,
@@ -76,8 +81,18 @@ def _apply(record: ChannelSettings, name: str, value: str, *, max_ceiling: int) 
     if name == "time":
         record = replace(record, digest_time=parse_time(value))
         return record, f"the digest time to {record.digest_time}"
+    if name == "every":
+        cadence, days = parse_every(value)
+        record = replace(record, cadence=cadence, weekdays=days)
+        if cadence == WEEKLY:
+            return record, f"the digest to {schedule_text(cadence, days)}: each covers the seven days before it"
+        return record, f"the digest to every day ({days})"
     if name == "days":
-        record = replace(record, weekdays=parse_days(value))
+        days = parse_days(value)
+        if record.cadence == WEEKLY and days in _ONE_DAY:
+            record = replace(record, weekdays=days)  # a weekly digest moves to that day
+            return record, f"the digest to {schedule_text(WEEKLY, days)}"
+        record = replace(record, weekdays=days, cadence=DAILY)
         return record, f"the digest days to {record.weekdays}"
     if name == "max":
         record = replace(record, max_items=parse_max(value, ceiling=max_ceiling))
@@ -155,7 +170,9 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
     payload = {
         "format": EXPORT_FORMAT,
         "settings": {
-            "time": record.digest_time, "timezone": record.timezone, "days": record.weekdays,
+            # `every` before `days`: an import reads them in order, and `every day` resets the days.
+            "time": record.digest_time, "timezone": record.timezone,
+            "every": f"week on {record.weekdays}" if record.cadence == WEEKLY else "day", "days": record.weekdays,
             "max": record.max_items, "updates": record.include_updates, "crosslists": record.include_crosslists,
             "quiet-notice": record.quiet_notice, "learning": record.learning,
         },
