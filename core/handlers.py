@@ -14,7 +14,7 @@ from core.help import help_view
 from core.model.context import Actor, Destination
 from core.papers import handlers as papers
 from core.researchers import handlers as researchers
-from core.subscriptions import access, channel
+from core.subscriptions import access, channel, sections
 from core.subscriptions import handlers as subscriptions
 from core.suggestions import suggest
 from core.views import Problem, View
@@ -40,6 +40,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.Trending: papers.trending,
     c.SubscribeTopic: subscriptions.subscribe_topic,
     c.SubscribeCategory: subscriptions.subscribe_category,
+    c.SubscribeTrending: sections.subscribe_trending,
     c.ListSubscriptions: subscriptions.list_subscriptions,
     c.Unsubscribe: subscriptions.unsubscribe,
     c.Unfollow: subscriptions.unfollow,

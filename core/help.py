@@ -22,14 +22,15 @@ ENTRIES: tuple[HelpEntry, ...] = (
               "Hugging Face daily papers for a day, most upvoted first; without a day, the latest day with papers.",
               ("trending", "trending 2026-08-21")),
     HelpEntry("subscribe", "subscribe topic <query> | subscribe category <arXiv category> | "
-                           "subscribe similar <paper> [<paper> ...]",
+                           "subscribe similar <paper> [<paper> ...] | subscribe trending [top N]",
               "A topic searches every arXiv archive this server reads (all of them, unless it is set otherwise): "
               'words (all must match), "quoted phrases", OR between groups, -word or -"phrase" to exclude, '
               "cat:cs.LG or cat:astro-ph.* to narrow it to categories. `similar` brings new papers close to up to "
               "ten example papers, from all of arXiv, even with no word in common.",
               ('subscribe topic "graph neural networks" -survey', "subscribe topic dark matter -review",
                "subscribe topic diffusion OR \"score matching\" cat:cs.LG", "subscribe category stat.ML",
-               "subscribe category astro-ph.*", "subscribe similar 2401.01234"), manage=True),
+               "subscribe category astro-ph.*", "subscribe similar 2401.01234", "subscribe trending",
+               "subscribe trending top 8"), manage=True),
     HelpEntry("follow", "follow <name | ORCID | OpenAlex id>",
               "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
               ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),

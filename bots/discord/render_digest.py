@@ -13,7 +13,7 @@ from bots.discord import limits
 from bots.discord.buttons import more_button
 from bots.discord.limits import fit, safe, web_url
 from bots.discord.message import AMBER, BLUE, GREY, PURPLE, Outgoing, embed, link, safe_prose
-from core.views import DigestItem, DigestView, matched_summary, plural, readable_latex
+from core.views import DigestItem, DigestView, digest_lines, matched_summary, plural, readable_latex
 
 ITEM_DESCRIPTION = 1000  # keeps a typical part at 8–10 papers without crowding the channel
 SNIPPET = 320
@@ -22,7 +22,7 @@ AUTHORS = 300
 _KIND_COLOR = {"researcher": PURPLE, "topic": BLUE, "category": GREY}
 
 
-def item_embed(item: DigestItem, number: int) -> discord.Embed:
+def item_embed(item: DigestItem, label: str, heading: str | None = None) -> discord.Embed:
     update = f" [{item.update_label}]" if item.update_label else ""
     lines = []
     if item.authors:
@@ -33,16 +33,19 @@ def item_embed(item: DigestItem, number: int) -> discord.Embed:
         lines.append(f"**Why:** {fit(reasons, WHY)}")
     if item.snippet:
         lines.append(fit(safe(readable_latex(item.snippet)), SNIPPET))
-    if web_url(item.pdf_url):
-        lines.append(link("PDF", item.pdf_url))
+    links = [link(name, url) for name, url in (("PDF", item.pdf_url), ("Code", item.code_url)) if web_url(url)]
+    if links:
+        lines.append(" · ".join(links))
     kind = item.why[0].kind if item.why else ""
     card = embed(
-        title=f"{number}. " + fit(safe(item.title), limits.TITLE - len(update) - 8) + update,
+        title=f"{label} " + fit(safe(item.title), limits.TITLE - len(update) - 8) + update,
         url=item.url,
         description=fit("\n".join(lines), ITEM_DESCRIPTION) or None,
         color=_KIND_COLOR.get(kind, BLUE),
         footer=", ".join(item.categories[:8]) or None,
     )
+    if item.section:  # every section paper says which section it is in: a part may begin mid-section
+        card.set_author(name=fit(safe(item.section if heading is None else f"── {heading} ──"), limits.TITLE))
     return card
 
 
@@ -51,7 +54,8 @@ def header_embed(view: DigestView, *, continued: bool = False) -> discord.Embed:
     if view.preview:
         title = f"Preview (only you see this): {title}"
     lines = []
-    if not view.items:
+    matched = view.matched_items
+    if not matched:
         lines.append("No new papers match this channel's subscriptions today.")
     elif view.subscriptions:
         verb = "matches" if view.total_matched == 1 else "match"
@@ -60,13 +64,13 @@ def header_embed(view: DigestView, *, continued: bool = False) -> discord.Embed:
         if len(view.matched_by) > 1:
             lines.append(fit(safe(matched_summary(view.matched_by)), 1000))
     elif view.total_matched:
-        lines.append(f"{len(view.items)} of {plural(view.total_matched, 'paper')}.")
+        lines.append(f"{len(matched)} of {plural(view.total_matched, 'paper')}.")
     if continued:
         lines.append("Continuing a digest that was interrupted: these papers had not been posted yet.")
     if view.note:
         lines.append(f"⚠ {safe_prose(view.note)}")
     if view.more_count and not view.preview:
-        lines.append(f"Showing {len(view.items)}; {view.more_count} more with the button at the end "
+        lines.append(f"Showing {len(matched)}; {view.more_count} more with the button at the end "
                      "or `/radar digest more`.")
     elif view.more_count:
         lines.append(f"…and {view.more_count} more past this channel's cap.")
@@ -93,8 +97,8 @@ def render_digest(view: DigestView, *, continued: bool = False) -> list[Outgoing
         return _fixed(view, continued=continued or view.resumed)
     parts: list[Outgoing] = [Outgoing(embeds=[header_embed(view, continued=continued)])]
     used = limits.embed_length(parts[0].embeds[0].to_dict())
-    for number, item in enumerate(view.items, view.first_number):
-        card = item_embed(item, number)
+    for label, item, heading in digest_lines(view.items, view.first_number):
+        card = item_embed(item, label, heading)
         size = limits.embed_length(card.to_dict())
         current = parts[-1]
         if len(current.embeds) >= limits.EMBEDS_PER_MESSAGE or used + size > limits.EMBED_TOTAL:
@@ -122,12 +126,11 @@ def _fixed(view: DigestView, *, continued: bool) -> list[Outgoing]:
     heading = f"**{safe(view.title)}** — {view.day:%a %d %b %Y}"
     continued = continued and view.pages[0].index > 0
     parts: list[Outgoing] = []
-    number = view.first_number - 1
+    lines = iter(digest_lines([by_id[i] for page in view.pages for i in page.paper_ids], view.first_number))
     for page in view.pages:
         part = Outgoing(embeds=[header_embed(view)] if page.index == 0 else [], paper_ids=page.paper_ids)
-        for paper_id in page.paper_ids:
-            number += 1
-            part.embeds.append(item_embed(by_id[paper_id], number))
+        for label, item, heading in (next(lines) for _ in page.paper_ids):
+            part.embeds.append(item_embed(item, label, heading))
         label = f"part {page.index + 1} of {total}" + (" (continued)" if continued else "")
         if total > 1:
             part.content = fit(f"{heading} · {label}", limits.CONTENT)

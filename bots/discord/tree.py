@@ -89,6 +89,12 @@ class RadarGroup(app_commands.Group):
     async def subscribe_category(self, interaction: discord.Interaction[Any], category: app_commands.Range[str, 1, 40]) -> None:
         await self._run(interaction, command_from("subscribe category", category=category))
 
+    @subscribe.command(name="trending", description="A \"Trending today\" section of Hugging Face's daily papers")
+    @app_commands.describe(top="How many trending papers each digest shows (5 unless you say)")
+    async def subscribe_trending(self, interaction: discord.Interaction[Any],
+                                 top: app_commands.Range[int, 1, 20] | None = None) -> None:
+        await self._run(interaction, command_from("subscribe trending", top=str(top) if top else None))
+
     @subscribe_category.autocomplete("category")
     async def _categories(self, interaction: discord.Interaction[Any], current: str) -> Choices:
         return await self._suggest(interaction, "category", current)

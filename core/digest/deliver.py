@@ -21,10 +21,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from core.app import App
+from core.digest.extras import add_sections, gather_extras
 from core.digest.items import digest_item, digest_title, local_day
 from core.digest.leases import LEASE, acquire_lease, delivering, delivery_of
 from core.digest.missed import missed_digests
 from core.digest.plan import DigestPlan, PlannedItem, PlanSettings, plan_digest, window_for
+from core.digest.sections import SectionItem, section_counts, section_of, section_total
 from core.model.channels import Channel
 from core.model.context import Destination
 from core.model.enums import PauseCause, RunKind, RunState
@@ -107,6 +109,10 @@ async def start_run(
     return run
 
 
+def section_ledger_item(item: SectionItem) -> LedgerItem:
+    return LedgerItem(item.paper, item.paper_id, 0, max(item.paper.versions or (0,)) or None, tuple(item.reasons()))
+
+
 def as_ledger_item(item: PlannedItem) -> LedgerItem:
     return LedgerItem(item.match.paper, item.paper_id, item.revision, max(item.match.paper.versions or (0,)) or None,
                       tuple(_reasons_json(item)))
@@ -130,7 +136,7 @@ async def _record_and_claim(
     assert destination.id is not None
     shown, rest = plan.shown_items, plan.backlog
     note = catch_up_note(plan, destination.timezone, note)
-    items = [as_ledger_item(i) for i in shown]
+    items = [as_ledger_item(i) for i in shown] + [section_ledger_item(i) for i in plan.sections]
     sink = app.sinks.get(destination.platform)
     matched_by = tuple(MatchCount(m.number, m.kind, m.label, m.matched) for m in plan.matched_by)
 
@@ -138,7 +144,8 @@ async def _record_and_claim(
         return DigestView(day=local_day(plan.window_end, destination.timezone),
                           title=digest_title(destination.cadence),
                           items=tuple(digest_item(i) for i in of), more_count=len(rest),
-                          total_matched=len(of) + len(rest), subscriptions=plan.subscriptions, note=note,
+                          total_matched=sum(section_of(i.reasons)[0] is None for i in of) + len(rest),
+                          subscriptions=plan.subscriptions, note=note,
                           matched_by=matched_by, visibility=Visibility.CHANNEL)
 
     pages = _paginate(sink, draft(items)) if sink is not None and items else []
@@ -149,7 +156,8 @@ async def _record_and_claim(
     run = await ledger.create_run(
         session, destination_id=destination.id, kind=kind, claims=claims, more=more,
         owner=app.instance_id, lease=LEASE, scheduled_for=app.now(), window_start=plan.window_start,
-        window_end=plan.window_end, note=note, matched=[vars(m) for m in matched_by],
+        window_end=plan.window_end, note=note,
+        matched=[vars(m) for m in matched_by] + section_counts(plan.sections),
     )
     if sink is not None and pages and 0 < run.item_count < len(claims):
         # Another clock took some of these papers first: cut what is this run's, so no message is left short.
@@ -177,7 +185,7 @@ async def view_for_run(app: App, run: DigestRun, destination: Channel) -> Digest
     return DigestView(
         day=local_day(run.window_end, destination.timezone), title=digest_title(destination.cadence),
         items=tuple(digest_item(item) for item in unsent), more_count=run.more_count,
-        total_matched=run.item_count + run.more_count, subscriptions=subscriptions, note=run.note, run_id=run.id,
+        total_matched=run.item_count - section_total(run.matched) + run.more_count, subscriptions=subscriptions, note=run.note, run_id=run.id,
         matched_by=matched_counts(run.matched), visibility=Visibility.CHANNEL, pages=_pages_of(unsent),
         page_count=page_count,
     )
@@ -328,6 +336,9 @@ async def run_digest(
     clock firing the same schedule finds the slot taken and sends nothing.
     """
     runs = delivering(app)
+    extras = await gather_extras(app, destination_id)  # sources first: never inside the claiming transaction
+    if extras.notes:
+        note = " ".join(filter(None, (note, *extras.notes)))
     async with app.db.session() as session, ledger.destination_turn(app.db, session, destination_id):
         destination = await digest_inputs.digest_channel(session, destination_id)
         if destination is None or (destination.paused and kind == RunKind.SCHEDULED):
@@ -339,6 +350,7 @@ async def run_digest(
             return RunOutcome(destination_id, None, "skipped", message="this slot's digest is already out")
         plan = await plan_digest(session, destination, window_for(destination, app.now()))
         plan.missed = missed_digests(destination, app.now())
+        await add_sections(app, session, plan, extras)
         if plan.catch_up and kind == RunKind.SCHEDULED:
             kind = RunKind.CATCHUP
         run = await _record_and_claim(app, session, destination, plan, kind=kind, note=note)

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.digest.sections import section_of
 from core.model.papers import PaperRecord
 from core.storage.ledger import LedgerItem
 from core.views import DigestItem, DigestReason
@@ -89,9 +90,11 @@ def digest_item(item: LedgerItem) -> DigestItem:
         for r in item.reasons if isinstance(r, dict)
     )
     revised = item.revision > 0
+    section, code = section_of(item.reasons)
     return DigestItem(
         paper_id=item.paper_id, title=paper.title, url=paper.abs_url or "",
         authors=shown_authors([a.name or "" for a in paper.authors]), why=reasons,
         snippet=snippet_of(paper.abstract or ""), categories=paper.categories, version=item.version,
         is_update=revised, pdf_url=paper.pdf_url, first_posted=first_posted(paper) if revised else None,
+        section=section, code_url=code or paper.links.get("code"),
     )

@@ -16,6 +16,7 @@ from typing import Protocol
 from core.digest.blend import affinities, as_profile, close_counts, close_reason, net_ratings, profile_from
 from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, MatchReason, SubscriptionSpec
 from core.digest.profile import blend_weight
+from core.digest.sections import SectionItem
 from core.digest.select import arrange, matched_per_subscription
 from core.model.channels import Subscription
 from core.model.papers import PaperRecord
@@ -26,7 +27,8 @@ from core.storage.ratings import StoredProfile
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
 WEEK = timedelta(days=7)  # a weekly channel's first digest covers a whole week, as every later one does
-MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even with the cap
+MAX_WINDOW = timedelta(days=14)
+SECTION_SUBSCRIPTIONS = frozenset({"trending", "citations"})  # beyond that, a catch-up would be a flood even with the cap
 
 
 class PlanSettings(Protocol):
@@ -95,6 +97,8 @@ class DigestPlan:
     skipped_subscriptions: list[int] = field(default_factory=list)  # stored text that no longer parses
     missed: int = 0  # scheduled digests before this one that never went out (`core.digest.missed`)
     weekly: bool = False  # the week's digest: its papers were ranked together over the seven days
+    # Papers of the sections after the matched ones (`core.digest.extras`), claimed with the shown papers.
+    sections: list[SectionItem] = field(default_factory=list)
 
     @property
     def shown_items(self) -> list[PlannedItem]:
@@ -126,6 +130,8 @@ def window_for(destination: PlanSettings, now: datetime) -> tuple[datetime, date
 def specs_for(destination_id: int, rows: Sequence[Subscription]) -> tuple[list[SubscriptionSpec], list[int]]:
     specs, broken = [], []
     for row in rows:
+        if row.kind in SECTION_SUBSCRIPTIONS:
+            continue  # it adds a section to the digest (`core.digest.extras`) and matches nothing
         try:
             specs.append(SubscriptionSpec.from_stored(
                 destination_id, row.number, row.kind, row.query, openalex_id=row.openalex_id, orcid=row.orcid,

@@ -88,4 +88,5 @@ class Subscription:
     @property
     def label(self) -> str:
         """What the channel calls it: the query or category as typed, or the person's name."""
-        return (self.display_name if self.kind in ("researcher", "similar") else self.query) or "?"
+        named = ("researcher", "similar", "trending", "citations")
+        return (self.display_name if self.kind in named else self.query) or "?"

@@ -121,6 +121,12 @@ async def fill_researcher_evidence(session: AsyncSession, evidence: dict[str, An
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def change_subscription(session: AsyncSession, channel_id: int, number: int, **values: Any) -> None:
+    """Change the stored fields of one of this channel's subscriptions, keeping its number."""
+    await session.execute(update(SubscriptionRow).where(
+        col(SubscriptionRow.destination_id) == channel_id, col(SubscriptionRow.number) == number).values(**values))
+
+
 async def remove_subscription(session: AsyncSession, channel_id: int, number: int) -> Subscription | None:
     """Remove one of this channel's subscriptions; what was removed, or None when it has no such number."""
     removed = await repos.delete_subscription(session, channel_id, number)

@@ -17,6 +17,7 @@ from core.storage import channels, ratings
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import QueryError, parse_query
 from core.subscriptions.scope import ArxivScope, check_categories, ingest_scope
+from core.subscriptions.sections import trending_label, trending_top
 from core.subscriptions.setup import open_channel
 from core.subscriptions.timing import (
     DAILY,
@@ -274,6 +275,8 @@ def _setting_text(value: Any) -> str:
 def _identity(kind: str, query: str | None, openalex_id: str | None, orcid: str | None) -> tuple[str, str]:
     if kind == "researcher":
         return (kind, openalex_id or orcid or "")
+    if kind == "trending":
+        return (kind, "")  # one trending section per channel, whatever its size
     if kind == "topic":
         try:
             return (kind, parse_query(query or "").canonical())
@@ -339,7 +342,12 @@ def _validate_entry(entry: Any, max_query_length: int, scope: ArxivScope) -> dic
         return fields
     if kind == "similar":
         return _similar_entry(entry)
-    raise ValueError("kind must be topic, category, researcher or similar")
+    if kind == "trending":
+        top = trending_top(str(entry.get("query") or ""), default=0)
+        if not top:
+            raise ValueError("a trending subscription needs how many papers, 1 to 50")
+        return {"kind": "trending", "query": str(top), "display_name": trending_label(top)}
+    raise ValueError("kind must be topic, category, researcher, similar or trending")
 
 
 def _similar_entry(entry: dict[str, Any]) -> dict[str, Any]:
