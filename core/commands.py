@@ -96,6 +96,15 @@ class SubscribeTrending(Command):
     mutates = True
 
 
+@dataclass(frozen=True)
+class FollowCitations(Command):
+    """`follow citations <paper>`: the digest gets a "New citations" section of new works citing the paper."""
+
+    target: str
+    mutates = True
+    needs_network = True
+
+
 TRENDING_TOP_MAX = 20  # papers a "Trending today" section may hold: beyond that it is the trending list itself
 
 
@@ -399,9 +408,15 @@ def _parse_researcher(words: list[str]) -> Command:
     return researcher_command(_rest(words, 1))
 
 
+def follow_citations_command(target: str) -> Command:
+    return FollowCitations(_require(target, "follow citations", "a paper: an OpenAlex work id (W…), DOI or arXiv id"))
+
+
 def _parse_follow(words: list[str]) -> Command:
     if len(words) >= 2 and words[1].lower() == "pick":
         return PickCandidate("follow", _pick_number(words, "follow"))
+    if len(words) >= 2 and words[1].lower() == "citations":
+        return follow_citations_command(_rest(words, 2))
     return follow_command(_rest(words, 1))
 
 

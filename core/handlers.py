@@ -41,6 +41,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.SubscribeTopic: subscriptions.subscribe_topic,
     c.SubscribeCategory: subscriptions.subscribe_category,
     c.SubscribeTrending: sections.subscribe_trending,
+    c.FollowCitations: sections.follow_citations,
     c.ListSubscriptions: subscriptions.list_subscriptions,
     c.Unsubscribe: subscriptions.unsubscribe,
     c.Unfollow: subscriptions.unfollow,

@@ -31,9 +31,13 @@ ENTRIES: tuple[HelpEntry, ...] = (
                "subscribe topic diffusion OR \"score matching\" cat:cs.LG", "subscribe category stat.ML",
                "subscribe category astro-ph.*", "subscribe similar 2401.01234", "subscribe trending",
                "subscribe trending top 8"), manage=True),
-    HelpEntry("follow", "follow <name | ORCID | OpenAlex id>",
-              "Follow a researcher by their stable id (not a name string): their new papers come in the digest.",
-              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391"), manage=True),
+    HelpEntry("follow", "follow <name | ORCID | OpenAlex id> | follow citations <OpenAlex work id | DOI | arXiv id>",
+              "Follow a researcher by their stable id (not a name string): their new papers come in the digest. "
+              "`follow citations` adds a \"New citations\" section: works published since the last digest that "
+              "cite the paper (at most 10 a digest, with a count of the rest). It needs OPENALEX_API_KEY and costs "
+              "one OpenAlex list call per followed paper a day.",
+              ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391", "follow citations W2741809807"),
+              manage=True),
     HelpEntry("list", "list", "This channel's subscriptions with their numbers, and how many papers each matched this week and how many were shown.", ("list",)),
     HelpEntry("unsubscribe", "unsubscribe <number | topic | category>",
               "Remove a subscription by the number `list` shows, or by its topic or category.",

@@ -104,6 +104,12 @@ class RadarGroup(app_commands.Group):
     async def follow(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("follow", name=name))
 
+    @app_commands.command(name="follow-citations", description="A \"New citations\" section: new works citing a paper")
+    @app_commands.describe(paper="The paper: an OpenAlex work id (W…), DOI or arXiv id")
+    async def follow_citations(self, interaction: discord.Interaction[Any],
+                               paper: app_commands.Range[str, 1, 200]) -> None:
+        await self._run(interaction, command_from("follow citations", paper=paper))
+
     @researcher.autocomplete("name")
     @follow.autocomplete("name")
     async def _researcher_names(self, interaction: discord.Interaction[Any], current: str) -> Choices:

@@ -88,6 +88,11 @@ def schedule_notes(record: Channel | None, subscriptions: list[Subscription]) ->
     if record is not None and record.cadence == WEEKLY:
         notes.append(f"The digest is weekly ({schedule_text(record.cadence, record.weekdays)}): each covers the "
                      "seven days before it, ranked together.")
+    cited = sum(sub.kind == "citations" for sub in subscriptions)
+    if cited:
+        # OpenAlex list calls are billed: say what following citations costs (docs/scaling.md).
+        notes.append(f"New citations of {cited} followed paper{'s' if cited > 1 else ''} cost {cited} OpenAlex "
+                     f"list call{'s' if cited > 1 else ''} a day (one page of 25 each; at most 10 shown per paper).")
     for sub in subscriptions:
         if sub.kind == "trending":
             notes.append(f"Each digest ends with the {trending_top(sub.query)} most upvoted of Hugging Face's daily "
@@ -116,7 +121,11 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
             last_run = await ledger.latest_run(session, record.id)
             subscriptions = await repos.count_subscriptions(session, record.id)
             uncovered = await researcher_coverage(app, session, record.id) if subscriptions else []
-            extra_notes = schedule_notes(record, await channels.list_subscriptions(session, record.id))
+            subs = await channels.list_subscriptions(session, record.id)
+            extra_notes = schedule_notes(record, subs)
+            if app.settings.openalex_api_key is None and any(s.kind == "citations" for s in subs):
+                uncovered.append("New citations do not come: OPENALEX_API_KEY is not set on this server. Whoever "
+                                 "runs Paper Radar can set it.")
     upcoming = None
     if record is not None and not record.paused:
         upcoming = next_digest(record.digest_time, record.weekdays, record.timezone, now)

@@ -164,6 +164,8 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
             entry = {"kind": "researcher", "name": sub.display_name, "openalex_id": sub.openalex_id,
                      "orcid": sub.orcid, "s2_id": sub.s2_id}
             items.append({k: v for k, v in entry.items() if v})
+        elif sub.kind == "citations":
+            items.append({"kind": "citations", "query": sub.query, "name": sub.display_name})
         elif sub.kind == "similar":
             items.append({"kind": "similar", "query": sub.query, "name": sub.display_name, "examples": sub.examples})
         else:
@@ -347,7 +349,14 @@ def _validate_entry(entry: Any, max_query_length: int, scope: ArxivScope) -> dic
         if not top:
             raise ValueError("a trending subscription needs how many papers, 1 to 50")
         return {"kind": "trending", "query": str(top), "display_name": trending_label(top)}
-    raise ValueError("kind must be topic, category, researcher, similar or trending")
+    if kind == "citations":
+        try:
+            work = normalize_openalex_id(str(entry.get("query") or ""), kind="W")
+        except InvalidId as error:
+            raise ValueError(f"citations need an OpenAlex work id ({error})") from None
+        name = _one_line(str(entry.get("name") or ""))[:300] or work
+        return {"kind": "citations", "query": work, "display_name": name}
+    raise ValueError("kind must be topic, category, researcher, similar, trending or citations")
 
 
 def _similar_entry(entry: dict[str, Any]) -> dict[str, Any]:

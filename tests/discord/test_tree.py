@@ -71,6 +71,7 @@ CASES: list[tuple[str, dict[str, Any], c.Command, str | None]] = [
      c.SubscribeTopic('"graph neural networks" -survey'), 'subscribe topic "graph neural networks" -survey'),
     ("subscribe category", {"category": "cs.LG"}, c.SubscribeCategory("cs.LG"), "subscribe category cs.LG"),
     ("subscribe trending", {"top": 8}, c.SubscribeTrending(8), "subscribe trending top 8"),
+    ("follow-citations", {"paper": "W2741809807"}, c.FollowCitations("W2741809807"), "follow citations W2741809807"),
     ("follow", {"name": "Geoffrey Hinton"}, c.Follow("Geoffrey Hinton"), "follow Geoffrey Hinton"),
     ("list", {}, c.ListSubscriptions(), "list"),
     ("unsubscribe", {"number": 3}, c.Unsubscribe("3"), "unsubscribe 3"),
