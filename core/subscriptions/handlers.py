@@ -54,6 +54,10 @@ def describe_subscription(record: Subscription) -> str:
             return ""
     if record.kind == "similar":
         return "new papers close to " + ", ".join((record.query or "").split())
+    if record.kind == "trending":
+        return "a \"Trending today\" section after the matched papers"
+    if record.kind == "citations":
+        return f"a \"New citations\" section: new works citing OpenAlex {record.query}"
     ids = (record.openalex_id, f"ORCID {record.orcid}" if record.orcid else None,
            f"Semantic Scholar {record.s2_id}" if record.s2_id else None)
     return ", ".join(i for i in ids if i)

@@ -184,3 +184,13 @@ async def test_status_says_what_the_digest_holds_and_when_hugging_face_failed(ap
     assert "Each digest ends with the 3 most upvoted of Hugging Face's daily papers" in text
     assert "The digest is weekly (every week on Friday)" in text
     assert view.problems[0] == "Hugging Face did not answer, so this digest has no trending papers."
+
+
+async def test_preview_shows_the_section_and_claims_nothing(app_factory: Any, recordings: Path) -> None:
+    app = app_factory(_hf(recordings), now=FRIDAY)
+    destination = await _channel(app)
+    preview, text = await ask_text(app, "digest preview")
+    assert isinstance(preview, DigestView) and [i.paper_id for i in preview.items] == [TOP, *NEXT]
+    assert "── Trending today ──" in text
+    _, sink = await _digest(app, destination)
+    assert sink.paper_ids() == [TOP, *NEXT]  # the preview held nothing back
