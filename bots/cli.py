@@ -131,6 +131,7 @@ def _db(settings: Settings, command: str) -> int:
 
 async def _ask(settings: Settings, text: str, as_json: bool) -> int:
     from bots.console.adapter import ask, exit_code
+    from bots.console.pictures import picture_lines
     from bots.console.render import render
     from bots.console.sink import ConsoleSink
     from core.bootstrap import running_app
@@ -139,6 +140,9 @@ async def _ask(settings: Settings, text: str, as_json: bool) -> int:
     async with running_app(settings, sinks={"console": ConsoleSink()}) as app:
         view = await ask(app, text)
     output = view_to_json(view) if as_json else render(view)
+    pictures = picture_lines(view, settings.image_dir)
+    if pictures:
+        output += "\n" + pictures
     stream = sys.stderr if exit_code(view) == 2 else sys.stdout
     print(output, file=stream)
     return exit_code(view)

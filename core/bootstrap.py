@@ -313,6 +313,10 @@ def describe_ingest(run: ManualIngest) -> list[str]:
     if report.backfill and not report.backfill.failed:
         lines.append(f"missed days {describe_days(report.backfill.missed)}: {report.backfill.fetched} papers "
                      f"from the arXiv API, {report.backfill.new} not seen before")
+    if report.extras and (report.extras.summaries or report.extras.code or report.extras.failed):
+        missing = f"; no answer in time from {' or '.join(report.extras.failed)} (those papers go without)" \
+            if report.extras.failed else ""
+        lines.append(f"extras: {report.extras.summaries} one-line summaries, {report.extras.code} code links{missing}")
     if report.quiet and not report.stale:
         lines.append("a quiet day: arXiv announced nothing in these categories")
     lines.extend(f"problem: {problem}" for problem in report.problems)

@@ -53,15 +53,73 @@ class LookupResearcher(Command):
 
 @dataclass(frozen=True)
 class PickCandidate(Command):
-    """`researcher pick 2` / `follow pick 2`: choose from the last pick list shown in this channel."""
+    """`researcher pick 2` / `follow pick 2` / `iam pick 2`: choose from the last pick list shown in this channel."""
 
-    action: str  # researcher | follow
+    action: str  # researcher | follow | iam
     number: int
     needs_network = True
 
     @property
     def mutates(self) -> bool:  # type: ignore[override]
         return self.action == "follow"
+
+
+@dataclass(frozen=True)
+class IAm(Command):
+    """`iam <researcher>`: the person typing says which researcher record is them in this workspace (one each);
+    `iam` alone shows it, `iam nobody` takes it back."""
+
+    query: str = ""
+    forget: bool = False
+
+    @property
+    def needs_network(self) -> bool:  # type: ignore[override]
+        return bool(self.query)
+
+
+@dataclass(frozen=True)
+class FollowLab(Command):
+    """`follow lab`: follow everyone who said who they are here with `iam`, and whoever does so later."""
+
+    mutates = True
+
+
+@dataclass(frozen=True)
+class UnfollowLab(Command):
+    """`unfollow lab`: stop following the lab; the people it added are unfollowed, those followed by hand stay."""
+
+    mutates = True
+
+
+@dataclass(frozen=True)
+class LookupInstitution(Command):
+    """`institution <name | ROR | OpenAlex I-id>`: an institution's card, or a pick list of namesakes."""
+
+    query: str
+    needs_network = True
+
+
+@dataclass(frozen=True)
+class PickInstitution(Command):
+    """`institution pick 2` / `follow institution pick 2`: choose from the last institution pick list shown to
+    this person here."""
+
+    number: int
+    follow: bool = False
+    needs_network = True
+
+    @property
+    def mutates(self) -> bool:  # type: ignore[override]
+        return self.follow
+
+
+@dataclass(frozen=True)
+class FollowInstitution(Command):
+    """`follow institution <name | ROR | OpenAlex I-id>`: the institution's new papers come in the digest."""
+
+    query: str
+    mutates = True
+    needs_network = True
 
 
 @dataclass(frozen=True)
@@ -98,7 +156,8 @@ class SubscribeTrending(Command):
 
 @dataclass(frozen=True)
 class FollowCitations(Command):
-    """`follow citations <paper>`: the digest gets a "New citations" section of new works citing the paper."""
+    """`follow citations <researcher | paper>`: the digest gets a "New citations" section of new works citing the
+    paper, or the researcher's most cited papers."""
 
     target: str
     mutates = True
@@ -237,7 +296,7 @@ class Suggest(Command):
     an error here as a broken form. `limit` is how many the adapter can show.
     """
 
-    field: str  # researcher | category | timezone | setting:<name> | subscription | followed
+    field: str  # researcher | institution | category | timezone | setting:<name> | subscription | followed
     text: str = ""
     limit: int = 25
 
@@ -266,9 +325,11 @@ class AccessRegained(Command):
     from_platform = True
 
 
-SETTING_NAMES = ("time", "timezone", "days", "every", "max", "updates", "crosslists", "quiet-notice", "learning")
+SETTING_NAMES = ("time", "timezone", "days", "every", "max", "updates", "crosslists", "quiet-notice", "learning",
+                 "summary")
 _SETTING_ALIASES = {"tz": "timezone", "zone": "timezone", "weekdays": "days", "quiet": "quiet-notice",
-                    "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice"}
+                    "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice",
+                    "summaries": "summary", "tldr": "summary"}
 
 # Control characters other than ordinary whitespace are dropped: they cannot mean anything in a command.
 # So are lone surrogates (undecodable bytes from a terminal, or `\ud800` in JSON): no API or database takes them.
@@ -340,8 +401,28 @@ def researcher_command(query: str) -> Command:
     return LookupResearcher(_require(query, "researcher", "a name, ORCID or OpenAlex id"))
 
 
+LAB = "lab"
+NOBODY = ("nobody", "none", "no one", "noone")
+
+
+def institution_command(query: str) -> Command:
+    return LookupInstitution(_require(query, "institution", "a name, ROR id or OpenAlex institution id"))
+
+
+def follow_institution_command(query: str) -> Command:
+    return FollowInstitution(_require(query, "follow", "a name, ROR id or OpenAlex id after `institution`"))
+
+
 def follow_command(query: str) -> Command:
+    if query.strip().lower() == LAB:
+        return FollowLab()
     return Follow(_require(query, "follow", "a name, ORCID or OpenAlex id"))
+
+
+def iam_command(query: str) -> Command:
+    if query.strip().lower() in NOBODY:
+        return IAm(forget=True)
+    return IAm(query.strip())
 
 
 def paper_command(query: str) -> Command:
@@ -378,6 +459,8 @@ def unsubscribe_command(ref: str) -> Command:
 
 
 def unfollow_command(query: str) -> Command:
+    if query.strip().lower() == LAB:
+        return UnfollowLab()
     return Unfollow(_require(query, "unfollow", "a name or id from `list`"))
 
 
@@ -409,15 +492,32 @@ def _parse_researcher(words: list[str]) -> Command:
 
 
 def follow_citations_command(target: str) -> Command:
-    return FollowCitations(_require(target, "follow citations", "a paper: an OpenAlex work id (W…), DOI or arXiv id"))
+    return FollowCitations(_require(target, "follow citations", "a researcher (ORCID, OpenAlex id or name) or a "
+                                    "paper (OpenAlex work id W…, DOI or arXiv id)"))
+
+
+def _parse_institution(words: list[str]) -> Command:
+    if len(words) >= 2 and words[1].lower() == "pick":
+        return PickInstitution(_pick_number(words, "institution"))
+    return institution_command(_rest(words, 1))
 
 
 def _parse_follow(words: list[str]) -> Command:
+    if len(words) >= 2 and words[1].lower() in ("institution", "institute"):
+        if len(words) >= 3 and words[2].lower() == "pick":
+            return PickInstitution(_pick_number(words[1:], "follow institution"), follow=True)
+        return follow_institution_command(_rest(words, 2))
     if len(words) >= 2 and words[1].lower() == "pick":
         return PickCandidate("follow", _pick_number(words, "follow"))
     if len(words) >= 2 and words[1].lower() == "citations":
         return follow_citations_command(_rest(words, 2))
     return follow_command(_rest(words, 1))
+
+
+def _parse_iam(words: list[str]) -> Command:
+    if len(words) >= 2 and words[1].lower() == "pick":
+        return PickCandidate("iam", _pick_number(words, "iam"))
+    return iam_command(_rest(words, 1))
 
 
 def _pick_number(words: list[str], name: str) -> int:
@@ -429,7 +529,9 @@ def _pick_number(words: list[str], name: str) -> int:
 
 def rate_command(value: int, paper: str) -> Command:
     name = {1: "like", -1: "dislike", 0: "unrate"}[value]
-    return RatePaper(_require(paper, name, "a paper: an arXiv id, DOI or link"), value)
+    if not paper:  # the three share one help entry, `like`
+        raise UsageError(f"`{name}` needs a paper: an arXiv id, DOI or link.", _usage("like"))
+    return RatePaper(paper, value)
 
 
 def subscribe_similar_command(papers: list[str]) -> Command:
@@ -516,11 +618,14 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "help": _parse_help,
     "researcher": _parse_researcher,
     "author": _parse_researcher,
+    "institution": _parse_institution,
+    "institute": _parse_institution,
     "paper": lambda words: paper_command(_rest(words, 1)),
     "trending": lambda words: trending_command(_rest(words, 1)),
     "subscribe": _parse_subscribe,
     "sub": _parse_subscribe,
     "follow": _parse_follow,
+    "iam": _parse_iam,
     "list": _no_args(ListSubscriptions(), "list"),
     "subscriptions": _no_args(ListSubscriptions(), "list"),
     "unsubscribe": lambda words: unsubscribe_command(_rest(words, 1)),

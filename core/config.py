@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     source_deadline_s: float = Field(default=30.0, gt=0, alias="RADAR_SOURCE_DEADLINE_S")
     lookup_deadline_s: float = Field(default=60.0, gt=0, alias="RADAR_LOOKUP_DEADLINE_S")
     feed_deadline_s: float = Field(default=600.0, gt=0, alias="RADAR_FEED_DEADLINE_S")
+    # Ingest's optional extras for the day's papers (Hugging Face summaries and code, Semantic Scholar TL;DRs),
+    # all of them together; past it the papers simply go without. 0 turns them off.
+    enrich_deadline_s: float = Field(default=60.0, ge=0, alias="RADAR_ENRICH_DEADLINE_S")
+    # Semantic Scholar's citing sentences under a digest's "New citations", all of one digest's together; past it
+    # (or on a 429 or 5xx) the citations go out without them. 0 turns them off.
+    citation_context_deadline_s: float = Field(default=15.0, ge=0, alias="RADAR_CITATION_CONTEXT_DEADLINE_S")
     # Lookups (commands that ask a source) one process works on at once; past this, and when this many are
     # already waiting for arXiv's one-request-at-a-time pacer, a lookup is told "busy, try again" at once.
     # Commands that need no source never wait for these.
@@ -130,6 +136,8 @@ class Settings(BaseSettings):
     # Digests one clock process runs at once. APScheduler starts every due job together; thousands of channels
     # set to the same minute would otherwise all plan at once and time out waiting for a database connection.
     digest_concurrency: int = Field(default=200, ge=1, alias="RADAR_DIGEST_CONCURRENCY")
+    # Where the console (`radar ask`, `radar console`) writes a researcher card's pictures.
+    image_dir: Path = Field(default=Path("var") / "images", alias="RADAR_IMAGE_DIR")
 
     @field_validator("database_url")
     @classmethod

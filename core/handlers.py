@@ -13,7 +13,9 @@ from core.digest.status import status
 from core.help import help_view
 from core.model.context import Actor, Destination
 from core.papers import handlers as papers
+from core.researchers import citations, claims
 from core.researchers import handlers as researchers
+from core.researchers import institution_handlers as institutions
 from core.subscriptions import access, channel, sections
 from core.subscriptions import handlers as subscriptions
 from core.suggestions import suggest
@@ -36,12 +38,18 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.LookupResearcher: researchers.lookup_researcher,
     c.PickCandidate: researchers.pick_candidate,
     c.Follow: researchers.follow,
+    c.IAm: researchers.iam,
+    c.FollowLab: claims.follow_lab,
+    c.UnfollowLab: claims.unfollow_lab,
+    c.LookupInstitution: institutions.lookup_institution,
+    c.PickInstitution: institutions.pick_institution,
+    c.FollowInstitution: institutions.follow_institution,
     c.LookupPaper: papers.paper,
     c.Trending: papers.trending,
     c.SubscribeTopic: subscriptions.subscribe_topic,
     c.SubscribeCategory: subscriptions.subscribe_category,
     c.SubscribeTrending: sections.subscribe_trending,
-    c.FollowCitations: sections.follow_citations,
+    c.FollowCitations: citations.follow_citations,
     c.ListSubscriptions: subscriptions.list_subscriptions,
     c.Unsubscribe: subscriptions.unsubscribe,
     c.Unfollow: subscriptions.unfollow,

@@ -18,19 +18,27 @@ from core.commands import (
     Export,
     ListSubscriptions,
     Pause,
+    ResetFeedback,
     Resume,
+    ShowFeedback,
     ShowSettings,
     Status,
     UsageError,
     clean_text,
     follow_citations_command,
     follow_command,
+    follow_institution_command,
     help_command,
+    iam_command,
     import_command,
+    institution_command,
     paper_command,
+    rate_command,
     researcher_command,
     setting_command,
+    similar_command,
     subscribe_category_command,
+    subscribe_similar_command,
     subscribe_topic_command,
     subscribe_trending_command,
     trending_command,
@@ -52,17 +60,27 @@ def _settings(option: Option) -> Command:
     return setting_command(name, value)
 
 
+def _yes(option: Option, key: str) -> bool:
+    """A yes/no option (Discord sends booleans as text here)."""
+    return option(key).lower() in ("true", "yes", "1", "on")
+
+
 # Each command of a form by its path ("subscribe topic"), reading its options by name.
 BUILDERS: dict[str, Callable[[Option], Command]] = {
     "help": lambda option: help_command(option("command")),
     "researcher": lambda option: researcher_command(option("name")),
+    "institution": lambda option: institution_command(option("name")),
     "follow": lambda option: follow_command(option("name")),
+    "iam": lambda option: iam_command(option("name")),
+    "follow institution": lambda option: follow_institution_command(option("name")),
     "paper": lambda option: paper_command(option("query")),
     "trending": lambda option: trending_command(option("day")),
     "subscribe topic": lambda option: subscribe_topic_command(option("query")),
     "subscribe category": lambda option: subscribe_category_command(option("category")),
     "subscribe trending": lambda option: subscribe_trending_command(option("top")),
-    "follow citations": lambda option: follow_citations_command(option("paper")),
+    "follow citations": lambda option: follow_citations_command(option("target")),
+    # Several example papers in one option, separated by spaces as typed text separates them.
+    "subscribe similar": lambda option: subscribe_similar_command(option("papers").split()),
     "list": lambda option: ListSubscriptions(),
     "unsubscribe": lambda option: unsubscribe_command(option("number")),
     "unfollow": lambda option: unfollow_command(option("who")),
@@ -70,9 +88,15 @@ BUILDERS: dict[str, Callable[[Option], Command]] = {
     "pause": lambda option: Pause(),
     "resume": lambda option: Resume(),
     # A form that offers `anyway` (a yes/no option) sends a paused channel's digest, as `digest now --anyway` does.
-    "digest now": lambda option: DigestNow(anyway=option("anyway").lower() in ("true", "yes", "1", "on")),
+    "digest now": lambda option: DigestNow(anyway=_yes(option, "anyway")),
     "digest preview": lambda option: DigestPreview(),
     "digest more": lambda option: DigestMore(),
+    "like": lambda option: rate_command(1, option("paper")),
+    "dislike": lambda option: rate_command(-1, option("paper")),
+    "unrate": lambda option: rate_command(0, option("paper")),
+    # `reset` (yes/no) forgets the ratings, as `feedback reset` does.
+    "feedback": lambda option: ResetFeedback() if _yes(option, "reset") else ShowFeedback(),
+    "similar": lambda option: similar_command(option("paper")),
     "export": lambda option: Export(),
     "status": lambda option: Status(),
 }

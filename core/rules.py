@@ -22,11 +22,12 @@ DIRECT_MESSAGE = "@me"
 PLATFORM_USER = "@platform"  # the user id of the platform actor, for logs: no person has it
 
 # Lookups need no channel: they also work in a direct message with the bot.
-_ANYWHERE = (c.Help, c.LookupResearcher, c.LookupPaper, c.Trending)
+_ANYWHERE = (c.Help, c.LookupResearcher, c.LookupInstitution, c.PickInstitution, c.LookupPaper, c.Trending)
 # Commands whose answer, when they succeed, is for the whole channel (a confirmation others should see).
-_PUBLIC_ON_SUCCESS = (c.Follow,)
+_PUBLIC_ON_SUCCESS = (c.Follow, c.FollowInstitution)
 # Commands after which the bot posts in the channel by itself (digests), so it must be allowed to.
-_POSTS_LATER = (c.SubscribeTopic, c.SubscribeCategory, c.Follow, c.Resume, c.DigestNow)
+_POSTS_LATER = (c.SubscribeTopic, c.SubscribeCategory, c.SubscribeSimilar, c.Follow, c.FollowLab,
+                c.FollowInstitution, c.Resume, c.DigestNow)
 # Answered from the command alone, with neither the database nor a source: fit inside an acknowledgement.
 _NEEDS_NOTHING = (c.Help,)
 
@@ -56,6 +57,8 @@ def allowed_in_direct_message(command: c.Command) -> bool:
     """Lookups and help work anywhere; whatever reads or changes a channel's subscriptions needs the channel."""
     if isinstance(command, c.PickCandidate):
         return command.action == "researcher"  # `follow pick` follows in a channel
+    if isinstance(command, c.PickInstitution):
+        return not command.follow
     return isinstance(command, _ANYWHERE)
 
 
@@ -68,7 +71,7 @@ def permission_problem(command: c.Command, actor: Actor) -> Problem:
     return Problem(
         title="You can't change this channel's subscriptions",
         detail=f"That command ({name}) changes what this channel receives, which needs {need}.",
-        hint="Anyone can use researcher, paper, trending, list, status, settings (to view) and help.",
+        hint="Anyone can use researcher, institution, paper, trending, list, status, settings (to view) and help.",
         code=ProblemCode.PERMISSION,
     )
 
@@ -122,7 +125,8 @@ def expected_visibility(command: c.Command) -> Visibility:
     """Whom the answer is for if the command succeeds, known before it runs (a deferred "thinking…" shows
     to the same people the answer will)."""
     public = isinstance(command, _PUBLIC_ON_SUCCESS) or (
-        isinstance(command, c.PickCandidate) and command.action == "follow")
+        isinstance(command, c.PickCandidate) and command.action == "follow") or (
+        isinstance(command, c.PickInstitution) and command.follow)
     return Visibility.CHANNEL if public else Visibility.EPHEMERAL
 
 

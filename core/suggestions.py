@@ -11,7 +11,7 @@ import logging
 from core.app import App
 from core.commands import Suggest
 from core.model.context import Actor, Destination
-from core.researchers.suggest import researcher_suggestions
+from core.researchers.suggest import institution_suggestions, researcher_suggestions
 from core.subscriptions.suggest import (
     category_suggestions,
     setting_value_suggestions,
@@ -39,6 +39,8 @@ async def suggest(app: App, command: Suggest, actor: Actor, where: Destination) 
 async def _suggestions(app: App, field: str, text: str, limit: int, where: Destination) -> list[Suggestion]:
     if field == "researcher":
         return [Suggestion(label, value) for label, value in await researcher_suggestions(app, text, limit)]
+    if field == "institution":
+        return [Suggestion(label, value) for label, value in await institution_suggestions(app, text, limit)]
     if field == "category":
         return category_suggestions(text, limit)
     if field == "timezone":

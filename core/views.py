@@ -134,6 +134,17 @@ class PaperLine:
 
 
 @dataclass(frozen=True)
+class CardImage:
+    """A picture that goes with a card (a PNG): Slack uploads it into the conversation, Discord attaches it to the
+    embed, the console writes it to a file. `alt` describes it for screen readers and in place of the image."""
+
+    filename: str  # researcher-A5100000002-collaborators.png
+    title: str
+    alt: str
+    png: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ResearcherCard(View):
     name: str
     openalex_id: str | None = None
@@ -152,6 +163,11 @@ class ResearcherCard(View):
     source: str = ""
     profile_url: str | None = None
     followed: bool = False
+    identity: str = ""  # how sure we are the record is this person: "ORCID", "OpenAlex id", ... (core/researchers/identity.py)
+    identity_note: str = ""  # the same as a sentence
+    followers: int | None = None  # channels of this workspace or server that follow them (None in a direct message)
+    claimed_by: tuple[str, ...] = ()  # chat user ids who said `iam` this person here
+    images: tuple[CardImage, ...] = ()  # collaboration graph, works and citations per year
 
     @property
     def orcid_url(self) -> str | None:
@@ -168,6 +184,50 @@ class ResearcherCard(View):
 
 
 @dataclass(frozen=True)
+class MemberPaper:
+    """A recent paper of an institution: its authors with the institution's members marked."""
+
+    title: str
+    url: str | None = None
+    year: int | None = None
+    authors: tuple[tuple[str, bool], ...] = ()  # (name, is a member of the institution or a lab under it)
+    more_authors: int = 0
+    abstract: str = ""  # its first line
+
+
+@dataclass(frozen=True)
+class InstitutionCard(View):
+    name: str
+    openalex_id: str
+    ror: str | None = None
+    type: str | None = None  # OpenAlex's word, shown as given (2025 data calls some universities "funder")
+    place: str = ""
+    acronyms: tuple[str, ...] = ()
+    homepage: str | None = None
+    parents: tuple[str, ...] = ()
+    children: tuple[str, ...] = ()
+    more_children: int = 0
+    works_count: int | None = None
+    cited_by_count: int | None = None
+    h_index: int | None = None
+    topics: tuple[str, ...] = ()
+    active_researchers: tuple[tuple[str, int], ...] = ()  # (name, works in the window)
+    active_since: int | None = None  # the first year of that window
+    recent_papers: tuple[MemberPaper, ...] = ()
+    note: str = ""  # what is missing from the card and why
+    source: str = ""
+    followed: bool = False
+
+    @property
+    def profile_url(self) -> str:
+        return f"https://openalex.org/{self.openalex_id}"
+
+    @property
+    def ror_url(self) -> str | None:
+        return f"https://ror.org/{self.ror}" if self.ror else None
+
+
+@dataclass(frozen=True)
 class Candidate:
     number: int
     name: str
@@ -175,6 +235,7 @@ class Candidate:
     works_count: int | None
     main_topic: str | None
     key: str  # what `researcher <key>` or `follow <key>` takes to choose this one (an id)
+    identity: str = ""  # "ORCID", "OpenAlex id", "Semantic Scholar id" or "name only"
 
 
 @dataclass(frozen=True)
@@ -182,7 +243,7 @@ class PickList(View):
     """Several people match a name: the channel picks one by number or id."""
 
     query: str
-    action: str  # "researcher" or "follow": what picking does
+    action: str  # "researcher", "follow" or "iam": what picking does
     candidates: tuple[Candidate, ...]
 
 
@@ -204,6 +265,14 @@ class PaperCard(View):
     sources: tuple[str, ...] = ()
     first_author_key: str | None = None  # an id `follow` accepts, when a source knows it
     note: str | None = None  # shown above the card: a version that does not exist, a source that did not answer
+    summary: str = ""  # one line: Hugging Face's summary, Semantic Scholar's TL;DR or the abstract's first sentence
+    summary_source: str = ""  # "Hugging Face", "Semantic Scholar" or "abstract"
+    code_stars: int | None = None
+    project_url: str | None = None
+
+    @property
+    def code_text(self) -> str:
+        return f"Code ({self.code_stars:,}★)" if self.code_stars else "Code"
 
 
 @dataclass(frozen=True)
@@ -264,6 +333,7 @@ class SettingsView(View):
     learning: bool = True
     changed: str | None = None  # what the last command changed, as a sentence ("Changed the digest time to 08:30")
     note: str | None = None  # how a value was read ("PST is taken as America/Los_Angeles (...)")
+    summary_mode: str = "tldr"  # tldr | abstract | off: what each paper's line says under its title
 
 
 @dataclass(frozen=True)
@@ -307,7 +377,8 @@ class DigestItem:
     # papers come last in a digest's `items`, each section's together, and are not numbered: `digest more`
     # numbers on from the matched ones.
     section: str | None = None
-    code_url: str | None = None  # the paper's code, where a source knows it (Hugging Face)
+    # A citation's citing sentence, as Semantic Scholar gives it: `“… as in [4].” (methodology)`.
+    quote: str = ""
 
     @property
     def update_label(self) -> str | None:
@@ -316,6 +387,18 @@ class DigestItem:
             return None
         label = f"revised to v{self.version}" if self.version else "revised"
         return label + (f", first posted {self.first_posted}" if self.first_posted else "")
+    # The paper's extras (core/model/extras.py): a one-line summary (in place of `snippet`, as the channel's
+    # `settings summary` says), its code with stars and project page, and where it was accepted.
+    summary: str = ""
+    code_url: str | None = None
+    code_stars: int | None = None
+    project_url: str | None = None
+    venue: str = ""  # "accepted at ICLR 2025", "published in Phys. Rev. B"
+
+    @property
+    def code_text(self) -> str:
+        """`code (1,204★)`: what a link to the code reads in every adapter."""
+        return f"code ({self.code_stars:,}★)" if self.code_stars else "code"
 
 
 def digest_lines(items: Sequence[DigestItem], first_number: int) -> list[tuple[str, DigestItem, str | None]]:
@@ -426,6 +509,35 @@ class SimilarView(View):
     note: str | None = None  # what was not available (a source down, nothing stored yet)
 
 
+def typed_id(paper_id: str) -> str:
+    """A stored paper id as people type it after `like` or `paper` (`2411.18562`; a DOI keeps its `doi:`)."""
+    return paper_id[len("arXiv:"):] if paper_id.startswith("arXiv:") else paper_id
+
+
+def feedback_sentences(view: FeedbackView) -> list[str]:
+    """What a channel's ratings amount to, in the words every renderer shows (each escapes them its own way;
+    commands are in `code spans`, typed as the console types them)."""
+    if view.reset:
+        if not view.ratings:
+            return ["This channel had no ratings to forget."]
+        return [f"Forgot this channel's {plural(view.ratings, 'rating')}: the digest is back to its subscriptions' "
+                "own order."]
+    if not view.ratings:
+        return ["No ratings in this channel yet. Click 👍 or 👎 under a paper in the digest, or type `like <paper>` "
+                "or `dislike <paper>`: the digest learns what this channel reads."]
+    lines = [f"{plural(view.ratings, 'rating')} by {plural(view.raters, 'person', 'people')}: "
+             f"{plural(view.liked, 'paper')} liked, {view.disliked:,} disliked."]
+    if not view.learning:
+        lines.append("Learning is off here: the ratings are kept, but the digest ignores them "
+                     "(`settings learning on` uses them).")
+    elif view.weight <= 0:
+        lines.append("So far every rated paper has as many 👍 as 👎, so the digest keeps its subscriptions' order.")
+    else:
+        lines.append(f"The digest blends them into each subscription's own order at {view.weight:.0%}; the more "
+                     "ratings, the more they count.")
+    return lines
+
+
 @dataclass(frozen=True)
 class ExportView(View):
     payload: str  # JSON text
@@ -453,6 +565,8 @@ class Suggestions(View):
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):  # an image: its size says enough in JSON
+        return f"{len(value):,} bytes"
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, StrEnum):

@@ -58,7 +58,7 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
-def _no_real_services(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_real_services(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Point every external base URL at a closed loopback port, and drop credentials from the host's env."""
     closed = "http://127.0.0.1:9"
     for name in (
@@ -73,6 +73,11 @@ def _no_real_services(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.setenv(name, closed + "/")
     monkeypatch.setenv("DISCORD_GATEWAY_URL", "ws://127.0.0.1:9/")
+    # Ingest's optional extras ask Hugging Face and Semantic Scholar after every feed: only the tests about them
+    # (tests/digest/test_enrich.py) route those calls and turn them on.
+    monkeypatch.setenv("RADAR_ENRICH_DEADLINE_S", "0")
+    # The console writes researcher cards' pictures: never into the checkout.
+    monkeypatch.setenv("RADAR_IMAGE_DIR", str(tmp_path_factory.mktemp("images")))
     for name in (
         "OPENALEX_API_KEY",
         "SEMANTIC_SCHOLAR_API_KEY",

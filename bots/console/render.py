@@ -89,6 +89,12 @@ def render_researcher(view: v.ResearcherCard) -> str:
             lines.append(f"    • {_clean(paper.title)}" + (f" ({when})" if when else ""))
             if paper.url:
                 lines.append(f"      {_clean(paper.url)}")
+    if view.claimed_by:
+        lines.append("  On this workspace: " + ", ".join(f"@{_clean(u)}" for u in view.claimed_by[:10]))
+    if view.followers is not None:
+        lines.append(f"  Followed by {v.plural(view.followers, 'channel')} of this workspace")
+    if view.identity_note:
+        lines.append(_wrap(f"How sure: {view.identity_note}"))
     if view.source:
         lines.append(f"  Source: {_clean(v.source_name(view.source))}")
     key = view.openalex_id or (f"s2:{view.s2_id}" if view.s2_id else None) or view.orcid
@@ -99,8 +105,51 @@ def render_researcher(view: v.ResearcherCard) -> str:
     return "\n".join(lines)
 
 
+def render_institution(view: v.InstitutionCard) -> str:
+    lines = [_clean(view.name)]
+    about = " · ".join(_clean(p) for p in (view.place, view.type or "", ", ".join(view.acronyms)) if p)
+    if about:
+        lines.append("  " + about)
+    stats = [f"{label} {value:,}" for label, value in (("works", view.works_count), ("citations", view.cited_by_count),
+                                                       ("h-index", view.h_index)) if value is not None]
+    if stats:
+        lines.append("  " + " · ".join(stats))
+    if view.ror_url:
+        lines.append(f"  ROR {view.ror_url}")
+    lines.append(f"  OpenAlex {view.profile_url}")
+    if view.parents:
+        lines.append("  Part of: " + ", ".join(_clean(p) for p in view.parents))
+    if view.children:
+        more = f" and {view.more_children} more" if view.more_children else ""
+        lines.append("  Includes: " + ", ".join(_clean(c) for c in view.children) + more)
+    if view.topics:
+        lines.append("  Main topics: " + ", ".join(_clean(t) for t in view.topics))
+    if view.active_researchers:
+        lines.append(f"  Most active since {view.active_since}: "
+                     + ", ".join(f"{_clean(n)} ({c})" for n, c in view.active_researchers))
+    if view.recent_papers:
+        lines.append(f"  Recent papers († at {_clean(view.name)}):")
+        for paper in view.recent_papers:
+            lines.append(f"    • {_clean(paper.title)}" + (f" ({paper.year})" if paper.year else ""))
+            names = ", ".join(_clean(n) + ("†" if member else "") for n, member in paper.authors)
+            lines.append("      " + names + (f" et al. (+{paper.more_authors})" if paper.more_authors else ""))
+            if paper.abstract:
+                lines.append("      " + _clean(paper.abstract))
+            if paper.url:
+                lines.append(f"      {_clean(paper.url)}")
+    if view.note:
+        lines.append("  " + _clean(view.note))
+    if view.source:
+        lines.append(f"  Source: {_clean(view.source)}")
+    if view.followed:
+        lines.append("  This channel follows it.")
+    return "\n".join(lines)
+
+
 def render_picklist(view: v.PickList) -> str:
     papers = view.action == "paper"
+    if view.action.endswith("institution"):
+        return _institution_choices(view)
     lines = [f"Several {'papers' if papers else 'people'} match “{_clean(view.query)}”. Pick one:"]
     for c in view.candidates:
         details = ", ".join(
@@ -110,12 +159,24 @@ def render_picklist(view: v.PickList) -> str:
                 _clean(c.main_topic) if c.main_topic else "",
             ) if part
         )
-        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + f"  [{_clean(c.key)}]")
+        identity = f" · {_clean(c.identity)}" if c.identity else ""
+        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + identity
+                     + f"  [{_clean(c.key)}]")
     if papers:
         lines.append("Choose with `paper <id>`, the id in brackets. Not listed? Paste its DOI or link.")
         return "\n".join(lines)
     lines.append(f"Choose with `{view.action} pick <n>` or `{view.action} <id>`.")
     lines.append("Not listed? Try the full name as they publish it, or their ORCID.")
+    return "\n".join(lines)
+
+
+def _institution_choices(view: v.PickList) -> str:
+    lines = [f"Several institutions match “{_clean(view.query)}”. Pick one:"]
+    for c in view.candidates:
+        details = ", ".join(p for p in (_clean(c.institution) if c.institution else "",
+                                        f"{c.works_count:,} works" if c.works_count is not None else "") if p)
+        lines.append(f"  {c.number}. {_clean(c.name)}" + (f" — {details}" if details else "") + f"  [{_clean(c.key)}]")
+    lines.append(f"Choose with `{view.action} pick <n>` or `{view.action} <id>`. Not listed? Try its full name or ROR id.")
     return "\n".join(lines)
 
 
@@ -129,9 +190,13 @@ def render_paper(view: v.PaperCard) -> str:
     ) if p)
     lines = [f"Note: {_clean(view.note)}" if view.note else "", _clean(view.title), f"  {authors}" if authors else "",
              f"  {meta}" if meta else ""]
+    if view.summary:
+        source = f" ({_clean(view.summary_source)})" if view.summary_source else ""
+        lines.append(_wrap(f"TL;DR: {v.readable_latex(view.summary)}{source}"))
     if view.abstract:
         lines.append(_wrap(v.readable_latex(view.abstract)))
-    for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), ("Code", view.code_url)):
+    for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), (view.code_text, view.code_url),
+                       ("Project page", view.project_url)):
         if url:
             lines.append(f"  {label}: {url}")
     if view.sources:
@@ -174,7 +239,8 @@ def render_settings(view: v.SettingsView) -> str:
              f"  updates     {onoff[view.include_updates]} (revised versions of older papers)",
              f"  crosslists  {onoff[view.include_crosslists]}",
              f"  quiet-notice {onoff[view.quiet_notice]} (say so on days with no new papers)",
-             f"  learning    {onoff[view.learning]} (order the digest by the channel's 👍/👎)"]
+             f"  learning    {onoff[view.learning]} (order the digest by the channel's 👍/👎)",
+             f"  summary     {view.summary_mode} (under each paper: tldr, abstract or off)"]
     if view.paused:
         lines.append(f"  PAUSED: {_clean(view.paused_reason) or 'paused by a channel manager'}")
     elif view.next_digest:
@@ -217,15 +283,73 @@ def render_digest(view: v.DigestView) -> str:
         lines.append(f"{label:>4} {_clean(item.title)}" + (f" [{item.update_label}]" if item.update_label else ""))
         if item.authors:
             lines.append(f"     {_clean(item.authors)}")
-        lines.append(f"     {item.url}")
+        # The id is what `like`, `dislike` and `paper` take, so it leads the link line.
+        lines.append(f"     {_clean(v.typed_id(item.paper_id))}  {_clean(item.url)}")
         if item.why:
             lines.append("     why: " + "; ".join(_clean(r.text) for r in item.why))
-        if item.code_url:
-            lines.append(f"     code: {_clean(item.code_url)}")
+        if item.quote:
+            lines.append(_wrap("cited as: " + item.quote, "     "))
         if item.snippet:
             lines.append(_wrap(v.readable_latex(item.snippet), "     "))
+        if item.summary:
+            lines.append(_wrap("TL;DR: " + v.readable_latex(item.summary), "     "))
+        extras = [f"{item.code_text}: {item.code_url}" if item.code_url else "",
+                  f"project: {item.project_url}" if item.project_url else "", _clean(item.venue)]
+        if any(extras):
+            lines.append("     " + " · ".join(e for e in extras if e))
     if view.more_count:
         lines.append(f"…and {view.more_count} more. Type `digest more` to see them.")
+    if view.items:
+        lines.append("Rate a paper with `like <id>` or `dislike <id>`: the digest learns what this channel reads.")
+    return "\n".join(lines)
+
+
+def _papers(title: str, papers: tuple[v.PaperLine, ...]) -> list[str]:
+    lines = [f"{title}:"] if papers else []
+    for paper in papers:
+        lines.append(f"  • {_clean(paper.title)}" + (f" ({paper.year})" if paper.year else ""))
+        if paper.url:
+            lines.append(f"    {_clean(paper.url)}")
+    return lines
+
+
+def render_feedback(view: v.FeedbackView) -> str:
+    lines = [_wrap(sentence, "") for sentence in v.feedback_sentences(view)]
+    if view.reset or not view.ratings:
+        return "\n".join(lines)
+    if view.terms_for:
+        lines.append(_wrap("Terms that weigh for a paper: " + ", ".join(view.terms_for), ""))
+    if view.terms_against:
+        lines.append(_wrap("Terms that weigh against: " + ", ".join(view.terms_against), ""))
+    lines += _papers("Liked papers closest to what it learned", view.liked_examples)
+    lines += _papers("Disliked papers furthest from it", view.disliked_examples)
+    lines.append("`feedback reset` forgets every rating of this channel (channel managers).")
+    return "\n".join(lines)
+
+
+def _similar(title: str, items: tuple[v.SimilarItem, ...]) -> list[str]:
+    lines = [f"{title}:"] if items else []
+    for item in items:
+        details = [_clean(item.authors)] if item.authors else []
+        if item.similarity is not None:
+            details.append(f"similarity {item.similarity:.2f}")
+        lines.append(f"  • {_clean(item.title)}" + (f" ({', '.join(details)})" if details else ""))
+        where = "  ".join(_clean(p) for p in (v.typed_id(item.paper_id), item.url or "") if p)
+        if where:
+            lines.append(f"    {where}")
+    return lines
+
+
+def render_similar(view: v.SimilarView) -> str:
+    lines = [f"Papers like “{_clean(view.paper.title)}”"]
+    lines += _similar("Closest papers that arrived this week", view.items)
+    lines += _similar("Recommended by Semantic Scholar", view.recommended)
+    if not view.items and not view.recommended:
+        lines.append("No close papers found.")
+    if view.note:
+        lines.append(_wrap(view.note, ""))
+    if view.items or view.recommended:
+        lines.append("`paper <id>` shows one; `like <id>` tells the digest this channel wants more like it.")
     return "\n".join(lines)
 
 
@@ -252,6 +376,7 @@ RENDERERS: dict[type[v.View], Callable[[Any], str]] = {
     v.HelpView: render_help,
     v.ResearcherCard: render_researcher,
     v.PickList: render_picklist,
+    v.InstitutionCard: render_institution,
     v.PaperCard: render_paper,
     v.TrendingView: render_trending,
     v.SubscriptionList: render_subscriptions,
@@ -260,6 +385,8 @@ RENDERERS: dict[type[v.View], Callable[[Any], str]] = {
     v.DigestView: render_digest,
     v.ExportView: render_export,
     v.ImportReport: render_import,
+    v.FeedbackView: render_feedback,
+    v.SimilarView: render_similar,
 }
 
 

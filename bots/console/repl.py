@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from bots.console.adapter import ask
+from bots.console.pictures import picture_lines
 from bots.console.render import missing_renderers, render
 from core import bootstrap
 from core.config import Settings
@@ -60,7 +61,8 @@ def run_console(settings: Settings, *, verbose: bool = False) -> int:
             if not line.strip():
                 continue
             view = loop.run_until_complete(ask(app, line))
-            print(render(view), flush=True)
+            pictures = picture_lines(view, settings.image_dir)
+            print(render(view) + (f"\n{pictures}" if pictures else ""), flush=True)
     finally:
         loop.run_until_complete(session.__aexit__(None, None, None))
         loop.close()

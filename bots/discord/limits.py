@@ -28,6 +28,8 @@ ACTION_ROWS = 5
 BUTTONS_PER_ROW = 5
 CUSTOM_ID = 100
 BUTTON_LABEL = 80
+ATTACHMENTS = 10
+ATTACHMENT_DESCRIPTION = 1024  # an attachment's alt text
 CHOICES = 25  # autocomplete answers
 CHOICE_NAME = 100
 CHOICE_VALUE = 100
@@ -135,6 +137,25 @@ def _check_components(rows: Any) -> list[str]:
     return problems
 
 
+def _check_attachments(attachments: Any, embeds: list[Any]) -> list[str]:
+    """Within the count, alt texts within their limit, and every `attachment://` image an attached file."""
+    problems: list[str] = []
+    attachments = list(attachments)
+    if len(attachments) > ATTACHMENTS:
+        problems.append(f"{len(attachments)} attachments (limit {ATTACHMENTS})")
+    for item in attachments:
+        described = item.get("description") or ""
+        if len(described) > ATTACHMENT_DESCRIPTION:
+            problems.append(f"attachment {item.get('filename')!r} description is {len(described)} characters "
+                            f"(limit {ATTACHMENT_DESCRIPTION})")
+    names = {item.get("filename") for item in attachments}
+    for index, embed in enumerate(embeds):
+        url = (embed.get("image") or {}).get("url") or ""
+        if url.startswith("attachment://") and url[len("attachment://"):] not in names:
+            problems.append(f"embed {index} shows {url}, which is not attached")
+    return problems
+
+
 def check_message_limits(payload: Mapping[str, Any]) -> list[str]:
     """Every way `payload` (the JSON body of a message) breaks Discord's limits; empty when it is fine."""
     problems: list[str] = []
@@ -150,6 +171,7 @@ def check_message_limits(payload: Mapping[str, Any]) -> list[str]:
     if total > EMBED_TOTAL:
         problems.append(f"embeds hold {total} characters together (limit {EMBED_TOTAL})")
     problems += _check_components(payload.get("components"))
+    problems += _check_attachments(payload.get("attachments") or (), embeds)
     if not content.strip() and not embeds and not payload.get("attachments") and not payload.get("files"):
         problems.append("the message is empty")
     mentions = payload.get("allowed_mentions")

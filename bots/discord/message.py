@@ -34,6 +34,7 @@ class ButtonSpec:
     custom_id: str | None = None
     url: str | None = None
     style: discord.ButtonStyle = discord.ButtonStyle.secondary
+    row: int | None = None  # the action row (0-4) it must sit in; None: the next free place
 
 
 @dataclass
@@ -43,6 +44,14 @@ class Outgoing:
     buttons: list[ButtonSpec] = field(default_factory=list)
     file: tuple[str, bytes] | None = None  # (file name, bytes): an export too long for a message
     paper_ids: tuple[str, ...] = ()  # for digests: the papers this message carries, in order
+    # (file name, PNG, alt text): pictures attached to the message, shown by the embeds that name them
+    # (`attachment://<file name>` as their image)
+    images: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+    def attachments(self) -> list[tuple[str, bytes, str]]:
+        """Every file the message carries, as (name, bytes, description), in the order they are attached."""
+        found = [(self.file[0], self.file[1], "")] if self.file is not None else []
+        return found + list(self.images)
 
     def payload(self) -> dict[str, Any]:
         """The JSON body Discord receives for this message (what `check_message_limits` judges)."""
@@ -52,18 +61,36 @@ class Outgoing:
             "components": components(self.buttons),
             "allowed_mentions": NO_MENTIONS.to_dict(),
         }
-        if self.file is not None:
-            body["attachments"] = [{"id": 0, "filename": self.file[0]}]
+        if self.attachments():
+            body["attachments"] = [{"id": n, "filename": name, **({"description": alt} if alt else {})}
+                                   for n, (name, _, alt) in enumerate(self.attachments())]
         return body
 
 
+def layout(buttons: Sequence[ButtonSpec]) -> list[list[ButtonSpec]]:
+    """The buttons in their action rows: those with a `row` in it, the others filling rows of five in order;
+    at most five rows of five (a button that finds no room is dropped, as Discord would refuse the message)."""
+    usable = [b for b in buttons if b.custom_id or web_url(b.url)]
+    rows: list[list[ButtonSpec]] = [[] for _ in range(limits.ACTION_ROWS)]
+    free = 0
+    for button in usable:
+        if button.row is not None:
+            if 0 <= button.row < limits.ACTION_ROWS and len(rows[button.row]) < limits.BUTTONS_PER_ROW:
+                rows[button.row].append(button)
+            continue
+        while free < limits.ACTION_ROWS and len(rows[free]) >= limits.BUTTONS_PER_ROW:
+            free += 1
+        if free < limits.ACTION_ROWS:
+            rows[free].append(button)
+    return [row for row in rows if row]
+
+
 def components(buttons: Sequence[ButtonSpec]) -> list[dict[str, Any]]:
-    """Buttons laid out as Discord expects: rows of five, at most five rows (extra buttons are dropped)."""
-    usable = [b for b in buttons if b.custom_id or web_url(b.url)][: limits.ACTION_ROWS * limits.BUTTONS_PER_ROW]
+    """Buttons as Discord's JSON expects them (the same rows `buttons.build_view` gives discord.py)."""
     rows = []
-    for start in range(0, len(usable), limits.BUTTONS_PER_ROW):
+    for specs in layout(buttons):
         row = []
-        for button in usable[start : start + limits.BUTTONS_PER_ROW]:
+        for button in specs:
             item: dict[str, Any] = {"type": 2, "disabled": False, "label": fit(button.label, limits.BUTTON_LABEL)}
             if button.custom_id:
                 item |= {"style": button.style.value, "custom_id": button.custom_id}

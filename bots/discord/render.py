@@ -33,6 +33,7 @@ from bots.discord.message import (
     safe_prose,
 )
 from bots.discord.render_digest import render_digest
+from bots.discord.render_learning import render_feedback, render_similar
 from core import views as v
 from core.model.zones import zone_label
 from core.rules import unrendered_views
@@ -99,29 +100,87 @@ def render_researcher(view: v.ResearcherCard, can_manage: bool = False) -> list[
             when = ", ".join(p for p in (str(paper.year) if paper.year else "", safe(paper.venue)) if p)
             lines.append("• " + link(paper.title, paper.url, 200) + (f" ({when})" if when else ""))
         add_field(card, "Recent papers", join_lines(lines, limits.FIELD_VALUE))
+    here = []
+    claimants = [f"<@{u}>" for u in view.claimed_by[:10] if u.isdigit()]  # Discord ids only: nothing else renders
+    if claimants:
+        here.append("**On this server:** " + ", ".join(claimants))
+    if view.followers is not None:
+        here.append(f"**Followed by** {v.plural(view.followers, 'channel')} of this server"
+                    + (", this one included" if view.followed else ""))
+    if view.identity_note:
+        here.append(f"**How sure:** {safe(view.identity_note)}")
+    add_field(card, "Here", "\n".join(here))
     key = view.openalex_id or (f"s2:{view.s2_id}" if view.s2_id else None) or view.orcid
     buttons = [b for b in [follow_button(key)] if b] if key and can_manage and not view.followed else []
-    return pack([card], buttons=buttons)
+    cards = [card]
+    for index, image in enumerate(view.images):
+        # The first picture sits in the card itself; the others get an embed each (one image per embed).
+        target = card if index == 0 else embed(title=safe(image.title), color=PURPLE)
+        target.set_image(url=f"attachment://{image.filename}")
+        if index:
+            cards.append(target)
+    messages = pack(cards, buttons=buttons)
+    messages[0].images = [(image.filename, image.png, fit(image.alt, limits.ATTACHMENT_DESCRIPTION))
+                          for image in view.images]
+    return messages
+
+
+def render_institution(view: v.InstitutionCard, can_manage: bool = False) -> list[Outgoing]:
+    about = " · ".join(safe(p) for p in (view.place, view.type or "", ", ".join(view.acronyms)) if p)
+    card = embed(title=safe(view.name), url=view.profile_url, color=PURPLE, description=about or None,
+                 footer=" · ".join(p for p in (view.note, f"Source: {view.source}" if view.source else "",
+                                                "This channel follows it." if view.followed else "") if p))
+    for label, value in (("Works", view.works_count), ("Citations", view.cited_by_count), ("h-index", view.h_index)):
+        if value is not None:
+            add_field(card, label, f"{value:,}", inline=True)
+    if view.ror:
+        add_field(card, "ROR", link(view.ror, view.ror_url), inline=True)
+    if view.parents:
+        add_field(card, "Part of", ", ".join(safe(p) for p in view.parents))
+    if view.children:
+        add_field(card, "Includes", ", ".join(safe(c) for c in view.children)
+                  + (f" and {view.more_children} more" if view.more_children else ""))
+    if view.topics:
+        add_field(card, "Main topics", ", ".join(safe(t) for t in view.topics))
+    if view.active_researchers:
+        add_field(card, f"Most active since {view.active_since}",
+                  ", ".join(f"{safe(n)} ({c})" for n, c in view.active_researchers))
+    if view.recent_papers:
+        lines = []
+        for paper in view.recent_papers:
+            names = ", ".join(f"**{safe(n)}**" if member else safe(n) for n, member in paper.authors)
+            names += f" et al. (+{paper.more_authors})" if paper.more_authors else ""
+            year = f" ({paper.year})" if paper.year else ""
+            abstract = f"\n  *{fit(safe(paper.abstract), 200)}*" if paper.abstract else ""
+            lines.append("• " + link(paper.title, paper.url, 200) + year + "\n  " + fit(names, 300) + abstract)
+        add_field(card, "Recent papers (members in bold)", join_lines(lines, limits.FIELD_VALUE))
+    return pack([card])
 
 
 def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing]:
     lines, buttons = [], []
-    papers = view.action == "paper"  # chosen by typing the id: no buttons (those follow or open people)
+    places = view.action.endswith("institution")
+    # Chosen by typing the id: no buttons (those follow or open people).
+    papers = view.action == "paper" or places
     for c in view.candidates:
         details = ", ".join(p for p in (
             safe(c.institution) if c.institution else "",
             f"{c.works_count:,} works" if c.works_count is not None else "",
             safe(c.main_topic) if c.main_topic else "",
         ) if p)
-        lines.append(f"**{c.number}.** {safe(c.name)}" + (f" — {details}" if details else "") + f"  `{fit(c.key.replace('`', ''), 100)}`")
+        identity = f" · *{safe(c.identity)}*" if c.identity else ""
+        lines.append(f"**{c.number}.** {safe(c.name)}" + (f" — {details}" if details else "") + identity
+                     + f"  `{fit(c.key.replace('`', ''), 100)}`")
         if not papers and (button := pick_button(view.action, c.key, f"{c.number}. {c.name}")):
             buttons.append(button)
-    verb = "follow" if view.action == "follow" else "see"
+    verb = {"follow": "follow", "iam": "say you are"}.get(view.action, "see")
     footer = (f"Press a button to {verb} one, or use /radar {view.action} with their id. "
               "Not listed? Try the full name as they publish it, or their ORCID.")
     if papers:
         footer = "Use /radar paper with the id shown. Not listed? Paste its DOI or link."
-    who = "papers" if papers else "people"
+    if places:
+        footer = f"Use /radar {view.action} with the id shown. Not listed? Try its full name or its ROR id."
+    who = "institutions" if places else "papers" if papers else "people"
     cards = lines_to_embeds(f"Several {who} match “{fit(safe(view.query), 120)}”", lines, color=PURPLE,
                             footer=footer)
     return pack(cards, buttons=buttons)
@@ -129,8 +188,10 @@ def render_picklist(view: v.PickList, can_manage: bool = False) -> list[Outgoing
 
 def render_paper(view: v.PaperCard, can_manage: bool = False) -> list[Outgoing]:
     authors = ", ".join(safe(a) for a in view.authors) + (f" et al. (+{view.more_authors})" if view.more_authors else "")
+    summary = (f"💡 **TL;DR:** {fit(safe(v.readable_latex(view.summary)), 600)}"
+               + (f" *({safe(view.summary_source)})*" if view.summary_source else "")) if view.summary else ""
     description = "\n\n".join(p for p in (f"ℹ {safe_prose(view.note)}" if view.note else "",
-                                          f"*{fit(authors, 600)}*" if authors else "",
+                                          f"*{fit(authors, 600)}*" if authors else "", summary,
                                           fit(safe(v.readable_latex(view.abstract)), 3000)) if p)
     sources = ", ".join(v.source_name(name) for name in view.sources)
     card = embed(title=safe(view.title), url=view.abs_url, description=description or None, color=BLUE,
@@ -144,7 +205,8 @@ def render_paper(view: v.PaperCard, can_manage: bool = False) -> list[Outgoing]:
     if view.citation_count is not None:
         add_field(card, "Citations", f"{view.citation_count:,}", inline=True)
     links = [link(label, url) for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url),
-                                                  ("Code", view.code_url)) if limits.web_url(url)]
+                                                  (view.code_text, view.code_url),
+                                                  ("Project page", view.project_url)) if limits.web_url(url)]
     if view.doi:
         links.append(link(f"DOI {view.doi}", f"https://doi.org/{view.doi}"))
     add_field(card, "Links", " · ".join(links))
@@ -205,6 +267,7 @@ def render_settings(view: v.SettingsView, can_manage: bool = False) -> list[Outg
     add_field(card, "Cross-lists", _onoff(view.include_crosslists), inline=True)
     add_field(card, "Quiet notice", f"{_onoff(view.quiet_notice)} (say so on days with no new papers)", inline=True)
     add_field(card, "Learning", f"{_onoff(view.learning)} (order the digest by the channel's 👍/👎)", inline=True)
+    add_field(card, "Summary", f"{safe(view.summary_mode)} (under each paper: tldr, abstract or off)", inline=True)
     if view.paused:
         card.color = AMBER
         add_field(card, "Paused", safe(view.paused_reason) or "paused by a channel manager")
@@ -274,6 +337,7 @@ RENDERERS: dict[type[v.View], Callable[[Any, bool], list[Outgoing]]] = {
     v.HelpView: render_help,
     v.ResearcherCard: render_researcher,
     v.PickList: render_picklist,
+    v.InstitutionCard: render_institution,
     v.PaperCard: render_paper,
     v.TrendingView: render_trending,
     v.SubscriptionList: render_subscriptions,
@@ -282,6 +346,8 @@ RENDERERS: dict[type[v.View], Callable[[Any, bool], list[Outgoing]]] = {
     v.DigestView: _render_digest,
     v.ExportView: render_export,
     v.ImportReport: render_import,
+    v.FeedbackView: render_feedback,
+    v.SimilarView: render_similar,
 }
 
 

@@ -99,8 +99,11 @@ def _view(message: Outgoing) -> Any:
     return build_view(message.buttons) or MISSING
 
 
-def _file(message: Outgoing) -> Any:
-    return discord.File(io.BytesIO(message.file[1]), filename=message.file[0]) if message.file else MISSING
+def _files(message: Outgoing) -> Any:
+    """The message's attachments (an export, a card's pictures with their alt text), or "not given"."""
+    files = [discord.File(io.BytesIO(data), filename=name, description=alt or None)
+             for name, data, alt in message.attachments()]
+    return files or MISSING
 
 
 class Responder:
@@ -184,24 +187,24 @@ class Responder:
         first, rest = messages[0], messages[1:]
         if not interaction.response.is_done():
             await interaction.response.send_message(
-                first.content, embeds=first.embeds, view=_view(first), file=_file(first), ephemeral=ephemeral,
+                first.content, embeds=first.embeds, view=_view(first), files=_files(first), ephemeral=ephemeral,
                 allowed_mentions=NO_MENTIONS)
         else:
             deferred_ephemeral = interaction.extras.get("deferred_ephemeral", True)
             if deferred_ephemeral == ephemeral:
-                file = _file(first)
                 await interaction.edit_original_response(
                     content=first.content, embeds=first.embeds, view=_view(first),
-                    attachments=[file] if file is not MISSING else MISSING, allowed_mentions=NO_MENTIONS)
+                    attachments=_files(first), allowed_mentions=NO_MENTIONS)
             elif ephemeral:
                 # The "thinking…" was shown to everyone but the answer is for one person: remove it.
                 await interaction.delete_original_response()
                 rest = messages
             else:
-                await interaction.edit_original_response(content="Done: posted in the channel.", embeds=[])
+                await interaction.edit_original_response(content="Done: posted in the channel.", embeds=[],
+                                                        allowed_mentions=NO_MENTIONS)
                 rest = messages
             interaction.extras["thinking"] = False
         for message in rest:
             await interaction.followup.send(
-                message.content or MISSING, embeds=message.embeds, view=_view(message), file=_file(message),
+                message.content or MISSING, embeds=message.embeds, view=_view(message), files=_files(message),
                 ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)

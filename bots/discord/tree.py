@@ -26,9 +26,11 @@ from core.options import build_command
 
 log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 256_000
-SettingName = Literal["time", "timezone", "days", "every", "max", "updates", "crosslists", "quiet-notice", "learning"]
+SettingName = Literal["time", "timezone", "days", "every", "max", "updates", "crosslists", "quiet-notice", "learning",
+                      "summary"]
 HELP_TOPICS = [app_commands.Choice(name=entry.command, value=entry.command) for entry in ENTRIES]
 Choices = list[app_commands.Choice[str]]
+PAPER_OPTION = "arXiv id or link, or DOI (as a digest shows it)"
 
 
 def command_from(path: str, /, **options: str | None) -> c.Command | UsageError:
@@ -67,6 +69,11 @@ class RadarGroup(app_commands.Group):
     async def researcher(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("researcher", name=name))
 
+    @app_commands.command(name="institution", description="A research institution's card: people and recent papers")
+    @app_commands.describe(name="Name, ROR id or OpenAlex id (pick a suggestion for the exact institution)")
+    async def institution(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
+        await self._run(interaction, command_from("institution", name=name))
+
     @app_commands.command(name="paper", description="A paper's card: authors, abstract, links, citations")
     @app_commands.describe(query="arXiv id or link, DOI or doi.org link, or a title")
     async def paper(self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 500]) -> None:
@@ -99,19 +106,48 @@ class RadarGroup(app_commands.Group):
     async def _categories(self, interaction: discord.Interaction[Any], current: str) -> Choices:
         return await self._suggest(interaction, "category", current)
 
+    @subscribe.command(name="similar", description="New papers close to example papers, from all of arXiv")
+    @app_commands.describe(papers="Up to ten arXiv ids, DOIs or links, separated by spaces")
+    async def subscribe_similar(self, interaction: discord.Interaction[Any], papers: app_commands.Range[str, 1, 1500]) -> None:
+        await self._run(interaction, command_from("subscribe similar", papers=papers))
+
     @app_commands.command(name="follow", description="Follow a researcher: their new papers come in the digest")
-    @app_commands.describe(name="Name, ORCID or OpenAlex id (pick a suggestion for the exact person)")
+    @app_commands.describe(name="Name, ORCID or OpenAlex id (pick a suggestion), or lab: everyone here who used iam")
     async def follow(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("follow", name=name))
 
-    @app_commands.command(name="follow-citations", description="A \"New citations\" section: new works citing a paper")
-    @app_commands.describe(paper="The paper: an OpenAlex work id (W…), DOI or arXiv id")
+    @app_commands.command(name="follow-citations",
+                          description="A \"New citations\" section: new works citing a researcher or a paper")
+    @app_commands.describe(target="A researcher (ORCID, OpenAlex id or name) or a paper (W…, DOI or arXiv id)")
     async def follow_citations(self, interaction: discord.Interaction[Any],
-                               paper: app_commands.Range[str, 1, 200]) -> None:
-        await self._run(interaction, command_from("follow citations", paper=paper))
+                               target: app_commands.Range[str, 1, 200]) -> None:
+        await self._run(interaction, command_from("follow citations", target=target))
+
+    @follow_citations.autocomplete("target")
+    async def _citation_targets(self, interaction: discord.Interaction[Any], current: str) -> Choices:
+        return await self._suggest(interaction, "researcher", current)
+
+    @app_commands.command(name="iam", description="Say which researcher you are on this server (shown on their card)")
+    @app_commands.describe(name="Your name, ORCID or OpenAlex id; nobody to take it back; empty to see yours")
+    async def iam(self, interaction: discord.Interaction[Any],
+                  name: app_commands.Range[str, 1, 200] | None = None) -> None:
+        await self._run(interaction, command_from("iam", name=name))
+
+    @app_commands.command(name="follow-institution",
+                          description="Follow an institution: papers by its people come in the digest")
+    @app_commands.describe(name="Name, ROR id or OpenAlex id (pick a suggestion for the exact institution)")
+    async def follow_institution(self, interaction: discord.Interaction[Any],
+                                 name: app_commands.Range[str, 1, 200]) -> None:
+        await self._run(interaction, command_from("follow institution", name=name))
+
+    @institution.autocomplete("name")
+    @follow_institution.autocomplete("name")
+    async def _institution_names(self, interaction: discord.Interaction[Any], current: str) -> Choices:
+        return await self._suggest(interaction, "institution", current)
 
     @researcher.autocomplete("name")
     @follow.autocomplete("name")
+    @iam.autocomplete("name")
     async def _researcher_names(self, interaction: discord.Interaction[Any], current: str) -> Choices:
         return await self._suggest(interaction, "researcher", current)
 
@@ -132,7 +168,7 @@ class RadarGroup(app_commands.Group):
                 if choice.value.isdecimal()]
 
     @app_commands.command(name="unfollow", description="Stop following a researcher")
-    @app_commands.describe(who="A followed researcher: name, number from /radar list, or id")
+    @app_commands.describe(who="A followed researcher: name, number from /radar list, or id; lab to stop following the lab")
     async def unfollow(self, interaction: discord.Interaction[Any], who: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("unfollow", who=who))
 
@@ -177,6 +213,33 @@ class RadarGroup(app_commands.Group):
     @digest.command(name="more", description="The papers past the cap of the latest digest")
     async def digest_more(self, interaction: discord.Interaction[Any]) -> None:
         await self._run(interaction, command_from("digest more"))
+
+    # ------------------------------------------------------------ ratings and what they taught
+
+    @app_commands.command(name="like", description="👍 a paper for this channel: the digest learns from it")
+    @app_commands.describe(paper=PAPER_OPTION)
+    async def like(self, interaction: discord.Interaction[Any], paper: app_commands.Range[str, 1, 500]) -> None:
+        await self._run(interaction, command_from("like", paper=paper))
+
+    @app_commands.command(name="dislike", description="👎 a paper for this channel: the digest learns from it")
+    @app_commands.describe(paper=PAPER_OPTION)
+    async def dislike(self, interaction: discord.Interaction[Any], paper: app_commands.Range[str, 1, 500]) -> None:
+        await self._run(interaction, command_from("dislike", paper=paper))
+
+    @app_commands.command(name="unrate", description="Take back your rating of a paper")
+    @app_commands.describe(paper=PAPER_OPTION)
+    async def unrate(self, interaction: discord.Interaction[Any], paper: app_commands.Range[str, 1, 500]) -> None:
+        await self._run(interaction, command_from("unrate", paper=paper))
+
+    @app_commands.command(name="feedback", description="What this channel's ratings taught its digest")
+    @app_commands.describe(reset="Forget every rating of this channel (channel managers)")
+    async def feedback(self, interaction: discord.Interaction[Any], reset: bool = False) -> None:
+        await self._run(interaction, command_from("feedback", reset="yes" if reset else None))
+
+    @app_commands.command(name="similar", description="The recent papers closest to a paper")
+    @app_commands.describe(paper="arXiv id or link, DOI or doi.org link, or a title")
+    async def similar(self, interaction: discord.Interaction[Any], paper: app_commands.Range[str, 1, 500]) -> None:
+        await self._run(interaction, command_from("similar", paper=paper))
 
     # ------------------------------------------------------------ moving, status, help
 

@@ -32,7 +32,10 @@ from bots.slack import workspace
 from bots.slack.actions import (
     ACTION_DIGEST_MORE,
     ACTION_FOLLOW,
+    ACTION_IAM,
     ACTION_LINK,
+    ACTION_RATE_DISLIKE,
+    ACTION_RATE_LIKE,
     ACTION_RESEARCHER,
     ACTION_UNSUBSCRIBE,
 )
@@ -40,14 +43,15 @@ from bots.slack.actors import ActorDirectory, destination_of, user_of
 from bots.slack.blocks import SlackMessage
 from bots.slack.gate import allowed_url
 from bots.slack.mrkdwn import unescape_incoming
+from bots.slack.pictures import post_pictures
 from bots.slack.render import FileAnswer, export_file, render
 from core.bootstrap import App
-from core.commands import Command
+from core.commands import Command, RatePaper
 from core.model.context import Destination
 from core.model.enums import AccessCause
 from core.rules import answer_visibility, answers_at_once
 from core.service import handle, read_command, source_bound
-from core.views import ExportView, HelpView, Problem, View, Visibility
+from core.views import ExportView, HelpView, Problem, ResearcherCard, View, Visibility
 
 log = logging.getLogger(__name__)
 QUIET_S = 0.005
@@ -60,9 +64,13 @@ ANSWER_SLOTS = 8
 TYPED = {
     ACTION_RESEARCHER: "researcher {value}",
     ACTION_FOLLOW: "follow {value}",
+    ACTION_IAM: "iam {value}",
     ACTION_UNSUBSCRIBE: "unsubscribe {value}",
     ACTION_DIGEST_MORE: "digest more",
 }
+# 👍/👎 under a digest paper: `like`/`dislike` of the paper in the value, except that clicking the rating one
+# already gave takes it back (`toggle`), which typed text cannot say.
+RATINGS = {ACTION_RATE_LIKE: 1, ACTION_RATE_DISLIKE: -1}
 NO_CHANNEL = Problem("Paper Radar works in channels", "This request did not say which channel it came from.",
                      code="usage")
 # A surge: more commands than the answer slots can work through soon. Said in the ack, which costs nothing.
@@ -242,6 +250,8 @@ class Listeners:
             messages = await self.upload(client, where, upload)
         if messages is None:
             messages = _render(view, user_id, answer_visibility(command, view))
+        if isinstance(view, ResearcherCard):
+            await post_pictures(client, where, view, messages)
         await self.responder.send(str(body.get("response_url") or ""), messages)
 
     async def upload(self, client: AsyncWebClient, where: Destination, upload: FileAnswer) -> list[SlackMessage] | None:
@@ -263,25 +273,27 @@ class Listeners:
                         client: AsyncWebClient) -> None:
         await ack()
         # A click is someone answering a card we sent: it is always taken, and does not count against the
-        # backlog that holds back surges of typed commands.
-        clicked = read_command(TYPED.get(str(action.get("action_id")), "").format(value=str(action.get("value") or "")))
-        self.after_ack(self.run_action(body, action, client), slotted=_slotted(clicked))
+        # backlog that holds back surges of typed commands. The answer goes to response_url as an ephemeral
+        # message, so a click on a digest in the channel is acknowledged to the clicker alone.
+        self.after_ack(self.run_action(body, action, client), slotted=_slotted(clicked_command(action)))
 
     async def run_action(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         where, user_id = destination_of(body), user_of(body)
-        typed = TYPED.get(str(action.get("action_id")), "")
         view: View
         visibility = None
         if where is None:
             view = NO_CHANNEL
         else:
-            command = read_command(typed.format(value=str(action.get("value") or "")))
+            command = clicked_command(action)
             if isinstance(command, Command):
                 view = await self.answer(command, client, user_id, where)
                 visibility = answer_visibility(command, view)
             else:
                 view = command
-        await self.responder.send(str(body.get("response_url") or ""), _render(view, user_id, visibility))
+        messages = _render(view, user_id, visibility)
+        if isinstance(view, ResearcherCard) and where is not None:
+            await post_pictures(client, where, view, messages)
+        await self.responder.send(str(body.get("response_url") or ""), messages)
 
     async def on_link(self, ack: AsyncAck) -> None:
         await ack()  # the browser opens the link; Slack still tells us about the click
@@ -302,6 +314,17 @@ class Listeners:
             await self.revocation.handle_tokens_revoked_events(event, context)
 
 
+def clicked_command(action: dict[str, Any]) -> Command | View:
+    """What a click means: the command its button stands for, or core's usage answer for a value it cannot use."""
+    action_id, value = str(action.get("action_id")), str(action.get("value") or "")
+    rating = RATINGS.get(action_id)
+    if rating is not None and value.strip():
+        return RatePaper(value.strip(), rating, toggle=True)
+    if rating is not None:
+        return read_command("like")  # no paper: the same usage answer as `like` typed alone
+    return read_command(TYPED.get(action_id, "").format(value=value))
+
+
 def _slotted(command: Command | View) -> bool:
     """Lookups skip the answer slots: core bounds them with its own pool and deadline (and says "busy" at once
     when that is full), and they hold no database connection while a source keeps them waiting; in a slot,
@@ -312,7 +335,7 @@ def _slotted(command: Command | View) -> bool:
 def register(bolt: AsyncApp, listeners: Listeners) -> None:
     # Any command name starting with /radar, so a second app for development can use /radar-dev.
     bolt.command(re.compile(r"^/radar"))(listeners.on_command)
-    actions = "|".join(re.escape(a) for a in TYPED)
+    actions = "|".join(re.escape(a) for a in (*TYPED, *RATINGS))
     bolt.action(re.compile(rf"^(?:{actions})$"))(listeners.on_action)
     bolt.action(re.compile(rf"^{ACTION_LINK}"))(listeners.on_link)
     bolt.event("app_uninstalled")(listeners.on_app_uninstalled)

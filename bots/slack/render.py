@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from bots.slack import blocks as b
-from bots.slack.actions import ACTION_FOLLOW, ACTION_LINK, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE
+from bots.slack.actions import ACTION_FOLLOW, ACTION_IAM, ACTION_LINK, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE
 from bots.slack.mrkdwn import clip, escape, link, mention, safe_url
 from bots.slack.render_digest import render_digest
+from bots.slack.render_institution import render_institution
+from bots.slack.render_learning import render_feedback, render_similar
 from core import views as v
 from core.model.zones import zone_label
 from core.rules import unrendered_views
@@ -114,6 +116,17 @@ def render_researcher(view: v.ResearcherCard) -> list[b.SlackMessage]:
         buttons.append(b.button("ORCID", f"{ACTION_LINK}_orcid", url=view.orcid_url))
     if buttons:
         blocks.append(b.actions(*buttons))
+    here = []
+    claimants = [m for m in (mention(u) for u in view.claimed_by[:10]) if m]
+    if claimants:
+        here.append("*On this workspace:* " + ", ".join(claimants))
+    if view.followers is not None:
+        here.append(f"*Followed by* {v.plural(view.followers, 'channel')} of this workspace"
+                    + (", this one included" if view.followed else ""))
+    if view.identity_note:
+        here.append(f"*How sure:* {escape(view.identity_note)}")
+    if here:
+        blocks.append(b.section(clip("\n".join(here), 2000)))
     notes = [f"Source: {escape(v.source_name(view.source))}" if view.source else "",
              "This channel follows them." if view.followed else ""]
     if any(notes):
@@ -121,8 +134,12 @@ def render_researcher(view: v.ResearcherCard) -> list[b.SlackMessage]:
     return [_message(escape(view.name), blocks)]
 
 
+def _identity(candidate: v.Candidate) -> str:
+    return f" · _{escape(candidate.identity)}_" if candidate.identity else ""
+
+
 def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
-    if view.action == "paper":
+    if view.action in ("paper", "institution", "follow institution"):
         return _paper_choices(view)
     blocks = [b.section(f"Several people match “{clip(escape(view.query), 500)}”. Pick one:")]
     rest = []
@@ -131,10 +148,15 @@ def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
             escape(candidate.institution), f"{candidate.works_count:,} works" if candidate.works_count is not None
             else "", escape(candidate.main_topic)) if p)
         line = f"*{candidate.number}. {escape(candidate.name)}*" + (f" — {details}" if details else "")
+        line += _identity(candidate)
         if candidate.number > PICK_BUTTONS:
             rest.append(f"{line}  `{escape(candidate.key)}`")
             continue
         blocks.append(b.section(f"{line}\n`{escape(candidate.key)}`"))
+        if view.action == "iam":
+            blocks.append(b.actions(b.button("This is me", ACTION_IAM, value=candidate.key, style="primary"),
+                                    b.button("View profile", ACTION_RESEARCHER, value=candidate.key)))
+            continue
         primary = view.action != "follow"
         blocks.append(b.actions(
             b.button("View profile", ACTION_RESEARCHER, value=candidate.key, style="primary" if primary else None),
@@ -148,15 +170,22 @@ def render_picklist(view: v.PickList) -> list[b.SlackMessage]:
 
 
 def _paper_choices(view: v.PickList) -> list[b.SlackMessage]:
-    """Papers with close titles: each with its authors, year and venue, and the id `/radar paper` takes."""
+    """Papers with close titles (or institutions with close names): each with what tells them apart, and the
+    id the command takes."""
+    places = view.action.endswith("institution")
     lines = []
     for c in view.candidates:
-        details = ", ".join(p for p in (escape(c.institution), escape(c.main_topic)) if p)
+        works = f"{c.works_count:,} works" if places and c.works_count is not None else ""
+        details = ", ".join(p for p in (escape(c.institution), escape(c.main_topic), works) if p)
         lines.append(f"*{c.number}. {escape(c.name)}*" + (f" — {details}" if details else "") + f"  `{escape(c.key)}`")
-    blocks = [b.section(f"Several papers match “{clip(escape(view.query), 500)}”. Pick one:")]
+    what = "institutions" if places else "papers"
+    blocks = [b.section(f"Several {what} match “{clip(escape(view.query), 500)}”. Pick one:")]
     blocks += [b.section(piece) for piece in b.split_text("\n".join(lines))]
-    blocks.append(b.context("Type `/radar paper &lt;id&gt;` with the id shown. Not listed? Paste its DOI or link."))
-    return _packed([], [[block] for block in blocks], f"Several papers match “{escape(view.query)}”")
+    blocks.append(b.context(
+        f"Type `/radar {view.action} pick &lt;n&gt;` or `/radar {view.action} &lt;id&gt;`. Not listed? Try its "
+        "full name or its ROR id." if places else
+        "Type `/radar paper &lt;id&gt;` with the id shown. Not listed? Paste its DOI or link."))
+    return _packed([], [[block] for block in blocks], f"Several {what} match “{escape(view.query)}”")
 
 
 def render_paper(view: v.PaperCard) -> list[b.SlackMessage]:
@@ -168,11 +197,17 @@ def render_paper(view: v.PaperCard) -> list[b.SlackMessage]:
         f"{view.citation_count:,} citations" if view.citation_count is not None else "") if p)
     if authors or meta:
         blocks.append(b.section("\n".join(p for p in (clip(authors, 1500), meta) if p)))
+    if view.summary:
+        source = f" _({escape(view.summary_source)})_" if view.summary_source else ""
+        blocks.append(b.section(f":bulb: *TL;DR:* {clip(escape(v.readable_latex(view.summary)), 1000)}{source}"))
     if view.abstract:
         blocks += [b.section(piece) for piece in b.split_text(clip(escape(v.readable_latex(view.abstract)), 4500))]
-    buttons = [b.button(label, f"{ACTION_LINK}_{label.lower()}", url=url)
-               for label, url in (("Abstract", view.abs_url), ("PDF", view.pdf_url), ("Code", view.code_url),
-                                  ("DOI", f"https://doi.org/{view.doi}" if view.doi else None)) if safe_url(url)]
+    buttons = [b.button(label, f"{ACTION_LINK}_{key}", url=url)
+               for key, label, url in (("abstract", "Abstract", view.abs_url), ("pdf", "PDF", view.pdf_url),
+                                       ("code", view.code_text, view.code_url),
+                                       ("project", "Project page", view.project_url),
+                                       ("doi", "DOI", f"https://doi.org/{view.doi}" if view.doi else None))
+               if safe_url(url)]
     if view.first_author_key:
         buttons.append(b.button("Follow first author", ACTION_FOLLOW, value=view.first_author_key))
     if buttons:
@@ -255,6 +290,7 @@ def render_settings(view: v.SettingsView) -> list[b.SlackMessage]:
         f"*Cross-lists*\n{_onoff(view.include_crosslists)}",
         f"*Quiet notice*\n{_onoff(view.quiet_notice)} (say so on days with no new papers)",
         f"*Learning*\n{_onoff(view.learning)} (order the digest by the channel's 👍/👎)",
+        f"*Summary*\n{escape(view.summary_mode)} (under each paper: tldr, abstract or off)",
     ]
     if view.paused:
         entries.append(f"*Paused*\n{escape(view.paused_reason) or 'paused by a channel manager'}")
@@ -342,6 +378,7 @@ RENDERERS: dict[type[v.View], Callable[[Any], list[b.SlackMessage]]] = {
     v.HelpView: render_help,
     v.ResearcherCard: render_researcher,
     v.PickList: render_picklist,
+    v.InstitutionCard: render_institution,
     v.PaperCard: render_paper,
     v.TrendingView: render_trending,
     v.SubscriptionList: render_subscriptions,
@@ -350,6 +387,8 @@ RENDERERS: dict[type[v.View], Callable[[Any], list[b.SlackMessage]]] = {
     v.DigestView: render_digest_view,
     v.ExportView: render_export,
     v.ImportReport: render_import,
+    v.FeedbackView: render_feedback,
+    v.SimilarView: render_similar,
 }
 
 

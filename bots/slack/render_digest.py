@@ -9,7 +9,7 @@ sent once Slack has taken it.
 from __future__ import annotations
 
 from bots.slack import blocks as b
-from bots.slack.actions import ACTION_DIGEST_MORE
+from bots.slack.actions import ACTION_DIGEST_MORE, ACTION_RATE_DISLIKE, ACTION_RATE_LIKE
 from bots.slack.mrkdwn import clip, escape, link, safe_url
 from core import views as v
 
@@ -25,18 +25,38 @@ def _why(item: v.DigestItem) -> str:
     return ":dart: " + clip("; ".join(reasons), 1500) if reasons else ""
 
 
+def rate_buttons(item: v.DigestItem) -> b.Block | None:
+    """👍 and 👎 under a paper: anyone in the channel may rate it, and a second click takes the rating back.
+
+    An actions block of its own (one block per paper: a page of ten papers is 31 blocks of Slack's 50), since a
+    section's single accessory could hold only one of the two. The value is the paper's id, which `like` takes."""
+    if not item.paper_id or len(item.paper_id) > b.BUTTON_VALUE:
+        return None
+    # Kept as small as Block Kit allows, since ten of these share a message's size budget with ten papers: no
+    # accessibility label (a screen reader says "thumbs up" right after the paper) and no `emoji` flag (that
+    # only turns :codes: into emoji; these are emoji already).
+    return b.actions(*[{"type": "button", "text": {"type": "plain_text", "text": mark}, "action_id": action,
+                        "value": item.paper_id} for mark, action in (("👍", ACTION_RATE_LIKE),
+                                                                     ("👎", ACTION_RATE_DISLIKE))])
+
+
 def item_blocks(label: str, item: v.DigestItem, heading: str | None = None) -> list[b.Block]:
-    """One paper: a section with title, authors and snippet, and a context line saying why it is here; the
-    first paper of a digest section opens with the section's title."""
+    """One paper: a section with title, authors and snippet, a context line saying why it is here, and its
+    rating buttons; the first paper of a digest section opens with the section's title. The page cut
+    (`render_digest`, and the sink's `paginate` at claim time) packs these blocks together, so a paper, its
+    section's title and its buttons are never in different messages."""
     flag = f"  `{escape(item.update_label)}`" if item.update_label else ""
     lines = [f"*{label} {link(item.url, item.title, label_limit=600)}*{flag}"]
     if item.authors:
         lines.append(clip(escape(item.authors), 400))
+    if item.quote:  # a citation's citing sentence
+        lines.append(":speech_balloon: " + clip(escape(" ".join(item.quote.split())), 420))
     if item.snippet:
         lines.append(clip(escape(v.readable_latex(" ".join(item.snippet.split()))), 900))
+    if item.summary:
+        lines.append(":bulb: " + clip(escape(v.readable_latex(item.summary)), 400))
     extras = [link(item.pdf_url, "PDF")] if safe_url(item.pdf_url) else []
-    if safe_url(item.code_url):
-        extras.append(link(item.code_url, "Code"))
+    extras += paper_links(item)
     if item.categories:
         extras.append(escape(", ".join(item.categories[:6])))
     if extras:
@@ -46,7 +66,19 @@ def item_blocks(label: str, item: v.DigestItem, heading: str | None = None) -> l
     why = _why(item)
     if why:
         blocks.append(b.context(why))
+    if (rate := rate_buttons(item)) is not None:
+        blocks.append(rate)
     return blocks
+
+
+def paper_links(item: v.DigestItem) -> list[str]:
+    """Code (with stars), project page and venue, as they sit beside the PDF link."""
+    found = [link(item.code_url, item.code_text)] if safe_url(item.code_url) else []
+    if safe_url(item.project_url):
+        found.append(link(item.project_url, "project page"))
+    if item.venue:
+        found.append("_" + clip(escape(item.venue), 140) + "_")
+    return found
 
 
 def _heading(view: v.DigestView) -> str:
@@ -82,14 +114,30 @@ def _footer(view: v.DigestView) -> list[b.Block]:
     return [b.section(text + " Only you will see them.", accessory=more)]
 
 
-def _packed(view: v.DigestView, footer: list[b.Block], resume_after: int) -> list[tuple[list[b.Block], int]]:
-    """Each message's blocks and how many papers it holds, packed under Block Kit's budgets."""
-    packer = b.Packer(reserve_blocks=1 + len(footer), reserve_chars=LABEL_CHARS + FOOTER_CHARS,
+def _pack(view: v.DigestView, resume_after: int, reserve_blocks: int,
+          reserve_chars: int) -> list[tuple[list[b.Block], int]]:
+    packer = b.Packer(reserve_blocks=reserve_blocks, reserve_chars=reserve_chars,
                       max_groups_first=None if resume_after else TOP_ITEMS, max_groups=REPLY_ITEMS)
     packer.start([] if resume_after else _top_blocks(view))
     for label, item, heading in v.digest_lines(view.items, view.first_number):
         packer.add(item_blocks(label, item, heading))
     return [(page, count) for page, count in zip(packer.pages, packer.groups_per_page, strict=True) if page]
+
+
+def _packed(view: v.DigestView, footer: list[b.Block], resume_after: int) -> list[tuple[list[b.Block], int]]:
+    """Each message's blocks and how many papers it holds, packed under Block Kit's budgets.
+
+    Every message keeps room for its "part k of n" label, but only the last one carries the footer ("…and N
+    more" with its button): the papers are packed with room for the label alone, and packed again with room
+    for the footer in every message only when the last one turns out to have none left for it. Keeping the
+    footer's room everywhere cut a reply of ten ordinary papers with their 👍/👎 to nine."""
+    pages = _pack(view, resume_after, 1, LABEL_CHARS)
+    if footer and pages:
+        last = pages[-1][0]
+        if (len(last) + 1 + len(footer) > b.MAX_BLOCKS
+                or b.blocks_size([*last, *footer]) + LABEL_CHARS > b.MESSAGE_BUDGET):
+            pages = _pack(view, resume_after, 1 + len(footer), LABEL_CHARS + FOOTER_CHARS)
+    return pages
 
 
 def _fixed(view: v.DigestView) -> list[tuple[list[b.Block], int]]:

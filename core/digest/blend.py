@@ -8,6 +8,7 @@ product over the digest's papers, in the batch's content space that every channe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -18,7 +19,8 @@ from core.digest.profile import ChannelProfile, learn_profile
 from core.model.papers import PaperRecord
 from core.storage.ratings import Rating, StoredProfile
 
-__all__ = ["CLOSE", "affinities", "as_profile", "close_counts", "close_reason", "net_ratings", "profile_from"]
+__all__ = ["CLOSE", "affinities", "as_profile", "close_counts", "close_reason", "liked_ids", "net_ratings",
+           "profile_from"]
 
 CLOSE = 0.08  # cosine with a liked paper (its strongest terms) for an item to count as close to it: unrelated
 # papers of a day sit near 0.02, a paper on the same problem around 0.1 to 0.2 (bench/relevance.py's feed)
@@ -47,12 +49,13 @@ def profile_from(space: ContentSpace, destination_id: int, values: Sequence[Rati
     recent = [known[r.paper_id] for r in reversed(values) if net.get(r.paper_id, 0) > 0 and r.paper_id in known]
     recent = list({p.canonical_id: p for p in recent}.values())[:LIKED_KEPT]
     vectors = space.vectors(recent)
-    kept: list[list[list[float]]] = []
+    kept: list[list[Any]] = []
     for row in range(vectors.shape[0]):
         start, end = vectors.indptr[row], vectors.indptr[row + 1]
         indices, weights = vectors.indices[start:end], vectors.data[start:end]
         strongest = np.argsort(-weights, kind="stable")[:LIKED_TERMS]
-        kept.append([[float(i) for i in indices[strongest]], [float(w) for w in weights[strongest]]])
+        kept.append([[float(i) for i in indices[strongest]], [float(w) for w in weights[strongest]],
+                     recent[row].canonical_id])
     return StoredProfile(destination_id, profile.indices, profile.weights, profile.liked, profile.disliked,
                          len({r.user_id for r in values}), tuple(kept))
 
@@ -89,18 +92,28 @@ def affinities(matcher: DigestMatcher, paper_ids: Sequence[str], papers: Sequenc
     return [float(a) for a in matrix[positions] @ dense]
 
 
+def liked_ids(stored: StoredProfile) -> set[str]:
+    """The recently liked papers the profile keeps (profiles stored before ids were kept give none)."""
+    return {v[2] for v in stored.liked_vectors if isinstance(v, list) and len(v) == 3 and isinstance(v[2], str)}
+
+
 def close_counts(matcher: DigestMatcher, papers: Sequence[PaperRecord], stored: StoredProfile) -> list[int]:
-    """For each paper, how many of the channel's recently liked papers it is close to."""
-    vectors = [v for v in stored.liked_vectors if isinstance(v, list) and len(v) == 2]
+    """For each paper, how many of the channel's recently liked papers (other than itself) it is close to."""
+    vectors = [v for v in stored.liked_vectors if isinstance(v, list) and len(v) in (2, 3)]
     if not papers or not vectors:
         return [0] * len(papers)
     rows, cols, data = [], [], []
-    for row, (indices, weights) in enumerate(vectors):
+    for row, vector in enumerate(vectors):
+        indices, weights = vector[0], vector[1]
         rows += [row] * len(indices)
         cols += [int(i) for i in indices]
         data += [float(w) for w in weights]
     liked = sparse.csr_matrix((np.asarray(data), (np.asarray(rows), np.asarray(cols))), shape=(len(vectors), FEATURES))
     cosines = (_rows(matcher, papers) @ liked.T).toarray()
+    for row, paper in enumerate(papers):  # a liked paper that comes again is not "close to" itself
+        for column, vector in enumerate(vectors):
+            if len(vector) == 3 and vector[2] == paper.canonical_id:
+                cosines[row, column] = 0.0
     return [int(n) for n in (cosines >= CLOSE).sum(axis=1)]
 
 

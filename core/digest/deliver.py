@@ -57,6 +57,8 @@ class RunSettings(PlanSettings, Protocol):
     def timezone(self) -> str: ...
     @property
     def platform(self) -> str: ...
+    @property
+    def summary_mode(self) -> str: ...
 
 
 def address(record: Channel) -> Destination:
@@ -143,7 +145,8 @@ async def _record_and_claim(
     def draft(of: Sequence[LedgerItem]) -> DigestView:  # the digest as its first delivery will render it
         return DigestView(day=local_day(plan.window_end, destination.timezone),
                           title=digest_title(destination.cadence),
-                          items=tuple(digest_item(i) for i in of), more_count=len(rest),
+                          items=tuple(digest_item(i, destination.summary_mode) for i in of),
+                          more_count=len(rest),
                           total_matched=sum(section_of(i.reasons)[0] is None for i in of) + len(rest),
                           subscriptions=plan.subscriptions, note=note,
                           matched_by=matched_by, visibility=Visibility.CHANNEL)
@@ -184,8 +187,9 @@ async def view_for_run(app: App, run: DigestRun, destination: Channel) -> Digest
         subscriptions = await repos.count_subscriptions(session, destination.id)
     return DigestView(
         day=local_day(run.window_end, destination.timezone), title=digest_title(destination.cadence),
-        items=tuple(digest_item(item) for item in unsent), more_count=run.more_count,
-        total_matched=run.item_count - section_total(run.matched) + run.more_count, subscriptions=subscriptions, note=run.note, run_id=run.id,
+        items=tuple(digest_item(item, destination.summary_mode) for item in unsent), more_count=run.more_count,
+        total_matched=run.item_count - section_total(run.matched) + run.more_count, subscriptions=subscriptions,
+        note=run.note, run_id=run.id,
         matched_by=matched_counts(run.matched), visibility=Visibility.CHANNEL, pages=_pages_of(unsent),
         page_count=page_count,
     )

@@ -24,7 +24,8 @@ from typing import NamedTuple
 
 from core.digest.content import ContentSpace
 from core.digest.evidence import EvidenceReader
-from core.digest.index import CROSS_TYPES, UPDATE_TYPES, AuthorIds, PaperBatch, Positions
+from core.digest.index import CROSS_TYPES, UPDATE_TYPES, AuthorIds, PaperBatch, Positions, author_id_keys
+from core.digest.institutions import InstitutionContent, institution_hits
 from core.digest.names import ParsedName, name_key, names_compatible, parse_name
 from core.digest.rank import (
     TIER_CATEGORY,
@@ -36,6 +37,7 @@ from core.digest.rank import (
     RankKeys,
 )
 from core.digest.similar import ExamplesContent, similar_hits
+from core.model.institutions import RosterMember
 from core.model.researchers import ResearcherEvidence
 from core.subscriptions.categories import matching_category
 from core.subscriptions.query import TopicQuery, required_tokens
@@ -59,7 +61,7 @@ class ResearcherContent(NamedTuple):
     evidence: ResearcherEvidence | None = None  # what tells their arXiv papers from a namesake's
 
 
-_Content = TopicQuery | str | ResearcherContent | ExamplesContent
+_Content = TopicQuery | str | ResearcherContent | ExamplesContent | InstitutionContent
 _Label = tuple[str, Positions]  # a term or phrase as why() quotes it, and the papers with it in the title
 
 
@@ -96,7 +98,7 @@ class Evaluator:
         # TopicQuery equality ignores the order words were typed in, but why() quotes them in that order,
         # so queries are shared only when written alike.
         written = (tuple((group.terms, group.phrases) for group in query.groups), query.excluded_terms,
-                   query.excluded_phrases, query.categories)
+                   query.excluded_phrases, query.categories, query.needs_code, query.venues)
         return self._intern(("topic", written), query)
 
     def category(self, code: str) -> int:
@@ -107,6 +109,9 @@ class Evaluator:
 
     def similar(self, content: ExamplesContent) -> int:
         return self._intern(("similar", content.key), content)
+
+    def institution(self, content: InstitutionContent) -> int:
+        return self._intern(("institution", content), content)
 
     def hits(self, slot: int) -> list[ContentHit]:
         """Every paper the content brings, in digest order (`rank`)."""
@@ -119,6 +124,8 @@ class Evaluator:
                 found = self._category_hits(content)
             elif isinstance(content, ExamplesContent):
                 found = similar_hits(self.space, self.batch.ids, self.keys, content)
+            elif isinstance(content, InstitutionContent):
+                found = institution_hits(self.keys, content, self._member_hits)
             else:
                 found = self._researcher_hits(content)
             found.sort(key=_by_rank)
@@ -137,6 +144,10 @@ class Evaluator:
         allowed: Positions | None = None
         if query.categories:
             allowed = frozenset().union(*(batch.category_papers(code) for code in query.categories))
+            if not allowed:
+                return frozenset(), [frozenset() for _ in query.groups]
+        if query.needs_code or query.venues:  # has:code and venue: narrow the whole query, as cat: does
+            allowed = batch.with_extras(query.needs_code, query.venues, allowed)
             if not allowed:
                 return frozenset(), [frozenset() for _ in query.groups]
         per_group: list[Positions] = []
@@ -268,6 +279,12 @@ class Evaluator:
         return hits
 
     # ------------------------------------------------------------------ researchers
+
+    def _member_hits(self, member: RosterMember) -> list[ContentHit]:
+        """An institution's member, evaluated (and shared) as a followed researcher with that id and name."""
+        person = ResearcherContent(author_id_keys(member.openalex_id, None, None), member.name, (member.name,),
+                                   member.evidence)
+        return self.hits(self.researcher(person))
 
     def _parse(self, name: str) -> ParsedName:
         parsed = self._parsed.get(name)

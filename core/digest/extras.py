@@ -12,15 +12,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from core.app import App
-from core.digest.citations import SHOWN, citation_candidates
+from core.digest.citations import SHOWN, citation_candidates, is_researcher_target
+from core.digest.citing_sentences import add_citing_sentences
 from core.digest.items import local_day
 from core.digest.plan import DigestPlan, window_for
 from core.digest.sections import SectionItem, fresh
 from core.digest.trending import trending_candidates
+from core.model.channels import Subscription
 from core.sources.http import SourceError
 from core.storage import digest_inputs, ledger, repos
 from core.storage.db import AsyncSession
 from core.subscriptions.sections import trending_top
+from core.views import plural
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,8 @@ class Group:
     candidates: list[SectionItem]
     top: int
     total: int | None = None  # citations: what OpenAlex counts, so the digest can say how many it left out
+    citations: bool = False
+    whose: str = "it"  # what the count of the rest is of: "new citations of it", "… of their papers"
 
 
 @dataclass
@@ -58,21 +63,46 @@ async def gather_extras(app: App, destination_id: int) -> Extras:
         else:
             extras.groups.append(Group(candidates, trending_top(row.query)))
     since = _since(window_for(channel, app.now())[0])
-    failed = 0
+    failed: list[Subscription] = []
     for row in (r for r in rows if r.kind == "citations" and r.query):
         if app.settings.openalex_api_key is None:
             break  # status says so: without a key OpenAlex's list calls are not made
         try:
-            candidates, total = await citation_candidates(app, row.number, row.query or "", row.display_name, since)
+            candidates, total = await citation_candidates(app, row, since)
         except SourceError as error:
             log.warning("citations of %s for destination %s: %s", row.query, destination_id, error)
-            failed += 1
+            failed.append(row)
         else:
-            extras.groups.append(Group(candidates, SHOWN, total))
+            extras.groups.append(Group(candidates, SHOWN, total, citations=True,
+                                       whose="their papers" if is_researcher_target(row.query) else "it"))
     if failed:
-        extras.notes.append(f"OpenAlex did not answer for {failed} followed paper{'s' if failed > 1 else ''}, so "
-                            "their new citations come in a later digest.")
+        extras.notes.append(f"OpenAlex did not answer for {_targets(failed)}, so their new citations come in a "
+                            "later digest.")
+    await _with_sentences(app, destination_id, extras)
     return extras
+
+
+def _targets(rows: list[Subscription]) -> str:
+    people = sum(is_researcher_target(r.query) for r in rows)
+    papers = len(rows) - people
+    return " and ".join(p for p in (plural(papers, "followed paper") if papers else "",
+                                    plural(people, "followed researcher") if people else "") if p)
+
+
+async def _with_sentences(app: App, destination_id: int, extras: Extras) -> None:
+    """The citing sentences of the citations this digest will likely show: per group, its first `top` papers
+    the channel has not had (a paper a later group also has is looked up once, where it will be shown)."""
+    groups = [g for g in extras.groups if g.citations and g.candidates]
+    if not groups:
+        return
+    async with app.db.session() as session:
+        had = set(await ledger.delivered_revisions(
+            session, destination_id, [c.paper_id for g in groups for c in g.candidates]))
+    likely = {id(c) for g in groups for c in fresh(g.candidates, had, g.top)}
+    wanted = [c for g in groups for c in g.candidates if id(c) in likely]
+    found = {id(old): new for old, new in zip(wanted, await add_citing_sentences(app, wanted), strict=True)}
+    for group in groups:
+        group.candidates = [found.get(id(c), c) for c in group.candidates]
 
 
 def _since(window_start: datetime) -> date:
@@ -94,7 +124,7 @@ async def add_sections(app: App, session: AsyncSession, plan: DigestPlan, extras
         if chosen and group.total is not None and rest > 0:
             # Large authors and famous papers are bounded: the last line says how many were left out.
             last = chosen[-1]
-            chosen[-1] = replace(last, text=f"{last.text} · and {rest:,} more new citations of it")
+            chosen[-1] = replace(last, text=f"{last.text} · and {rest:,} more new citations of {group.whose}")
         plan.sections.extend(chosen)
     if plan.sections:
         await repos.upsert_papers(session, [item.paper for item in plan.sections], now=app.now())

@@ -42,7 +42,7 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
     lines = [replace(line, paper=stored.get(line.paper_id, line.paper)) for line in lines]
     lines += [section_ledger_item(item) for item in plan.sections]
     return DigestView(day=local_day(app.now(), destination.timezone), title=digest_title(destination.cadence),
-                      items=tuple(digest_item(line) for line in lines),
+                      items=tuple(digest_item(line, destination.summary_mode) for line in lines),
                       more_count=len(plan.items) - len(shown), total_matched=len(plan.items),
                       subscriptions=plan.subscriptions, preview=True,
                       matched_by=tuple(MatchCount(m.number, m.kind, m.label, m.matched) for m in plan.matched_by),
@@ -98,7 +98,7 @@ async def more(app: App, command: DigestMore, actor: Actor, where: Destination) 
     # Numbered on from the digest and the pages of it already handed out: "11." follows the digest's "10.".
     already = latest.item_count + len(latest.more_ids) - len(backlog.waiting)
     by_id = {item.paper_id: item for item in handed_out}
-    items = tuple(digest_item(by_id[p]) for p in batch if p in by_id)  # in the backlog's turn order
+    items = tuple(digest_item(by_id[p], destination.summary_mode) for p in batch if p in by_id)  # in the backlog's turn order
     return DigestView(day=local_day(app.now(), destination.timezone), title="More from the latest digest",
                       items=items, more_count=run.more_count, total_matched=latest.item_count + latest.more_count,
                       subscriptions=0, visibility=Visibility.EPHEMERAL, first_number=already + 1)

@@ -22,7 +22,9 @@ from datetime import date
 
 from core.digest.names import NameKey, ParsedName, name_key, parse_name
 from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
+from core.model.extras import has_code, venue_of
 from core.model.papers import PaperRecord, merge_all
+from core.model.venues import venue_matches
 from core.subscriptions.categories import matching_category
 from core.subscriptions.query import find_phrase
 from core.subscriptions.text import tokenize
@@ -110,6 +112,9 @@ class PaperBatch:
         self._title_bigrams: list[set[tuple[str, str]] | None] = [None] * self.size
         self._abstract_bigrams: list[set[tuple[str, str]] | None] = [None] * self.size
         self._category_sets: dict[str, Positions] = {}
+        self._with_code: Positions | None = None
+        self._venues: list[str | None] | None = None
+        self._at_venues: dict[tuple[str, ...], Positions] = {}
 
     def _index(self) -> None:
         title_postings, abstract_postings = self.title_postings, self.abstract_postings
@@ -213,6 +218,24 @@ class PaperBatch:
                     members |= positions
             found = frozenset(members)
             self._category_sets[wanted] = found
+        return found
+
+    def with_extras(self, code: bool, venues: tuple[str, ...], within: Positions | None) -> Positions:
+        """Papers (of `within`, when given) whose code is out (`code`) and that were accepted at one of
+        `venues`; each paper's extras are read once per batch, on the first query that asks."""
+        found = frozenset(range(self.size)) if within is None else within
+        if code:
+            if self._with_code is None:
+                self._with_code = frozenset(pos for pos, paper in enumerate(self.papers) if has_code(paper))
+            found = found & self._with_code
+        if venues:
+            at = self._at_venues.get(venues)
+            if at is None:
+                if self._venues is None:
+                    self._venues = [venue_of(paper)[0] for paper in self.papers]
+                at = self._at_venues[venues] = frozenset(
+                    pos for pos, venue in enumerate(self._venues) if venue_matches(venues, venue))
+            found = found & at
         return found
 
     def papers_by_author_id(self, scheme: int, value: str) -> Positions:

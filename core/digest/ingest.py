@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from core.app import App
 from core.digest.backfill import BACKFILL_KEY, BackfillReport, backfill_gap, covered_through
+from core.digest.enrich import EnrichReport, enrich_papers
+from core.digest.ingest_institutions import ingest_institutions
 from core.model.channels import Subscription
 from core.model.enums import SubscriptionKind
 from core.model.papers import PaperRecord
@@ -61,8 +63,10 @@ class IngestReport:
     researchers_checked: int = 0
     works_stored: int = 0
     evidence_read: int = 0  # followed people whose works were read for evidence (they had none yet)
+    institutions_listed: int = 0  # followed institutions whose new works were listed
     not_covered: list[str] = field(default_factory=list)  # what of followed people's papers is not fetched, and why
     backfill: BackfillReport | None = None  # the missed days fetched from the query API, when there was a gap
+    extras: EnrichReport | None = None  # summaries and code links added to the day's papers
     problems: list[str] = field(default_factory=list)
     busy_with: str | None = None  # another process's ingest was running: this one did nothing
 
@@ -158,6 +162,8 @@ async def ingest_feeds(app: App, report: IngestReport, subscriptions: Sequence[S
                           feed_date=result.feed_date)
         return
     await _store(app, report, list(result.items))
+    # Stored first: the day's papers are in the digest whatever the extras' sources do.
+    report.extras = await enrich_papers(app, result.feed_date, result.items)
     report.new = sum(1 for r in result.items if r.is_new_announcement)
     report.updates = len(result.items) - report.new
     covered = await covered_through(app, FEED_KEY)  # read before today's date is written over the fallback
@@ -289,6 +295,12 @@ async def _ingest(app: App, report: IngestReport, progress: Progress | None, res
         progress("feeds", 1, 1)
     if researchers:
         await ingest_researchers(app, report, subscriptions, progress)
+        institutions = await ingest_institutions(app, subscriptions)
+        report.institutions_listed = institutions.listed
+        report.works_stored += institutions.stored
+        report.stored += institutions.stored
+        report.problems += institutions.problems
+        report.not_covered += institutions.not_covered
     backfilled = f", {report.backfill.new} backfilled" if report.backfill else ""
     feeds = describe_feeds(report.feeds) if report.feeds else "no feeds"
     log.info("ingest: %d stored (%d new, %d updates%s) from %s%s", report.stored, report.new, report.updates,

@@ -10,12 +10,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.digest.sections import section_of
+from core.digest.item_extras import line_fields
+from core.digest.sections import citing_sentence, section_of
 from core.model.papers import PaperRecord
 from core.storage.ledger import LedgerItem
 from core.views import DigestItem, DigestReason
 
-SNIPPET = 280
 SHOWN_AUTHORS = 3
 TITLE = "Paper Radar digest"
 # A weekly channel's digest is the week's, not a catch-up: its title says so, whatever its window.
@@ -24,6 +24,8 @@ WEEKLY_TITLE = "Paper Radar: this week's digest"
 
 def digest_title(cadence: str) -> str:
     return WEEKLY_TITLE if cadence == "weekly" else TITLE
+
+
 # The yymm an arXiv id starts with (2410.01234, hep-th/9901001): the month the paper was first submitted.
 _ID_MONTH = re.compile(r"^(?:[a-z-]+(?:\.[A-Za-z]{2})?/)?(?P<yy>\d{2})(?P<mm>\d{2})")
 # A first announcement can fall a few days into the month after the id's (submitted on the 31st).
@@ -44,11 +46,6 @@ def local_day(moment: datetime | None, timezone: str) -> date:
 def shown_authors(names: list[str]) -> str:
     """The first few authors, as a digest line has room for them."""
     return ", ".join(names[:SHOWN_AUTHORS]) + (" et al." if len(names) > SHOWN_AUTHORS else "")
-
-
-def snippet_of(abstract: str) -> str:
-    """The abstract's opening, cut at a word: enough to judge a paper by, short enough for a digest."""
-    return abstract if len(abstract) <= SNIPPET else abstract[:SNIPPET].rsplit(" ", 1)[0] + "…"
 
 
 def _id_month(arxiv_id: str | None) -> date | None:
@@ -81,8 +78,9 @@ def _day(day: date) -> str:
     return f"{day.day} {day:%b %Y}"  # "3 Oct 2024": no leading zero, the same on every platform
 
 
-def digest_item(item: LedgerItem) -> DigestItem:
-    """A digest line from a ledger row and its paper, with the reasons recorded when it was claimed."""
+def digest_item(item: LedgerItem, summary_mode: str = "tldr") -> DigestItem:
+    """A digest line from a ledger row and its paper, with the reasons recorded when it was claimed; what it says
+    under the title follows the channel's `settings summary` (`core.digest.item_extras`)."""
     paper = item.paper
     reasons = tuple(
         DigestReason(kind=str(r.get("kind", "")), text=str(r.get("text", "")), by_name=bool(r.get("by_name")),
@@ -91,10 +89,13 @@ def digest_item(item: LedgerItem) -> DigestItem:
     )
     revised = item.revision > 0
     section, code = section_of(item.reasons)
+    fields = line_fields(paper, summary_mode)
+    if code:  # a trending paper's code link, as Hugging Face gave it when the section was claimed
+        fields["code_url"] = code
     return DigestItem(
         paper_id=item.paper_id, title=paper.title, url=paper.abs_url or "",
         authors=shown_authors([a.name or "" for a in paper.authors]), why=reasons,
-        snippet=snippet_of(paper.abstract or ""), categories=paper.categories, version=item.version,
-        is_update=revised, pdf_url=paper.pdf_url, first_posted=first_posted(paper) if revised else None,
-        section=section, code_url=code or paper.links.get("code"),
+        categories=paper.categories, version=item.version, is_update=revised, pdf_url=paper.pdf_url,
+        first_posted=first_posted(paper) if revised else None, section=section,
+        quote=citing_sentence(item.reasons), **fields,
     )

@@ -27,8 +27,10 @@ from typing import Any, Literal, NamedTuple
 from core.digest.content import ContentSpace
 from core.digest.evaluate import ContentHit, Evaluator, ResearcherContent
 from core.digest.index import UPDATE_TYPES, PaperBatch, author_id_keys
+from core.digest.institutions import InstitutionContent
 from core.digest.rank import KIND_TIERS, TIER_POSSIBLE, RankKeys, tier_of
 from core.digest.similar import ExamplesContent
+from core.model.institutions import InstitutionRoster
 from core.model.papers import PaperRecord
 from core.model.researchers import ResearcherEvidence
 from core.subscriptions.categories import is_wildcard, normalize_category, normalize_wildcard
@@ -39,8 +41,8 @@ __all__ = [
     "results_kept_unscanned",
 ]
 
-Kind = Literal["topic", "category", "researcher", "similar"]
-_KINDS = ("topic", "category", "researcher", "similar")
+Kind = Literal["topic", "category", "researcher", "similar", "institution"]
+_KINDS = ("topic", "category", "researcher", "similar", "institution")
 
 
 @lru_cache(maxsize=65536)
@@ -66,6 +68,7 @@ class SubscriptionSpec:
     name_variants: tuple[str, ...] = ()
     examples: ExamplesContent | None = None  # `subscribe similar`: the example papers' vectors and titles
     evidence: ResearcherEvidence | None = None  # None: stored before evidence was kept (nothing known)
+    institution: InstitutionContent | None = None  # `follow institution`: its roster
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -84,13 +87,16 @@ class SubscriptionSpec:
             raise ValueError("a researcher subscription needs an id or a name")
         if self.kind == "similar" and self.examples is None:
             raise ValueError("a similar subscription needs its examples")
+        if self.kind == "institution" and self.institution is None:
+            raise ValueError("an institution subscription needs its id")
 
     @classmethod
     def from_stored(cls, destination_id: int, number: int, kind: str, query: str | None = None, *,
                     openalex_id: str | None = None, orcid: str | None = None, s2_id: str | None = None,
                     display_name: str | None = None, name_variants: Sequence[str] = (),
                     examples: Mapping[str, Any] | None = None,
-                    evidence: ResearcherEvidence | None = None) -> SubscriptionSpec:
+                    evidence: ResearcherEvidence | None = None,
+                    roster: InstitutionRoster | None = None) -> SubscriptionSpec:
         """Build from the values a subscription row stores (`query` is the topic text or the category code).
 
         Raises ValueError (a `QueryError` or `UnknownCategory`) when stored text no longer parses.
@@ -105,6 +111,13 @@ class SubscriptionSpec:
                        name_variants=tuple(v for v in name_variants if v), evidence=evidence)
         if kind == "similar":
             return cls(destination_id, number, "similar", examples=examples_content(query or "", examples))
+        if kind == "institution":
+            if not openalex_id:
+                raise ValueError("an institution subscription needs its id")
+            # No roster yet (ingest builds it): nothing is matched, but the subscription is kept and numbered.
+            content = InstitutionContent(openalex_id, display_name or openalex_id, roster.members if roster else ())
+            return cls(destination_id, number, "institution", openalex_id=openalex_id,
+                       display_name=display_name or "", institution=content)
         raise ValueError(f"unknown subscription kind {kind!r}")
 
     @property
@@ -230,6 +243,8 @@ class DigestMatcher:
             return spec.category
         if spec.kind == "similar":
             return ("similar", spec.examples.key if spec.examples else "")
+        if spec.kind == "institution":
+            return ("institution", spec.institution)
         return (spec.openalex_id, spec.orcid, spec.s2_id, spec.display_name, spec.evidence, *spec.name_variants)
 
     def _content(self, spec: SubscriptionSpec) -> int:
@@ -248,6 +263,9 @@ class DigestMatcher:
         if spec.kind == "similar":
             assert spec.examples is not None
             return self.evaluator.similar(spec.examples)
+        if spec.kind == "institution":
+            assert spec.institution is not None
+            return self.evaluator.institution(spec.institution)
         raw = (spec.openalex_id, spec.orcid, spec.s2_id, spec.display_name, spec.evidence, *spec.name_variants)
         slot = self._researchers.get(raw)
         if slot is None:
@@ -303,7 +321,7 @@ class DigestMatcher:
                 reason = _new(MatchReason, (kind, number, detail, False, score, False))
                 table[pos] = _new(DigestMatch, (ids[pos], papers[pos], (reason,), score, rank))
             return table
-        by_name = kind == "researcher"
+        by_name = kind in ("researcher", "institution")
         # Only a researcher's name match without evidence ranks in the "possible" tier (see `tier_of`).
         possible_from = TIER_POSSIBLE << self.keys.tier_shift
         reasons: dict[str, tuple[MatchReason]] = {}

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from core.digest.blend import affinities, as_profile, close_counts, close_reason, net_ratings, profile_from
+from core.digest.blend import (
+    affinities,
+    as_profile,
+    close_counts,
+    close_reason,
+    liked_ids,
+    net_ratings,
+    profile_from,
+)
 from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, MatchReason, SubscriptionSpec
 from core.digest.profile import blend_weight
 from core.digest.sections import SectionItem
@@ -27,8 +35,8 @@ from core.storage.ratings import StoredProfile
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
 WEEK = timedelta(days=7)  # a weekly channel's first digest covers a whole week, as every later one does
-MAX_WINDOW = timedelta(days=14)
-SECTION_SUBSCRIPTIONS = frozenset({"trending", "citations"})  # beyond that, a catch-up would be a flood even with the cap
+MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even with the cap
+SECTION_SUBSCRIPTIONS = frozenset({"trending", "citations"})  # they add a section and match nothing
 
 
 class PlanSettings(Protocol):
@@ -136,7 +144,7 @@ def specs_for(destination_id: int, rows: Sequence[Subscription]) -> tuple[list[S
             specs.append(SubscriptionSpec.from_stored(
                 destination_id, row.number, row.kind, row.query, openalex_id=row.openalex_id, orcid=row.orcid,
                 s2_id=row.s2_id, display_name=row.display_name, name_variants=row.name_variants or (),
-                examples=row.examples, evidence=row.evidence,
+                examples=row.examples, evidence=row.evidence, roster=row.roster,
             ))
         except ValueError as error:
             # A subscription stored by an older release that this one cannot read: skip it, never crash.
@@ -219,7 +227,7 @@ async def plan_digest(
 async def _profile(session: AsyncSession, destination_id: int, matcher: DigestMatcher) -> StoredProfile | None:
     """The channel's stored profile; learned here from its ratings when they came without one (an import)."""
     stored = await ratings.load_profile(session, destination_id)
-    if stored is not None or not await ratings.has_ratings(session, destination_id):
+    if stored is None or not stored.stale:
         return stored
     values = await ratings.channel_ratings(session, destination_id)
     known = await ratings.papers(session, list(net_ratings(values)))
@@ -237,7 +245,10 @@ def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscripti
         weight = blend_weight(learned.ratings)
         affinity = affinities(matcher, [i.paper_id for i in items], [i.paper for i in items], learned)
         unlearned = {index: place for place, index in enumerate(arranged.order)}
-        arranged_with = arrange(items, max_items, affinity=affinity, weight=weight)
+        liked = liked_ids(profile)
+        scale = max((a for item, a in zip(items, affinity, strict=True) if item.paper_id not in liked and a > 0),
+                    default=None)
+        arranged_with = arrange(items, max_items, affinity=affinity, weight=weight, scale=scale)
         # The why-line says so where the profile moved a paper up: shown now, and further down without it.
         moved = [index for place, index in enumerate(arranged_with.shown) if unlearned[index] > place]
         close = close_counts(matcher, [items[i].paper for i in moved], profile)

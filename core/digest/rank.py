@@ -31,12 +31,12 @@ __all__ = ["KIND_TIERS", "TIER_CATEGORY", "TIER_NAMED", "TIER_POSSIBLE", "TIER_R
 TIER_RESEARCHER, TIER_NAMED, TIER_TOPIC, TIER_CATEGORY, TIER_POSSIBLE = 0, 1, 2, 3, 4
 TIER_BITS = 3  # enough for TIER_POSSIBLE
 # The tier of a reason of each kind; a researcher's is TIER_RESEARCHER only when recognised by id.
-KIND_TIERS = {"researcher": TIER_RESEARCHER, "topic": TIER_TOPIC, "similar": TIER_TOPIC, "category": TIER_CATEGORY}
+KIND_TIERS = {"researcher": TIER_RESEARCHER, "institution": TIER_RESEARCHER, "topic": TIER_TOPIC, "similar": TIER_TOPIC, "category": TIER_CATEGORY}
 
 
 def tier_of(kind: str, by_name: bool = False, possible: bool = False) -> int:
     """The tier of a reason (`MatchReason` fields): a researcher's depends on how they were recognised."""
-    if kind == "researcher":
+    if kind in ("researcher", "institution"):  # an institution's papers are its members': tiered alike
         return TIER_POSSIBLE if possible else TIER_NAMED if by_name else TIER_RESEARCHER
     return KIND_TIERS[kind]
 

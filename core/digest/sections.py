@@ -9,10 +9,13 @@ exactly the section it claimed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from core.model.papers import PaperRecord
+
+if TYPE_CHECKING:
+    from core.researchers.citations import CitedWork
 
 TRENDING, CITATION = "trending", "citation"
 SECTION_TITLES = {TRENDING: "Trending today", CITATION: "New citations"}
@@ -28,6 +31,11 @@ class SectionItem:
     subscription: int  # the number of the subscription that asked for the section
     text: str  # "▲ 120 upvotes · 14 comments"; "cites *Datamodels* (2022)"
     code_url: str | None = None
+    # A citation: the followed works it cites (to find the citing sentence), and that sentence where Semantic
+    # Scholar has it, with why it cites (S2's intent: background, methodology, result).
+    cited: tuple[CitedWork, ...] = field(default=(), compare=False)
+    context: str = ""
+    intent: str = ""
 
     @property
     def paper_id(self) -> str:
@@ -37,7 +45,20 @@ class SectionItem:
         reason: dict[str, Any] = {"kind": self.kind, "subscription": self.subscription, "text": self.text}
         if self.code_url:
             reason["code"] = self.code_url
+        if self.context:
+            reason["context"] = self.context
+            if self.intent:
+                reason["intent"] = self.intent
         return [reason]
+
+
+def citing_sentence(reasons: Iterable[Any]) -> str:
+    """A citation's sentence as its line quotes it: `“… as in [4].” (methodology)`; "" when there is none."""
+    for reason in reasons:
+        if isinstance(reason, dict) and isinstance(reason.get("context"), str) and reason["context"]:
+            intent = reason.get("intent")
+            return f"“{reason['context']}”" + (f" ({intent})" if isinstance(intent, str) and intent else "")
+    return ""
 
 
 def section_of(reasons: Iterable[Any]) -> tuple[str | None, str | None]:

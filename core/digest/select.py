@@ -146,14 +146,14 @@ def _own_score(item: _Entry, number: int) -> float:
 
 
 def _blend(items: Sequence[_Entry], streams: list[list[int]], numbers: list[int], affinity: Sequence[float],
-           weight: float) -> tuple[list[list[int]], set[int]]:
+           weight: float, scale: float | None) -> tuple[list[list[int]], set[int]]:
     """Each stream reordered by its own order blended with the channel's profile, and the papers the profile
     strongly dislikes taken out (they go after everything, past the cap).
 
     A topic's relevance (divided by its best) is blended with the affinity (divided by the best in the digest);
     a category's or a person's stream keeps its rank classes and is ordered by the affinity within each.
     """
-    best = max((a for a in affinity if a > 0), default=0.0)
+    best = scale if scale is not None else max((a for a in affinity if a > 0), default=0.0)
     sunk = {i for i, a in enumerate(affinity) if a <= DISLIKED}
     blended: list[list[int]] = []
     for stream, number in zip(streams, numbers, strict=True):
@@ -180,15 +180,17 @@ def _blend(items: Sequence[_Entry], streams: list[list[int]], numbers: list[int]
 
 
 def arrange(items: Sequence[_Entry], max_items: int, *, affinity: Sequence[float] | None = None,
-            weight: float = 0.0) -> Arranged:
+            weight: float = 0.0, scale: float | None = None) -> Arranged:
     """Take turns over the subscriptions' streams; the first `max_items` taken are shown.
 
     With a profile (`affinity`: each item's cosine with what the channel liked, `weight` > 0), each stream is
-    ordered by its own order blended with it, and what the profile strongly dislikes waits past the cap."""
+    ordered by its own order blended with it, and what the profile strongly dislikes waits past the cap. The
+    affinity is scaled by `scale` (the best among the papers nobody rated, so that papers already liked, which
+    are the closest of all, do not flatten everyone else's), else by the best of all."""
     streams, numbers, possible = _streams(items)
     sunk: set[int] = set()
     if affinity is not None and weight > 0:
-        streams, sunk = _blend(items, streams, numbers, affinity, weight)
+        streams, sunk = _blend(items, streams, numbers, affinity, weight, scale)
         possible = [i for i in possible if i not in sunk]
     taken = bytearray(len(items))
     turns: list[int] = []

@@ -17,7 +17,9 @@ from core.digest.ingest import FEED_KEY, describe_missed, expected_feed_date, fe
 from core.model.channels import Channel, Subscription
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause, RunState
+from core.researchers.citations import citation_cost
 from core.researchers.coverage import coverage_lines
+from core.researchers.institution_coverage import institution_lines
 from core.storage import channels, digest_inputs, ledger, repos
 from core.storage.db import AsyncSession
 from core.storage.digest_inputs import SourceStatus
@@ -88,11 +90,9 @@ def schedule_notes(record: Channel | None, subscriptions: list[Subscription]) ->
     if record is not None and record.cadence == WEEKLY:
         notes.append(f"The digest is weekly ({schedule_text(record.cadence, record.weekdays)}): each covers the "
                      "seven days before it, ranked together.")
-    cited = sum(sub.kind == "citations" for sub in subscriptions)
-    if cited:
-        # OpenAlex list calls are billed: say what following citations costs (docs/scaling.md).
-        notes.append(f"New citations of {cited} followed paper{'s' if cited > 1 else ''} cost {cited} OpenAlex "
-                     f"list call{'s' if cited > 1 else ''} a day (one page of 25 each; at most 10 shown per paper).")
+    cost = citation_cost(subscriptions)
+    if cost:
+        notes.append(cost)
     for sub in subscriptions:
         if sub.kind == "trending":
             notes.append(f"Each digest ends with the {trending_top(sub.query)} most upvoted of Hugging Face's daily "
@@ -121,9 +121,13 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
             last_run = await ledger.latest_run(session, record.id)
             subscriptions = await repos.count_subscriptions(session, record.id)
             uncovered = await researcher_coverage(app, session, record.id) if subscriptions else []
-            subs = await channels.list_subscriptions(session, record.id)
-            extra_notes = schedule_notes(record, subs)
-            if app.settings.openalex_api_key is None and any(s.kind == "citations" for s in subs):
+            mine = await channels.list_subscriptions(session, record.id) if subscriptions else []
+            if any(s.kind == "institution" for s in mine):
+                extra_notes, more = institution_lines(app.settings, mine,
+                                                            await digest_inputs.all_subscriptions(session))
+                uncovered += more
+            extra_notes += schedule_notes(record, mine)
+            if app.settings.openalex_api_key is None and any(s.kind == "citations" for s in mine):
                 uncovered.append("New citations do not come: OPENALEX_API_KEY is not set on this server. Whoever "
                                  "runs Paper Radar can set it.")
     upcoming = None

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from core.model.context import Destination
+from core.model.institutions import InstitutionRoster
 from core.model.researchers import ResearcherEvidence
 
 
@@ -30,6 +31,8 @@ class ChannelSettings:
     quiet_notice: bool
     learning: bool = True
     cadence: str = "daily"  # Cadence: daily, or weekly on the one day in `weekdays`
+    summary_mode: str = "tldr"  # tldr | abstract | off: what each digest line says under its title
+    follow_lab: bool = False  # follows everyone who claimed a researcher record in this workspace (`follow lab`)
 
 
 SETTING_FIELDS = tuple(f.name for f in fields(ChannelSettings))
@@ -57,6 +60,8 @@ class Channel:
     learning: bool = True
     cadence: str = "daily"
     last_digest_at: datetime | None = None
+    summary_mode: str = "tldr"
+    follow_lab: bool = False
 
     @property
     def address(self) -> Destination:
@@ -72,7 +77,7 @@ class Subscription:
     """One thing a channel follows, with the short number the channel knows it by."""
 
     number: int
-    kind: str  # SubscriptionKind: topic | category | researcher
+    kind: str  # SubscriptionKind: topic | category | researcher | similar | institution
     query: str | None = None
     openalex_id: str | None = None
     orcid: str | None = None
@@ -84,9 +89,11 @@ class Subscription:
     evidence: ResearcherEvidence | None = None  # a researcher's; None when stored before evidence existed
     # `subscribe similar`: the examples' vectors and titles ({"vectors": [[indices, weights], ...], "titles": [...]})
     examples: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    # A followed institution's active researchers (`follow institution`); None until ingest first builds it.
+    roster: InstitutionRoster | None = field(default=None, compare=False, hash=False)
 
     @property
     def label(self) -> str:
         """What the channel calls it: the query or category as typed, or the person's name."""
-        named = ("researcher", "similar", "trending", "citations")
+        named = ("researcher", "similar", "institution", "trending", "citations")
         return (self.display_name if self.kind in named else self.query) or "?"

@@ -13,6 +13,7 @@ class SubscriptionKind(StrEnum):
     TOPIC = "topic"
     CATEGORY = "category"
     RESEARCHER = "researcher"
+    INSTITUTION = "institution"
 
 
 class RunKind(StrEnum):

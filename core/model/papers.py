@@ -53,7 +53,14 @@ class PaperRecord:
     openalex_id: str | None = None
     s2_id: str | None = None
     sources: tuple[str, ...] = ()
-    links: dict[str, str] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)  # abs, pdf, landing, and "code" / "project" when known
+    # What a paper's line shows besides its abstract (`core.model.extras`): arXiv's comment (pages, figures,
+    # often "accepted at ..." and a repository link), Hugging Face's one-line summary, Semantic Scholar's
+    # TL;DR, and the code repository's stars as Hugging Face counted them.
+    comment: str | None = None
+    ai_summary: str | None = None
+    tldr: str | None = None
+    code_stars: int | None = None
 
     @property
     def canonical_id(self) -> str:
@@ -172,6 +179,11 @@ def merge_records(old: PaperRecord, new: PaperRecord) -> PaperRecord:
         s2_id=old.s2_id or new.s2_id,
         sources=_union(old.sources, new.sources),
         links={**new.links, **old.links},
+        comment=old.comment or new.comment,
+        # Summaries and stars are refreshed by each enrichment: the newer answer is the better one.
+        ai_summary=new.ai_summary or old.ai_summary,
+        tldr=new.tldr or old.tldr,
+        code_stars=new.code_stars if new.code_stars is not None else old.code_stars,
     )
 
 

@@ -203,3 +203,21 @@ class ResearcherEvidence:
         """Tolerant: anything unreadable counts as not known (rows stored before evidence existed hold None)."""
         data = data if isinstance(data, dict) else {}
         return cls(**{name: _str_tuple(data.get(name))[:limit] for name, limit in EVIDENCE_LIMITS.items()})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResearcherClaim:
+    """`iam`: the researcher record a chat user says is them, in one workspace or server."""
+
+    user_id: str
+    display_name: str
+    openalex_id: str | None = None
+    orcid: str | None = None
+    s2_id: str | None = None
+    name_variants: tuple[str, ...] = ()
+    institution: str | None = None
+
+    def is_person(self, openalex_ids: set[str], orcid: str | None, s2_id: str | None) -> bool:
+        """Whether this claim names the person with these ids (any one shared id is enough)."""
+        return bool((self.openalex_id and self.openalex_id in openalex_ids)
+                    or (self.orcid and self.orcid == orcid) or (self.s2_id and self.s2_id == s2_id))

@@ -25,13 +25,14 @@ from core.ids import (
     normalize_s2_paper_id,
     parse_arxiv_id,
 )
+from core.model.extras import SUMMARY_SOURCES, paper_extras
 from core.model.papers import PaperRecord, merge_records, record_from_json, record_to_json
 from core.papers.search import find_by_title
 from core.sources import arxiv_api
 from core.sources.http import NotFound, RateLimited, SourceError, Unavailable
 from core.sources.huggingface import HuggingFaceSource
 from core.sources.openalex import OpenAlexSource
-from core.sources.semanticscholar import SemanticScholarSource
+from core.sources.semanticscholar import PAPER_FIELDS, SemanticScholarSource
 from core.sources.timing import deadline
 from core.storage import repos
 from core.views import Candidate, PaperCard, PickList, Problem
@@ -79,7 +80,8 @@ async def _by_arxiv(app: App, arxiv_id: str) -> PaperRecord:
     extras_s = app.settings.lookup_deadline_s * EXTRAS_SHARE
     try:
         with deadline(extras_s):
-            s2 = await SemanticScholarSource(app.sources.semantic_scholar).paper_by_arxiv(record.arxiv_id or arxiv_id)
+            s2 = await SemanticScholarSource(app.sources.semantic_scholar).paper_by_arxiv(
+                record.arxiv_id or arxiv_id, fields=(*PAPER_FIELDS, "tldr"))
         record = merge_records(record, s2)
     except SourceError as error:
         log.info("no Semantic Scholar extras for %s: %s", arxiv_id, error)
@@ -157,6 +159,7 @@ def card(record: PaperRecord, note: str | None = None) -> PaperCard:
         abstract = abstract[:SNIPPET].rsplit(" ", 1)[0] + "…"
     day = record.announced or (record.published.date() if record.published else None)
     first = record.authors[0] if record.authors else None
+    extras = paper_extras(record)
     return PaperCard(
         title=record.title,
         canonical_id=_card_id(record),
@@ -168,12 +171,16 @@ def card(record: PaperRecord, note: str | None = None) -> PaperCard:
         abs_url=record.abs_url or record.links.get("openalex") or record.links.get("semanticscholar"),
         pdf_url=record.pdf_url,
         doi=record.doi,
-        venue=record.venue or record.journal_ref,
+        venue=extras.venue_phrase or None,
         citation_count=record.citation_count,
-        code_url=record.links.get("code"),
+        code_url=extras.code_url,
         sources=record.sources,
         first_author_key=(first.openalex_id or first.orcid) if first else None,
         note=note,
+        summary=extras.summary if extras.summary_source != "abstract" else "",  # the abstract is on the card
+        summary_source=SUMMARY_SOURCES.get(extras.summary_source, ""),
+        code_stars=extras.code_stars,
+        project_url=extras.project_url,
     )
 
 

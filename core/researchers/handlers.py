@@ -1,15 +1,18 @@
-"""`researcher`, `follow`, and `researcher pick` / `follow pick` from a list of namesakes."""
+"""`researcher`, `follow`, `iam`, and `researcher pick` / `follow pick` / `iam pick` from a list of namesakes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from core.app import App
-from core.commands import Follow, LookupResearcher, PickCandidate
+from core.commands import Follow, IAm, LookupResearcher, PickCandidate
 from core.model.channels import Subscription
 from core.model.context import Actor, Destination
 from core.model.researchers import AuthorCandidate, AuthorProfile
+from core.researchers.claims import save_iam, show_or_forget
 from core.researchers.coverage import follow_notes
+from core.researchers.identity import identity_label, identity_note
 from core.researchers.lookup import (
     Candidates,
     Found,
@@ -20,8 +23,10 @@ from core.researchers.lookup import (
     not_found_problem,
     query_for,
 )
+from core.researchers.pictures import card_images
 from core.researchers.profile import SOURCE_NAMES, build_card, plausible_names, work_summary
-from core.storage import channels, repos
+from core.rules import is_direct_message
+from core.storage import channels, claims, repos
 from core.subscriptions.handlers import limit_problem, next_digest_phrase
 from core.subscriptions.setup import open_channel
 from core.views import Candidate, Notice, PickList, Problem, View, Visibility
@@ -50,7 +55,7 @@ async def lookup_researcher(app: App, command: LookupResearcher, actor: Actor, w
 
 
 async def pick_candidate(app: App, command: PickCandidate, actor: Actor, where: Destination) -> View:
-    action = "follow" if command.action == "follow" else "researcher"
+    action = command.action if command.action in ("follow", "iam") else "researcher"
     try:
         candidate = await recall_pick(app, actor, where, command.number, action)
         found = await ResearcherLookup(app).profile(query_for(candidate))
@@ -58,7 +63,19 @@ async def pick_candidate(app: App, command: PickCandidate, actor: Actor, where: 
         return error.problem
     if action == "follow":
         return await _follow(app, found.profile, actor, where)
+    if action == "iam":
+        return await save_iam(app, found.profile, actor, where)
     return await _card(app, found, where)
+
+
+async def iam(app: App, command: IAm, actor: Actor, where: Destination) -> View:
+    if not command.query:
+        return await show_or_forget(app, command, actor, where)
+    try:
+        found = await _resolve(app, ResearcherLookup(app), command.query, actor, where, "iam")
+    except LookupProblem as error:
+        return error.problem
+    return await save_iam(app, found.profile, actor, where) if isinstance(found, Found) else found
 
 
 async def follow(app: App, command: Follow, actor: Actor, where: Destination) -> View:
@@ -78,7 +95,8 @@ def picklist_view(candidates: Candidates, action: str) -> PickList:
         action=action,
         candidates=tuple(
             Candidate(number=n, name=c.display_name, institution=c.institution, works_count=c.works_count,
-                      main_topic=c.main_topic, key=candidate_key(c))
+                      main_topic=c.main_topic, key=candidate_key(c),
+                      identity=identity_label(c.orcid, c.openalex_id, c.s2_id))
             for n, c in enumerate(candidates.items, 1)
         ),
     )
@@ -128,10 +146,27 @@ async def recall_pick(app: App, actor: Actor, where: Destination, number: int, a
 
 
 async def _card(app: App, found: Found, where: Destination) -> View:
-    summary = await work_summary(app, found.profile)
-    followed = await _followed_as(app, where, found.profile) is not None
-    return build_card(found.profile, summary, now=app.now(), followed=followed,
+    profile = found.profile
+    summary = await work_summary(app, profile)
+    followed = await _followed_as(app, where, profile) is not None
+    followers, claimed_by = await _here(app, where, profile)
+    card = build_card(profile, summary, now=app.now(), followed=followed,
                       stale_since=found.fetched_at if found.stale else None)
+    return replace(card, identity=identity_label(profile.orcid, profile.openalex_id, profile.s2_id),
+                   identity_note=identity_note(profile.orcid, profile.openalex_id, profile.s2_id),
+                   followers=followers, claimed_by=claimed_by, images=await card_images(card, summary))
+
+
+async def _here(app: App, where: Destination, profile: AuthorProfile) -> tuple[int | None, tuple[str, ...]]:
+    """How many channels of this workspace follow the person, and who here said `iam` them (none in a DM)."""
+    if is_direct_message(where):
+        return None, ()
+    openalex = {i for i in (profile.openalex_id, profile.merged_from) if i}
+    async with app.db.session() as session:
+        followers = await claims.followers_in_workspace(session, where.platform, where.workspace_id, openalex,
+                                                        profile.orcid, profile.s2_id)
+        members = await claims.workspace_claims(session, where.platform, where.workspace_id)
+    return followers, tuple(m.user_id for m in members if m.is_person(openalex, profile.orcid, profile.s2_id))
 
 
 def _same_person(record: Subscription, profile: AuthorProfile) -> bool:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.app import App
+from core.model.extras import venue_of
 from core.model.papers import PaperRecord
 from core.model.researchers import EVIDENCE_LIMITS, AuthorProfile, ResearcherEvidence, YearCounts
 from core.researchers.evidence import evidence_from_works
@@ -32,6 +33,7 @@ BARS = "▁▂▃▄▅▆▇█"
 RECENT_YEARS = 3
 RECENT_PAPERS = 5
 TOP_COLLABORATORS = 5
+GRAPH_COLLABORATORS = 10  # people in the collaboration graph: more than the card lists, few enough to read
 YEARS_SHOWN = 10
 MAX_WORKS = 200  # two OpenAlex pages: enough for the last three years of all but the most prolific
 MAX_S2_PAPERS = 100  # one Semantic Scholar page
@@ -90,7 +92,7 @@ def paper_line(record: PaperRecord) -> PaperLine:
     names = [a.name for a in record.authors]
     authors = ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
     return PaperLine(title=record.title, url=url, year=record.published.year if record.published else None,
-                     authors=authors, venue=record.venue)
+                     authors=authors, venue=venue_of(record)[0])
 
 
 def _title_key(title: str) -> str:
@@ -116,17 +118,16 @@ def recent_papers(works: Iterable[PaperRecord], count: int = RECENT_PAPERS) -> t
     return tuple(lines)
 
 
-def frequent_collaborators(
-    profile: AuthorProfile, works: Iterable[PaperRecord], since: date, top: int = TOP_COLLABORATORS
-) -> tuple[tuple[str, int], ...]:
-    """Co-authors on the person's works published since `since`, with how many works they share.
+def _coauthors(profile: AuthorProfile, works: Iterable[PaperRecord], since: date
+               ) -> tuple[dict[str, str], list[set[str]]]:
+    """Each co-author's shown name by key, and the co-authors of each work published since `since`.
 
     Works are counted once per title: a preprint and its journal version are one collaboration.
     """
     own_ids = {i for i in (profile.openalex_id, profile.merged_from, profile.s2_id, profile.orcid) if i}
     own_names = {name.casefold() for name in plausible_names(profile)}
-    counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
+    per_work: list[set[str]] = []
     titles: set[str] = set()
     for work in works:
         if work.published is None or work.published.date() < since:
@@ -143,9 +144,39 @@ def frequent_collaborators(
             key = author.openalex_id or author.s2_id or f"name:{author.name.casefold()}"
             shown.setdefault(key, author.name)
             in_this_work.add(key)
-        counts.update(in_this_work)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], shown[item[0]].casefold()))
-    return tuple((shown[key], n) for key, n in ranked[:top])
+        per_work.append(in_this_work)
+    return shown, per_work
+
+
+def _ranked(shown: dict[str, str], per_work: list[set[str]], top: int) -> list[tuple[str, int]]:
+    counts: Counter[str] = Counter()
+    for people in per_work:
+        counts.update(people)
+    return sorted(counts.items(), key=lambda item: (-item[1], shown[item[0]].casefold()))[:top]
+
+
+def frequent_collaborators(
+    profile: AuthorProfile, works: Iterable[PaperRecord], since: date, top: int = TOP_COLLABORATORS
+) -> tuple[tuple[str, int], ...]:
+    """Co-authors on the person's works published since `since`, with how many works they share."""
+    shown, per_work = _coauthors(profile, works, since)
+    return tuple((shown[key], n) for key, n in _ranked(shown, per_work, top))
+
+
+def collaboration_graph(
+    profile: AuthorProfile, works: Iterable[PaperRecord], since: date, top: int = GRAPH_COLLABORATORS
+) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[int, int, int], ...]]:
+    """The frequent co-authors (name, works shared with the person) and, between them, (i, j, works the two
+    share) for every pair that wrote together: the edges of the card's collaboration graph."""
+    shown, per_work = _coauthors(profile, works, since)
+    ranked = _ranked(shown, per_work, top)
+    index = {key: i for i, (key, _) in enumerate(ranked)}
+    pairs: Counter[tuple[int, int]] = Counter()
+    for people in per_work:
+        present = sorted(index[key] for key in people if key in index)
+        pairs.update((a, b) for n, a in enumerate(present) for b in present[n + 1:])
+    return (tuple((shown[key], n) for key, n in ranked),
+            tuple((a, b, n) for (a, b), n in sorted(pairs.items())))
 
 
 @dataclass(frozen=True)
@@ -156,6 +187,8 @@ class WorkSummary:
     collaborators: tuple[tuple[str, int], ...] = ()
     per_year: tuple[tuple[int, int], ...] = ()  # only when every paper was seen (Semantic Scholar has no yearly counts)
     evidence: ResearcherEvidence | None = None  # None in summaries cached before evidence was kept
+    graph_people: tuple[tuple[str, int], ...] = ()  # the collaboration graph's co-authors (name, shared works)
+    graph_pairs: tuple[tuple[int, int, int], ...] = ()  # (i, j, works two of them share), indexes into graph_people
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -164,6 +197,8 @@ class WorkSummary:
             "collaborators": [[name, n] for name, n in self.collaborators],
             "per_year": [[year, n] for year, n in self.per_year],
             **({"evidence": self.evidence.to_json()} if self.evidence is not None else {}),
+            "graph_people": [[name, n] for name, n in self.graph_people],
+            "graph_pairs": [list(pair) for pair in self.graph_pairs],
         }
 
     @classmethod
@@ -183,6 +218,10 @@ class WorkSummary:
             per_year=tuple((int(row[0]), int(row[1])) for row in data.get("per_year") or ()
                            if isinstance(row, list) and len(row) == 2 and all(isinstance(v, int) for v in row)),
             evidence=ResearcherEvidence.from_json(data["evidence"]) if "evidence" in data else None,
+            graph_people=tuple((str(row[0]), int(row[1])) for row in data.get("graph_people") or ()
+                               if isinstance(row, list) and len(row) == 2 and isinstance(row[1], int)),
+            graph_pairs=tuple((int(row[0]), int(row[1]), int(row[2])) for row in data.get("graph_pairs") or ()
+                              if isinstance(row, list) and len(row) == 3 and all(isinstance(v, int) for v in row)),
         )
 
 
@@ -200,7 +239,9 @@ def summarize_works(
     # One count serves both: the card shows the first few, the evidence keeps more.
     collaborators = frequent_collaborators(profile, works, since, top=EVIDENCE_LIMITS["coauthors"])
     evidence = evidence_from_works(profile, works, [name for name, _ in collaborators])
-    return WorkSummary(recent_papers(works), collaborators[:TOP_COLLABORATORS], per_year, evidence)
+    people, pairs = collaboration_graph(profile, works, since)
+    return WorkSummary(recent_papers(works), collaborators[:TOP_COLLABORATORS], per_year, evidence=evidence,
+                       graph_people=people, graph_pairs=pairs)
 
 
 def recent_since(now: datetime) -> date:

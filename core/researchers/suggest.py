@@ -109,3 +109,33 @@ async def _lookup(app: App, text: str) -> Pairs:
         await repos.cache_put(session, key, [list(p) for p in pairs], DB_TTL, now=app.now())
         await session.commit()
     return pairs
+
+
+INSTITUTION_PREFIX = "autocomplete-institutions"
+MIN_INSTITUTION = 2  # "MIT", "UCL", "KTH": institutions go by short acronyms
+
+
+async def institution_suggestions(app: App, current: str, limit: int) -> Pairs:
+    """(label, OpenAlex id) for the institutions a text may mean, from OpenAlex's autocomplete (cached a day).
+
+    Nothing on failure or timeout: unlike people, there is no list of looked-up institutions to stand in.
+    """
+    text = " ".join(current.split()).casefold()
+    if len(text) < MIN_INSTITUTION or not any(ch.isalnum() for ch in text):
+        return []
+    key = hashed_key(INSTITUTION_PREFIX, text)
+    async with app.db.session() as session:
+        cached = await repos.cache_get(session, key, now=app.now())
+    if isinstance(cached, list):
+        return [(str(p[0]), str(p[1])) for p in cached if isinstance(p, list) and len(p) == 2][:limit]
+    try:
+        found = await asyncio.wait_for(
+            OpenAlexSource(app.sources.openalex).autocomplete_institutions(text, limit=FETCH), LOOKUP_TIMEOUT_S)
+    except (SourceError, TimeoutError) as error:
+        log.info("institution suggestions for %r unavailable: %s", text, error)
+        return []
+    pairs = [(c.display_name + (f" — {c.hint}" if c.hint else ""), c.openalex_id) for c in found]
+    async with app.db.session() as session:
+        await repos.cache_put(session, key, [list(p) for p in pairs], DB_TTL, now=app.now())
+        await session.commit()
+    return pairs[:limit]

@@ -93,7 +93,7 @@ def error_message(body: str | bytes) -> str | None:
 
 
 def _entry(entry: ET.Element) -> PaperRecord:
-    ident = title = summary = primary = doi = jref = published = updated = ""
+    ident = title = summary = primary = doi = jref = published = updated = comment = ""
     categories: list[str] = []
     authors: list[AuthorRef] = []
     links: dict[str, str] = {}
@@ -123,6 +123,8 @@ def _entry(entry: ET.Element) -> PaperRecord:
             doi = text
         elif tag in (f"{ARXIV}journal_ref", f"{ARXIV}journal_reference"):
             jref = text
+        elif tag == f"{ARXIV}comment":
+            comment = text
         elif tag == f"{ATOM}published":
             published = text
         elif tag == f"{ATOM}updated":
@@ -148,6 +150,7 @@ def _entry(entry: ET.Element) -> PaperRecord:
         published=parse_timestamp(published),
         updated=parse_timestamp(updated),
         journal_ref=clean_whitespace(jref) or None,
+        comment=clean_whitespace(comment) or None,
         sources=("arxiv",),
         links={k: v.replace("http://", "https://", 1) for k, v in links.items() if v},
     )

@@ -42,6 +42,7 @@ _DOI = ARXIV + "DOI"
 _DOI_LOWER = ARXIV + "doi"
 _JREF = ARXIV + "journal_reference"
 _JREF_SHORT = ARXIV + "journal_ref"
+_COMMENT, _COMMENTS = ARXIV + "comment", ARXIV + "comments"  # the Atom feed's name, and a plural some mirrors use
 _PRIMARY = ARXIV + "primary_category"
 _A_FEED, _A_ENTRY, _A_TITLE, _A_SUBTITLE = ATOM + "feed", ATOM + "entry", ATOM + "title", ATOM + "subtitle"
 _A_ID, _A_LINK, _A_CATEGORY, _A_SUMMARY = ATOM + "id", ATOM + "link", ATOM + "category", ATOM + "summary"
@@ -113,7 +114,7 @@ def _item_id(guid: str, header_id: str, link: str) -> ArxivId:
 
 def _record(
     *, title: str, guid: str, link: str, summary: str, authors: tuple[AuthorRef, ...], announce: str,
-    categories: list[str], primary: str, doi: str, journal_ref: str, announced: date | None,
+    categories: list[str], primary: str, doi: str, journal_ref: str, announced: date | None, comment: str = "",
 ) -> PaperRecord:  # fmt: skip
     header, abstract = _split_summary(summary)
     words = header.split()
@@ -142,13 +143,14 @@ def _record(
         announce_type=kinds,
         announced=announced,
         journal_ref=(clean_whitespace(journal_ref) or None) if journal_ref else None,
+        comment=(clean_whitespace(comment) or None) if comment else None,
         sources=("arxiv",),
         links={"abs": _ABS + arxiv_id.base, "pdf": _PDF + arxiv_id.base},
     )
 
 
 def _rss_item(item: ET.Element, feed_day: date | None) -> PaperRecord:
-    title = guid = link = summary = creator = announce = doi = jref = pub = ""
+    title = guid = link = summary = creator = announce = doi = jref = pub = comment = ""
     categories: list[str] = []
     for child in item:
         tag, text = child.tag, child.text or ""
@@ -172,14 +174,17 @@ def _rss_item(item: ET.Element, feed_day: date | None) -> PaperRecord:
             jref = text
         elif tag == "pubDate":
             pub = text
+        elif tag == _COMMENT or tag == _COMMENTS:
+            comment = text
     return _record(
         title=title, guid=guid, link=link, summary=summary, authors=split_authors(creator), announce=announce,
         categories=categories, primary="", doi=doi, journal_ref=jref, announced=eastern_date(pub) or feed_day,
+        comment=comment,
     )  # fmt: skip
 
 
 def _atom_entry(entry: ET.Element, feed_day: date | None) -> PaperRecord:
-    title = guid = link = summary = creator = announce = doi = jref = pub = primary = ""
+    title = guid = link = summary = creator = announce = doi = jref = pub = primary = comment = ""
     categories: list[str] = []
     authors: list[AuthorRef] = []
     for child in entry:
@@ -210,10 +215,13 @@ def _atom_entry(entry: ET.Element, feed_day: date | None) -> PaperRecord:
             primary = child.get("term", "").strip()
         elif tag == _A_PUBLISHED or (tag == _A_UPDATED and not pub):
             pub = text
+        elif tag == _COMMENT or tag == _COMMENTS:
+            comment = text
     return _record(
         title=title, guid=guid, link=link, summary=summary,
         authors=split_authors(creator) if creator else tuple(authors), announce=announce,
         categories=categories, primary=primary, doi=doi, journal_ref=jref, announced=eastern_date(pub) or feed_day,
+        comment=comment,
     )  # fmt: skip
 
 

@@ -112,6 +112,8 @@ def parse_daily_item(item: dict[str, Any]) -> TrendingPaper:
         published=parse_timestamp(paper.get("publishedAt")) or parse_timestamp(item.get("publishedAt")),
         sources=(SOURCE,),
         links=links,
+        ai_summary=clean_text(paper.get("ai_summary")) or None,
+        code_stars=as_int(paper.get("githubStars")) if github else None,
     )
     upvotes = as_int(paper.get("upvotes"))
     return TrendingPaper(
@@ -120,9 +122,9 @@ def parse_daily_item(item: dict[str, Any]) -> TrendingPaper:
         github_url=github,
         project_url=project,
         thumbnail_url=_url(item.get("thumbnail")),
-        github_stars=as_int(paper.get("githubStars")),
+        github_stars=record.code_stars,
         num_comments=as_int(item.get("numComments")) or 0,
-        ai_summary=clean_text(paper.get("ai_summary")) or None,
+        ai_summary=record.ai_summary,
         organization=clean_text(as_dict(item.get("organization") or paper.get("organization")).get("fullname"))
         or None,
     )

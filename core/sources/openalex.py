@@ -10,7 +10,7 @@ author records are parsed in `core.sources.openalex_authors`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -27,6 +27,7 @@ from core.ids import (
     normalize_orcid,
     parse_arxiv_id,
 )
+from core.model.institutions import InstitutionCandidate, InstitutionProfile, InstitutionWork
 from core.model.papers import AuthorRef, PaperRecord
 from core.model.researchers import AuthorCandidate, AuthorProfile
 from core.sources.http import NotFound, RateLimited, SourceClient, Unavailable
@@ -38,6 +39,13 @@ from core.sources.openalex_authors import (
     is_deleted_author,
     parse_author,
     parse_autocomplete_author,
+)
+from core.sources.openalex_institutions import (
+    institution_path,
+    is_institution_entry,
+    parse_autocomplete_institution,
+    parse_institution,
+    parse_institution_work,
 )
 from core.sources.parsing import (
     Listing,
@@ -230,6 +238,81 @@ class OpenAlexSource:
             filters += f",from_publication_date:{since.isoformat()}"
         return await self.works(filters, max_results=max_results)
 
+    async def most_cited_works(self, author_id: str, *, count: int) -> list[PaperRecord]:
+        """A researcher's `count` most cited works, one page (`follow citations <researcher>` watches these)."""
+        params = {"filter": f"author.id:{normalize_openalex_id(author_id, 'A')}", "sort": "cited_by_count:desc",
+                  "per_page": _page_size(count)}
+        works, _ = parse_items((await self._get("works", params)).get("results"), parse_work, source=SOURCE,
+                               what="work")
+        return works[:count]
+
+    async def citing_works(self, cited: Sequence[str], since: date, *,
+                           per_page: int) -> tuple[list[tuple[PaperRecord, frozenset[str]]], int]:
+        """Works published since `since` that cite any of `cited` (OpenAlex work ids), newest first: one page
+        only, each with which of `cited` it references, and how many such works OpenAlex counts in all."""
+        ids = [normalize_openalex_id(w, "W") for w in cited]
+        params = {"filter": f"cites:{'|'.join(ids)},from_publication_date:{since.isoformat()}",
+                  "sort": "publication_date:desc", "per_page": _page_size(per_page)}
+        data = await self._get("works", params)
+        wanted, found = set(ids), []
+        for raw in as_list(data.get("results")):
+            try:
+                work = parse_work(as_dict(raw))
+            except (MalformedItem, InvalidId):
+                continue
+            refs = {_work_id(ref) for ref in as_list(as_dict(raw).get("referenced_works"))}
+            found.append((work, frozenset(ref for ref in refs if ref in wanted)))
+        total = as_int(as_dict(data.get("meta")).get("count"))
+        return found, total if total is not None else len(found)
+
+    # ------------------------------------------------------------ institutions
+
+    async def institution(self, identifier: str) -> InstitutionProfile:
+        """An institution by OpenAlex id (`I...`, or its URL) or ROR id (a free singleton get)."""
+        data = await self._get(institution_path(identifier))
+        try:
+            return parse_institution(data)
+        except (MalformedItem, InvalidId) as exc:
+            raise Unavailable(self.client.name, f"sent an institution record we cannot read ({exc})") from exc
+
+    async def autocomplete_institutions(self, query: str, *, limit: int = 10) -> list[InstitutionCandidate]:
+        """Institutions whose names start like `query` (`/autocomplete/institutions`), most works first."""
+        data = await self._get("autocomplete/institutions", {"q": query.strip()})
+        entries = [entry for entry in as_list(data.get("results")) if is_institution_entry(entry)]
+        found, _ = parse_items(entries, parse_autocomplete_institution, source=SOURCE, what="institution")
+        first: dict[str, InstitutionCandidate] = {}
+        for candidate in found:
+            first.setdefault(candidate.openalex_id, candidate)
+        return list(first.values())[:limit]
+
+    async def search_institutions(self, query: str, *, per_page: int = 20) -> list[InstitutionCandidate]:
+        """Institutions whose names or alternatives match `query` anywhere (`/institutions?search=`; billed)."""
+        data = await self._get("institutions", {"search": query.strip(), "per_page": _page_size(per_page)})
+        found, _ = parse_items(data.get("results"), parse_institution, source=SOURCE, what="institution")
+        return [profile.to_candidate() for profile in found]
+
+    async def works_by_institution(self, institution_id: str, since: date | None = None, *,
+                                   max_results: int = MAX_PER_PAGE) -> Listing[InstitutionWork]:
+        """The newest works with an author at the institution or a lab under it (one billed list call per page).
+
+        Sorted newest first and capped: a university lists hundreds of thousands of works, and only the latest
+        matter to a card or a digest.
+        """
+        ident = normalize_openalex_id(institution_id, "I")
+        filters = f"authorships.institutions.lineage:{ident}"
+        if since is not None:
+            filters += f",from_publication_date:{since.isoformat()}"
+        listing: Listing[InstitutionWork] = Listing()
+        params = {"filter": filters, "sort": "publication_date:desc", "per_page": _page_size(max_results)}
+        data = await listing.page(self._get("works", params), self.client.name)
+        if data is None:
+            return listing
+        listing.total = as_int(as_dict(data.get("meta")).get("count"))
+        listing.add(data.get("results"), lambda item: parse_institution_work(item, ident, parse_work),
+                    source=SOURCE, what="work")
+        listing.truncated = listing.total is not None and listing.total > len(listing.items)
+        return listing
+
 
 # ---------------------------------------------------------------- parsers (pure, tested on recordings)
 
@@ -332,3 +415,10 @@ def _venue(data: dict[str, Any]) -> str | None:
         if name and source.get("type") not in NOT_VENUES:
             return name
     return None
+
+
+def _work_id(value: Any) -> str | None:
+    try:
+        return normalize_openalex_id(str(value), "W")
+    except InvalidId:
+        return None

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.model.channels import SETTING_FIELDS, Channel, ChannelSettings, Subscription
 from core.model.context import Destination
 from core.model.enums import RunKind
+from core.model.institutions import InstitutionRoster
 from core.model.researchers import ResearcherEvidence
 from core.storage import repos
 from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, SubscriptionRow
@@ -43,6 +44,7 @@ def subscription_of(row: SubscriptionRow) -> Subscription:
         s2_id=row.s2_id, display_name=row.display_name, name_variants=tuple(row.name_variants or ()),
         created_by=row.created_by, destination_id=row.destination_id, examples=row.examples,
         evidence=ResearcherEvidence.from_json(row.evidence) if row.evidence is not None else None,
+        roster=InstitutionRoster.from_json(row.roster) if row.roster is not None else None,
     )
 
 
@@ -125,6 +127,16 @@ async def change_subscription(session: AsyncSession, channel_id: int, number: in
     """Change the stored fields of one of this channel's subscriptions, keeping its number."""
     await session.execute(update(SubscriptionRow).where(
         col(SubscriptionRow.destination_id) == channel_id, col(SubscriptionRow.number) == number).values(**values))
+
+
+async def set_institution_roster(session: AsyncSession, openalex_id: str, roster: dict[str, Any]) -> int:
+    """Store a followed institution's roster on every subscription to it; how many rows changed."""
+    result = await session.execute(
+        update(SubscriptionRow)
+        .where(col(SubscriptionRow.kind) == "institution", col(SubscriptionRow.openalex_id) == openalex_id)
+        .values(roster=roster)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def remove_subscription(session: AsyncSession, channel_id: int, number: int) -> Subscription | None:

@@ -51,6 +51,11 @@ class DestinationRow(SQLModel, table=True):
     quiet_notice: bool = Field(default=False)  # post "no new papers" on empty days
     learning: bool = Field(default=True)  # order the digest with what the channel's ratings taught it
     cadence: str = Field(default="daily", max_length=8)  # daily, or weekly on the one day in `weekdays`
+    # What each paper's line says under its title: tldr (the one-line summary), abstract (its opening) or off.
+    summary_mode: str = Field(default="tldr", max_length=16)
+    # `follow lab`: this channel follows everyone who claims a researcher record (`iam`) in its workspace,
+    # now and later.
+    follow_lab: bool = Field(default=False)
     next_subscription_number: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_digest_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -77,6 +82,9 @@ class SubscriptionRow(SQLModel, table=True):
     # What tells a followed researcher's arXiv papers from a namesake's (`ResearcherEvidence.to_json`);
     # NULL for rows stored before it existed and for topics and categories.
     evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    # A followed institution's roster of active researchers (`InstitutionRoster.to_json`); NULL for other kinds
+    # and until ingest first builds it.
+    roster: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     created_by: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
@@ -115,6 +123,12 @@ class PaperRow(SQLModel, table=True):
     # How the newest announcement listed it (new / cross / replace / replace-cross; None for journal works).
     last_announce_type: str | None = Field(default=None, max_length=16)
     last_announced: date | None = None
+    # The extras a paper's line shows (core/model/extras.py): arXiv's comment, Hugging Face's summary and the
+    # code's stars, Semantic Scholar's TL;DR. Code and project links live in `links`.
+    comment: str | None = Field(default=None, sa_type=Text)
+    ai_summary: str | None = Field(default=None, sa_type=Text)
+    tldr: str | None = Field(default=None, sa_type=Text)
+    code_stars: int | None = None
 
 
 class ResearcherRow(SQLModel, table=True):
@@ -131,6 +145,25 @@ class ResearcherRow(SQLModel, table=True):
     profile: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     fetched_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     works_checked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ResearcherClaimRow(SQLModel, table=True):
+    """`iam`: a chat user says which researcher record is them; one claim per user per workspace or server."""
+
+    __tablename__ = "researcher_claims"
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "user_id", name="uq_claim_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    workspace_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    openalex_id: str | None = Field(default=None, max_length=32, index=True)
+    orcid: str | None = Field(default=None, max_length=19)
+    s2_id: str | None = Field(default=None, max_length=32)
+    display_name: str = Field(default="", max_length=300)
+    name_variants: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    institution: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class LookupCacheRow(SQLModel, table=True):

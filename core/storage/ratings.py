@@ -40,6 +40,10 @@ class StoredProfile:
     disliked: int
     raters: int
     liked_vectors: tuple[Any, ...] = field(default_factory=tuple)
+    stale: bool = False  # ratings came without a profile (an import): the digest learns it when it plans
+
+
+STALE = -1  # `liked` of a profile row that only says "learn me again"
 
 
 async def current_rating(session: AsyncSession, destination_id: int, paper_id: str, user_id: str) -> int:
@@ -110,7 +114,10 @@ def _stored(row: ChannelProfileRow) -> StoredProfile:
 
 
 async def load_profile(session: AsyncSession, destination_id: int) -> StoredProfile | None:
+    """The channel's profile (one read: a channel that never rated anything has no row)."""
     row = await session.get(ChannelProfileRow, destination_id)
+    if row is not None and row.liked == STALE:
+        return StoredProfile(destination_id, (), (), 0, 0, 0, stale=True)
     return _stored(row) if row is not None and row.indices else None
 
 
@@ -132,7 +139,7 @@ async def export_ratings(session: AsyncSession, destination_id: int) -> list[dic
 async def import_ratings(session: AsyncSession, destination_id: int, entries: Sequence[tuple[str, str, int]],
                          ) -> tuple[int, int]:
     """Add (paper id, user, value) ratings where the paper is stored here; (added, skipped as unknown papers).
-    The stored profile is dropped: the digest learns it again from the ratings (see `core.digest.plan`)."""
+    The stored profile is marked stale: the digest learns it again from the ratings (`core.digest.plan`)."""
     known = set((await session.exec(select(PaperRow.id).where(
         col(PaperRow.id).in_([paper for paper, _, _ in entries])))).all()) if entries else set()
     added = skipped = 0
@@ -142,10 +149,6 @@ async def import_ratings(session: AsyncSession, destination_id: int, entries: Se
             continue
         await set_rating(session, destination_id, paper, user, value)
         added += 1
-    await session.exec(delete(ChannelProfileRow).where(col(ChannelProfileRow.destination_id) == destination_id))
+    if added:
+        await save_profile(session, StoredProfile(destination_id, (), (), STALE, 0, 0))
     return added, skipped
-
-
-async def has_ratings(session: AsyncSession, destination_id: int) -> bool:
-    found = (await session.exec(select(RatingRow.id).where(RatingRow.destination_id == destination_id).limit(1))).first()
-    return found is not None

@@ -148,6 +148,10 @@ def row_to_record(row: PaperRow) -> PaperRecord:
         s2_id=row.s2_id,
         sources=tuple(row.sources or ()),
         links=dict(row.links or {}),
+        comment=row.comment,
+        ai_summary=row.ai_summary,
+        tldr=row.tldr,
+        code_stars=row.code_stars,
     )
 
 
@@ -171,6 +175,10 @@ def _apply(row: PaperRow, record: PaperRecord) -> PaperRow:
     row.s2_id = record.s2_id
     row.sources = list(record.sources)
     row.links = dict(record.links)
+    row.comment = record.comment
+    row.ai_summary = record.ai_summary
+    row.tldr = record.tldr
+    row.code_stars = record.code_stars
     row.updated_at = utcnow()
     return row
 

@@ -12,6 +12,7 @@ from core.ids import InvalidId, normalize_openalex_id, normalize_orcid
 from core.model.channels import ChannelSettings
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause
+from core.model.extras import SUMMARY_MODES
 from core.model.zones import zone_label
 from core.storage import channels, ratings
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
@@ -37,6 +38,19 @@ from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, 
 EXPORT_FORMAT = "paper-radar/1"
 SWITCHES = frozenset({"updates", "crosslists", "quiet-notice", "learning"})
 _ONE_DAY = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
+SUMMARY_WORDING = {"tldr": "a one-line summary (TL;DR)", "abstract": "the abstract's opening",
+                   "off": "title, authors and links only"}
+_SUMMARY_ALIASES = {"on": "tldr", "summary": "tldr", "tl;dr": "tldr", "short": "tldr", "abstracts": "abstract",
+                    "snippet": "abstract", "none": "off", "no": "off"}
+
+
+def parse_summary_mode(text: str) -> str:
+    value = text.strip().lower()
+    value = _SUMMARY_ALIASES.get(value, value)
+    if value not in SUMMARY_MODES:
+        raise SettingError("`summary` is tldr (a one-line summary), abstract (its opening lines) or off, "
+                           "like `settings summary tldr`.")
+    return value
 
 
 def settings_view(app: App, record: ChannelSettings, changed: str | None = None,
@@ -52,6 +66,7 @@ def settings_view(app: App, record: ChannelSettings, changed: str | None = None,
         include_crosslists=record.include_crosslists,
         quiet_notice=record.quiet_notice,
         learning=record.learning,
+        summary_mode=record.summary_mode,
         next_digest=None if record.paused else next_digest(
             record.digest_time, record.weekdays, record.timezone, app.now()),
         changed=changed,
@@ -111,6 +126,9 @@ def _apply(record: ChannelSettings, name: str, value: str, *, max_ceiling: int) 
         record = replace(record, learning=parse_switch(value, name))
         return record, ("learning from 👍/👎 on: ratings order the digest" if record.learning else
                         "learning from 👍/👎 off: ratings are kept, the digest ignores them")
+    if name == "summary":
+        record = replace(record, summary_mode=parse_summary_mode(value))
+        return record, f"each paper's line to {SUMMARY_WORDING[record.summary_mode]}"
     raise SettingError(f"There is no setting `{name}`.")
 
 
@@ -166,6 +184,9 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
             items.append({k: v for k, v in entry.items() if v})
         elif sub.kind == "citations":
             items.append({"kind": "citations", "query": sub.query, "name": sub.display_name})
+        elif sub.kind == "institution":
+            # The roster is not exported: it is large, and the importing server's next ingest rebuilds it.
+            items.append({"kind": "institution", "name": sub.display_name, "openalex_id": sub.openalex_id})
         elif sub.kind == "similar":
             items.append({"kind": "similar", "query": sub.query, "name": sub.display_name, "examples": sub.examples})
         else:
@@ -177,7 +198,7 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
             "time": record.digest_time, "timezone": record.timezone,
             "every": f"week on {record.weekdays}" if record.cadence == WEEKLY else "day", "days": record.weekdays,
             "max": record.max_items, "updates": record.include_updates, "crosslists": record.include_crosslists,
-            "quiet-notice": record.quiet_notice, "learning": record.learning,
+            "quiet-notice": record.quiet_notice, "learning": record.learning, "summary": record.summary_mode,
         },
         "subscriptions": items,
         "ratings": rated,
@@ -275,7 +296,7 @@ def _setting_text(value: Any) -> str:
 
 
 def _identity(kind: str, query: str | None, openalex_id: str | None, orcid: str | None) -> tuple[str, str]:
-    if kind == "researcher":
+    if kind in ("researcher", "institution"):
         return (kind, openalex_id or orcid or "")
     if kind == "trending":
         return (kind, "")  # one trending section per channel, whatever its size
@@ -350,13 +371,23 @@ def _validate_entry(entry: Any, max_query_length: int, scope: ArxivScope) -> dic
             raise ValueError("a trending subscription needs how many papers, 1 to 50")
         return {"kind": "trending", "query": str(top), "display_name": trending_label(top)}
     if kind == "citations":
-        try:
-            work = normalize_openalex_id(str(entry.get("query") or ""), kind="W")
+        raw = str(entry.get("query") or "")
+        try:  # a followed paper (W…) or researcher (A…)
+            work = normalize_openalex_id(raw)
         except InvalidId as error:
-            raise ValueError(f"citations need an OpenAlex work id ({error})") from None
+            raise ValueError(f"citations need an OpenAlex work or author id ({error})") from None
+        if work[0] not in "WA":
+            raise ValueError("citations need an OpenAlex work (W…) or author (A…) id")
         name = _one_line(str(entry.get("name") or ""))[:300] or work
         return {"kind": "citations", "query": work, "display_name": name}
-    raise ValueError("kind must be topic, category, researcher, similar, trending or citations")
+    if kind == "institution":
+        try:
+            ident = normalize_openalex_id(str(entry.get("openalex_id") or ""), kind="I")
+        except InvalidId:
+            raise ValueError("an institution needs its OpenAlex id (I...): names alone are ambiguous") from None
+        name = _one_line(str(entry.get("name") or ""))[:300] or ident
+        return {"kind": "institution", "openalex_id": ident, "display_name": name}
+    raise ValueError("kind must be topic, category, researcher, similar, institution, trending or citations")
 
 
 def _similar_entry(entry: dict[str, Any]) -> dict[str, Any]:

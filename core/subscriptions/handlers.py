@@ -41,6 +41,9 @@ def next_digest_phrase(app: App, settings: ChannelSettings, actor: Actor, *, fir
     return schedule_phrase(settings, actor, app.now(), first=first)
 
 
+FOLLOWED_KINDS = ("researcher", "institution")  # what `unfollow` removes
+
+
 def describe_subscription(record: Subscription) -> str:
     if record.kind == "topic":
         try:
@@ -57,7 +60,15 @@ def describe_subscription(record: Subscription) -> str:
     if record.kind == "trending":
         return "a \"Trending today\" section after the matched papers"
     if record.kind == "citations":
+        if (record.query or "").upper().startswith("A"):
+            return (f"a \"New citations\" section: new works citing the most cited papers of OpenAlex "
+                    f"{record.query}")
         return f"a \"New citations\" section: new works citing OpenAlex {record.query}"
+    if record.kind == "institution":
+        members = len(record.roster.members) if record.roster else 0
+        people = (f"and arXiv papers by its {members} active researchers" if members
+                  else "its researchers are listed at the next ingest")
+        return f"{record.openalex_id}: papers with an author there or in its labs; {people}"
     ids = (record.openalex_id, f"ORCID {record.orcid}" if record.orcid else None,
            f"Semantic Scholar {record.s2_id}" if record.s2_id else None)
     return ", ".join(i for i in ids if i)
@@ -267,12 +278,13 @@ async def unfollow(app: App, command: Unfollow, actor: Actor, where: Destination
             return _not_found(ref)
         records = await channels.list_subscriptions(session, channel.id)
         number = _number(ref)
-        other = next((s for s in records if s.number == number and s.kind != "researcher"), None)
+        other = next((s for s in records if s.number == number and s.kind not in FOLLOWED_KINDS), None)
         if other is not None:
             return Problem(f"#{number} is a {other.kind}, not a person",
-                           f"#{number} follows the {other.kind} {other.label}; `unfollow` is for researchers.",
+                           f"#{number} follows the {other.kind} {other.label}; `unfollow` is for researchers "
+                           "and institutions.",
                            f"To remove it, use `unsubscribe {number}`.", code="usage")
-        people = [s for s in records if s.kind == "researcher"]
+        people = [s for s in records if s.kind in FOLLOWED_KINDS]
         chosen = _pick_followed(people, ref)
         if isinstance(chosen, Problem):
             return chosen

@@ -5,6 +5,9 @@
     diffusion model OR "flow matching"   either alternative; OR (in capitals) splits the whole query
     -survey  -"medical imaging"    a paper with an excluded word or phrase never matches (NOT x means -x)
     cat:cs.LG cat:stat.ML cat:cs.* restrict to papers in any of these categories (also cat:cs.LG,stat.ML)
+    has:code                       only papers whose code is out (a repository Hugging Face, the abstract or
+                                   the arXiv comment names)
+    venue:ICLR venue:"Phys. Rev. B"   only papers accepted or published there (any of them; venue:ICLR,NeurIPS)
 
 A bare hyphenated word (self-supervised, GPT-4) is read as a phrase, since the tokenizer splits it. `AND`
 in capitals is accepted and left out (every word must match already), and `query_notes.operator_notes` says
@@ -19,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from core.model.venues import venue_matches, venue_words
 from core.subscriptions.categories import (
     ARCHIVES,
     UnknownCategory,
@@ -39,7 +43,8 @@ _EXAMPLE = '"graph neural networks" -survey cat:cs.LG'
 
 Phrase = tuple[str, ...]
 _GroupKey = tuple[tuple[str, ...], tuple[Phrase, ...]]
-_QueryKey = tuple[tuple[_GroupKey, ...], tuple[str, ...], tuple[Phrase, ...], tuple[str, ...]]
+_QueryKey = tuple[tuple[_GroupKey, ...], tuple[str, ...], tuple[Phrase, ...], tuple[str, ...], bool,
+                  tuple[tuple[str, ...], ...]]
 
 
 class QueryError(ValueError):
@@ -87,19 +92,24 @@ class TopicQuery(_OrderFree):
     excluded_terms: tuple[str, ...] = ()
     excluded_phrases: tuple[Phrase, ...] = ()
     categories: tuple[str, ...] = ()  # canonical codes, or archive wildcards such as "cs.*"
+    needs_code: bool = False  # has:code
+    venues: tuple[str, ...] = ()  # venue: names as typed ("ICLR", "Phys. Rev. B"); any of them
 
     def key(self) -> _QueryKey:
         return (tuple(sorted(g.key() for g in self.groups)), tuple(sorted(self.excluded_terms)),
-                tuple(sorted(self.excluded_phrases)), tuple(sorted(self.categories)))
+                tuple(sorted(self.excluded_phrases)), tuple(sorted(self.categories)), self.needs_code,
+                tuple(sorted(venue_words(v) for v in self.venues)))
 
     def canonical(self) -> str:
         """Query text that parses back to an equal query; equal queries give the same text."""
-        groups, excluded_terms, excluded_phrases, categories = self.key()
+        groups, excluded_terms, excluded_phrases, categories, needs_code, venues = self.key()
         parts = [" OR ".join(" ".join([*map(_term_text, terms), *map(_phrase_text, phrases)])
                              for terms, phrases in groups)]
         parts += [f"-{_term_text(t)}" for t in excluded_terms]
         parts += [f"-{_phrase_text(p)}" for p in excluded_phrases]
         parts += [f"cat:{c}" for c in categories]
+        parts += ["has:code"] if needs_code else []
+        parts += [f"venue:{' '.join(words)}" if len(words) == 1 else f'venue:"{" ".join(words)}"' for words in venues]
         return " ".join(parts)
 
     def describe(self) -> str:
@@ -110,6 +120,10 @@ class TopicQuery(_OrderFree):
             text += "; not: " + ", ".join(excluded)
         if self.categories:
             text += "; in " + " or ".join(self.categories)
+        if self.needs_code:
+            text += "; with code"
+        if self.venues:
+            text += "; at " + " or ".join(self.venues)
         return text
 
     def __str__(self) -> str:
@@ -204,8 +218,13 @@ def _group_hits(group: QueryGroup, title_tokens: Sequence[str], abstract_tokens:
 
 
 def match(query: TopicQuery, title_tokens: Sequence[str], abstract_tokens: Sequence[str],
-          categories: Iterable[str] = ()) -> MatchResult | None:
-    """Match a paper, given as `tokenize`d title and abstract plus its arXiv categories; None if no match."""
+          categories: Iterable[str] = (), *, has_code: bool = False, venue: str | None = None) -> MatchResult | None:
+    """Match a paper, given as `tokenize`d title and abstract plus its arXiv categories, whether its code is out
+    and its venue (`core.model.extras`); None if no match."""
+    if query.needs_code and not has_code:
+        return None
+    if query.venues and not venue_matches(query.venues, venue):
+        return None
     category = None
     if query.categories:
         category = matching_category(query.categories, categories)
@@ -250,6 +269,7 @@ _FIELD_HINTS = {
     **dict.fromkeys(("arxiv", "doi", "id"), "To look up one paper, use `paper` with its arXiv id or DOI."),
 }
 _CATEGORY_FIELDS = ("cat", "category")
+_HAS_VALUES = ("code",)
 
 
 def _clean(text: str) -> str:
@@ -299,6 +319,8 @@ class _Builder:
         self.excluded_terms: dict[str, None] = {}
         self.excluded_phrases: dict[Phrase, None] = {}
         self.categories: dict[str, None] = {}
+        self.needs_code = False
+        self.venues: dict[str, None] = {}
         self.last_was_or = False
 
     def add(self, tokens: list[str], negated: bool) -> None:
@@ -354,6 +376,30 @@ def _add_categories(builder: _Builder, value: str) -> None:
         builder.last_was_or = False
 
 
+def _extras_filter(builder: _Builder, lexemes: list[_Lexeme], index: int, key: str, value: str,
+                   negated: bool) -> int:
+    """`has:code` and `venue:<name>` (a quoted name glued on, several with commas): like cat:, they narrow the
+    whole query. Read here so that a word like "venue" alone stays a word."""
+    if negated:
+        raise QueryError(f"Excluding with {key}: is not supported; it can only narrow a topic.",
+                         "diffusion has:code" if key == "has" else "diffusion venue:ICLR")
+    if not value and index + 1 < len(lexemes) and lexemes[index + 1].glued and lexemes[index + 1].quoted:
+        value, index = lexemes[index + 1].text, index + 1
+    if key == "has":
+        if value.lower() not in _HAS_VALUES:
+            raise QueryError("has: takes code (papers whose code is out), like has:code.", "diffusion has:code")
+        builder.needs_code = True
+    else:
+        names = [" ".join(part.split()) for part in value.split(",") if venue_words(part)]
+        if not names:
+            raise QueryError('venue: needs a venue right after it, with no space: venue:ICLR or venue:"Phys. Rev. B".',
+                             "diffusion venue:ICLR")
+        builder.venues.update(dict.fromkeys(name[:80] for name in names))
+    builder.segment_has_filters = True
+    builder.last_was_or = False
+    return index + 1
+
+
 def _word(builder: _Builder, lexemes: list[_Lexeme], index: int, negated: bool) -> int:
     """Handle the unquoted lexeme at `index`; return the index of the next lexeme to read."""
     word = lexemes[index].text
@@ -375,8 +421,10 @@ def _word(builder: _Builder, lexemes: list[_Lexeme], index: int, negated: bool) 
                 raise QueryError("cat: needs a category right after it, with no space.", "diffusion cat:cs.LG")
             _add_categories(builder, value)
             return index + 1
+        if key in ("has", "venue"):
+            return _extras_filter(builder, lexemes, index, key, value, negated)
         if value or key in _FIELD_HINTS:
-            hint = _FIELD_HINTS.get(key, "The only field is cat:, for arXiv categories.")
+            hint = _FIELD_HINTS.get(key, "The fields are cat: (arXiv categories), has:code and venue:.")
             raise QueryError(f"I don't know the field {field}:. {hint}", "diffusion cat:cs.LG")
     if "*" in word:
         raise QueryError("Wildcards only work in categories (cat:cs.*). Plurals are matched automatically, "
@@ -433,16 +481,19 @@ def _finish(builder: _Builder, max_length: int) -> TopicQuery:
         if builder.categories:
             raise QueryError("A topic needs at least one word or phrase; cat: only narrows it. To get every "
                              "new paper in a category, subscribe to the category itself.", "diffusion cat:cs.CV")
+        if builder.needs_code or builder.venues:
+            raise QueryError("A topic needs at least one word or phrase; has:code and venue: only narrow it.",
+                             "diffusion has:code venue:ICLR")
         raise QueryError('Tell me what to look for: a few words, a "quoted phrase", or alternatives joined '
                          "by OR.", _EXAMPLE)
     # A wildcard already covers its archive's categories.
     wildcards = {c[:-2] for c in builder.categories if c.endswith(".*")}
     categories = [c for c in builder.categories if c.endswith(".*") or c.split(".")[0] not in wildcards]
     query = TopicQuery(tuple(builder.groups), tuple(builder.excluded_terms), tuple(builder.excluded_phrases),
-                       tuple(categories))
+                       tuple(categories), builder.needs_code, tuple(builder.venues))
     _check_conflicts(query)
     count = (sum(len(g.terms) + len(g.phrases) for g in query.groups) + len(query.excluded_terms)
-             + len(query.excluded_phrases) + len(query.categories))
+             + len(query.excluded_phrases) + len(query.categories) + query.needs_code + len(query.venues))
     if count > MAX_TERMS:
         raise QueryError(f"That query has {count} terms; the limit is {MAX_TERMS}. Split it into a few "
                          "subscriptions, one per idea.", _EXAMPLE)

@@ -28,6 +28,7 @@ SETTING_VALUES = {
     "crosslists": ["on", "off"],
     "quiet-notice": ["on", "off"],
     "learning": ["on", "off"],
+    "summary": ["tldr", "abstract", "off"],
 }
 COMMON_ZONES = ("UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago",
                 "America/Los_Angeles", "Asia/Tokyo", "Asia/Shanghai", "Asia/Kolkata", "Australia/Sydney")
@@ -103,7 +104,7 @@ async def subscription_suggestions(app: App, where: Destination, current: str, l
     text = current.strip().lstrip("#").lower()
     found = []
     for record in records:
-        label = (record.display_name if record.kind == "researcher" else record.query) or "?"
+        label = (record.display_name if record.kind in ("researcher", "institution") else record.query) or "?"
         if text and not (str(record.number).startswith(text) or text in label.lower()):
             continue
         found.append(Suggestion(f"#{record.number} {record.kind}: {label}", str(record.number)))

@@ -110,6 +110,21 @@ def feed_router(recordings: Path) -> SourceRouter:
     return SourceRouter().add("arxiv_rss", "/rss/", announcements(recordings))
 
 
+def recommendations(recordings: Path) -> httpx.Response:
+    """Semantic Scholar's recommendations as recorded (a real `forpaper` answer, titles only), whatever paper is
+    asked about: `similar` shows them as Semantic Scholar's."""
+    from tests.sources.cassettes import Cassette
+
+    (recorded,) = Cassette.load(recordings / "semanticscholar" / "cassette_test_get_recommended_papers.yaml").interactions
+    return httpx.Response(recorded.status, content=recorded.body, headers={"content-type": "application/json"})
+
+
+def learning_router(recordings: Path) -> SourceRouter:
+    """The day's feed, and Semantic Scholar's recommendations for `similar`."""
+    return feed_router(recordings).add("semantic_scholar", "/recommendations/v1/papers/forpaper/",
+                                       recommendations(recordings))
+
+
 @pytest.fixture
 def sink() -> RecordingSink:
     return RecordingSink()

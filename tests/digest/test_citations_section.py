@@ -37,7 +37,9 @@ def _router(recordings: Path, listing: Any = None) -> SourceRouter:
     cites = read_json(recordings / "openalex" / f"list_works_filter_cites_{WORK}_per_page50.wrapper.json")["data"]
     return (SourceRouter()  # later routes win: the work's own record over the list
             .add("openalex", "/works", cites if listing is None else listing)
-            .add("openalex", f"/works/{WORK}", read_json(SYNTHETIC / f"synthetic_openalex_work_{WORK}.json")))
+            .add("openalex", f"/works/{WORK}", read_json(SYNTHETIC / f"synthetic_openalex_work_{WORK}.json"))
+            # Semantic Scholar knows none of the citing works here: their lines go without a citing sentence.
+            .add("semantic_scholar", "/graph/v1/paper/", httpx.Response(404, json={"error": "Paper not found"})))
 
 
 def _dois(recordings: Path) -> list[str]:

@@ -105,7 +105,7 @@ async def test_the_section_renders_within_slack_and_discord_limits(app_factory: 
         check_message(message.payload())
     assert [p for m in slack for p in m.paper_ids] == [i.paper_id for i in view.items]
     blocks = json.dumps([m.blocks for m in slack])
-    assert blocks.count("*Trending today*") == 1 and "|Code>" in blocks
+    assert blocks.count("*Trending today*") == 1 and "|code>" in blocks
     discord = discord_digest(fresh)
     for part in discord:
         assert check_message_limits(part.payload()) == []

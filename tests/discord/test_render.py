@@ -10,13 +10,13 @@ from typing import Any
 import discord
 import pytest
 
-from bots.discord.buttons import build_view, command_for
+from bots.discord.buttons import RATE_PREFIX, build_view, command_for
 from bots.discord.limits import check_message_limits, fit, safe
 from bots.discord.message import Outgoing, components, safe_prose
 from bots.discord.render import render
 from bots.discord.render_digest import render_digest
 from core import views as v
-from core.commands import DigestMore, Follow, LookupResearcher, Unsubscribe
+from core.commands import DigestMore, Follow, LookupResearcher, RatePaper, Unsubscribe
 from core.help import help_view
 
 NASTY = "@everyone **bold** [click me](https://evil.example/) <@123456789012345678> # heading\n> quote `tick` \\"
@@ -66,7 +66,48 @@ def every_view(text: str) -> list[v.View]:
         v.ImportReport(added=(text,) * 40, skipped=(text,) * 40, settings_changed=("time",)),
         digest(200, text=text, more=5),
         digest(0),
+        v.FeedbackView(ratings=40, raters=7, liked=25, disliked=9, learning=True, terms_for=(text,) * 8,
+                       terms_against=(text,) * 8, weight=0.8,
+                       liked_examples=(v.PaperLine(text, "https://arxiv.org/abs/2411.18562", 2024),) * 3,
+                       disliked_examples=(v.PaperLine(text, "javascript:alert(1)"),) * 3),
+        v.FeedbackView(ratings=3, raters=1, liked=0, disliked=0, learning=False),
+        v.FeedbackView(ratings=12, raters=0, liked=0, disliked=0, learning=True, reset=True),
+        v.FeedbackView(ratings=0, raters=0, liked=0, disliked=0, learning=True),
+        v.SimilarView(paper=v.PaperLine(text, "https://arxiv.org/abs/2411.18562"), note=text,
+                      items=tuple(v.SimilarItem(text, "https://arxiv.org/abs/2411.00001", text, 0.5,
+                                                paper_id="arXiv:2411.00001") for _ in range(8)),
+                      recommended=tuple(v.SimilarItem(text, None, text, source="recommended", paper_id=f"doi:10.1/{text}")
+                                        for _ in range(8))),
+        v.SimilarView(paper=v.PaperLine(text)),
+        v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=tuple(v.DigestItem(
+            paper_id=f"arXiv:2411.{i:05d}", title=text, url=f"https://arxiv.org/abs/2411.{i:05d}", authors=text,
+            why=(v.DigestReason("topic", text),), summary=text, code_url=f"https://github.com/x/y{i}", code_stars=99999,
+            project_url="https://x.github.io/y", venue="accepted at " + text, pdf_url="https://arxiv.org/pdf/1")
+            for i in range(1, 60)), total_matched=59, subscriptions=1, visibility=v.Visibility.CHANNEL),
+        v.ResearcherCard(name=text, openalex_id="A5023888391", identity="ORCID", identity_note=text, followers=3,
+                         claimed_by=("123456789012345678", text), images=(
+                             v.CardImage("researcher-A5023888391-collaborators.png", text, text, b"\x89PNG..."),
+                             v.CardImage("researcher-A5023888391-per-year.png", text, text, b"\x89PNG...")),
+                         collaborators=((text, 3),) * 20, recent_papers=(paper,) * 30, topics=(text,) * 20),
+        v.PickList(query=text, action="iam", candidates=tuple(
+            v.Candidate(n, text, text, 10, text, f"A50000000{n:02d}", identity="OpenAlex id") for n in range(1, 9))),
+        v.PaperCard(title=text, canonical_id="arXiv:1706.03762", abstract=text, summary=text, summary_source=text,
+                    code_url="https://github.com/x/y", code_stars=5, project_url="https://x.github.io/y",
+                    venue="accepted at " + text),
+        institution_card(text),
+        v.PickList(query=text, action="institution", candidates=tuple(
+            v.Candidate(n, text, text, 10, None, f"I40000000{n:02d}") for n in range(1, 9))),
     ]
+
+
+def institution_card(text: str) -> v.InstitutionCard:
+    paper = v.MemberPaper(title=text, url="https://openalex.org/W1", year=2025, authors=((text, True), (text, False)) * 5,
+                          more_authors=40, abstract=text)
+    return v.InstitutionCard(name=text, openalex_id="I33213144", ror="02y3ad647", type=text, place=text,
+                             acronyms=(text,) * 3, homepage="https://www.ufl.edu", parents=(text,) * 3,
+                             children=(text,) * 8, more_children=30, works_count=325080, cited_by_count=10440674,
+                             h_index=809, topics=(text,) * 5, active_researchers=((text, 9),) * 5, active_since=2024,
+                             recent_papers=(paper,) * 5, note=text, source="OpenAlex", followed=True)
 
 
 @pytest.mark.parametrize("text", ["Attention", NASTY, LONG], ids=["plain", "nasty", "long"])
@@ -112,8 +153,8 @@ def test_a_long_digest_is_split_in_order_and_labelled() -> None:
         assert check_message_limits(message.payload()) == []
     titles = [e.title for m in messages for e in m.embeds][1:]
     assert (titles[0] or "").startswith("1. ") and (titles[-1] or "").startswith("200. ")
-    assert [b.custom_id for b in messages[-1].buttons] == ["radar:more"]
-    assert all(not m.buttons for m in messages[:-1])
+    assert [b.custom_id for b in messages[-1].buttons][-1] == "radar:more"
+    assert all("radar:more" not in [b.custom_id for b in m.buttons] for m in messages[:-1])
 
 
 def test_a_short_digest_is_one_unlabelled_message() -> None:
@@ -130,7 +171,11 @@ def test_a_short_digest_is_one_unlabelled_message() -> None:
     (continued,) = render_digest(digest(2), continued=True)
     assert "Continuing a digest" in (continued.embeds[0].description or "")
     (preview,) = render_digest(digest(2, more=4, preview=True))
-    assert (preview.embeds[0].title or "").startswith("Preview (only you see this)") and not preview.buttons
+    assert (preview.embeds[0].title or "").startswith("Preview (only you see this)")
+    # A preview's papers can be rated; its "more" is only text (nothing was sent to page through).
+    assert [b.custom_id for b in preview.buttons] == [
+        "radar:rate:+:arXiv:2411.00001", "radar:rate:-:arXiv:2411.00001",
+        "radar:rate:+:arXiv:2411.00002", "radar:rate:-:arXiv:2411.00002"]
 
 
 def test_buttons_carry_their_command_in_the_id() -> None:
@@ -139,6 +184,9 @@ def test_buttons_carry_their_command_in_the_id() -> None:
     assert command_for("radar:follow:0000-0001-6187-6610") == Follow("0000-0001-6187-6610")
     assert command_for("radar:unsub:12") == Unsubscribe("12")
     assert command_for("radar:more") == DigestMore()
+    assert command_for("radar:rate:+:arXiv:2411.18562") == RatePaper("arXiv:2411.18562", 1, toggle=True)
+    assert command_for("radar:rate:-:doi:10.1038/nphys1170") == RatePaper("doi:10.1038/nphys1170", -1, toggle=True)
+    assert command_for("radar:rate:0:arXiv:2411.18562") is None and command_for("radar:rate:+:") is None
     assert command_for("radar:unsub:twelve") is None and command_for("other:more") is None
 
 
@@ -205,3 +253,106 @@ def test_digest_header_counts_each_subscription_and_more_numbers_on() -> None:
     more = render_digest(replace(digest(10), first_number=11))
     titles = [e.title or "" for part in more for e in part.embeds]
     assert titles[1].startswith("11. ") and titles[-1].startswith("20. ")
+
+
+def _rows(message: Outgoing) -> list[list[str]]:
+    return [[b["label"] for b in row["components"]] for row in message.payload()["components"]]
+
+
+def test_every_digest_paper_gets_thumbs_numbered_two_papers_to_a_row() -> None:
+    parts = render_digest(digest(19, more=6))
+    assert [len(p.paper_ids) for p in parts] == [9, 10]
+    first, last = parts
+    assert _rows(first) == [["👍 1", "👎 1", "👍 2", "👎 2"], ["👍 3", "👎 3", "👍 4", "👎 4"],
+                            ["👍 5", "👎 5", "👍 6", "👎 6"], ["👍 7", "👎 7", "👍 8", "👎 8"], ["👍 9", "👎 9"]]
+    # Ten papers fill the five rows Discord allows; "Show more" still fits at the end of the last one.
+    assert len(_rows(last)) == 5 and _rows(last)[-1] == ["👍 18", "👎 18", "👍 19", "👎 19", "Show 6 more"]
+    for part in parts:
+        assert check_message_limits(part.payload()) == []
+        built = build_view(part.buttons)
+        assert built is not None and built.to_components() == components(part.buttons)
+        ids = [b.custom_id for b in part.buttons if b.custom_id != "radar:more"]
+        assert ids == [f"radar:rate:{sign}:{paper}" for paper in part.paper_ids for sign in "+-"]
+        # Each button's number is the one in its paper's title.
+        titles = {(e.title or "").split(".")[0]: e.url for e in part.embeds if e.url}
+        for button in part.buttons[:-1] if part is last else part.buttons:
+            number = button.label.split()[1]
+            assert (titles[number] or "").endswith((button.custom_id or "").rsplit(":", 1)[1])
+
+
+def test_an_id_too_long_for_a_button_is_rated_by_typing() -> None:
+    fits = "doi:10.1000/" + "x" * (100 - len(RATE_PREFIX) - len("doi:10.1000/"))
+    too_long = fits + "y"
+    items = tuple(replace(item, paper_id=paper) for item, paper in zip(digest(3).items, ("arXiv:2411.00001", fits,
+                                                                                          too_long), strict=True))
+    (message,) = render_digest(replace(digest(3), items=items))
+    assert check_message_limits(message.payload()) == []
+    assert [b.label for b in message.buttons] == ["👍 1", "👎 1", "👍 2", "👎 2"]
+    assert len(message.buttons[-1].custom_id or "") == 100
+    assert command_for(message.buttons[-1].custom_id or "") == RatePaper(fits, -1, toggle=True)
+    footers = [(e.footer.text or "") for e in message.embeds[1:]]
+    assert "rate it with /radar like" not in footers[1]
+    assert footers[2].endswith(f"rate it with /radar like {too_long}") and footers[2].startswith("cs.LG, cs.CL")
+
+
+def test_a_resumed_run_numbers_its_buttons_as_its_titles() -> None:
+    view = replace(digest(25), first_number=11, pages=(v.DigestPage(1, tuple(f"arXiv:2411.{i:05d}" for i in range(1, 11))),
+                                                     v.DigestPage(2, tuple(f"arXiv:2411.{i:05d}" for i in range(11, 26)))),
+                   page_count=3, resumed=True, more_count=4)
+    parts = render_digest(view)
+    assert _rows(parts[0])[0] == ["👍 11", "👎 11", "👍 12", "👎 12"]
+    assert (parts[0].embeds[0].title or "").startswith("11. ")
+    assert [b.custom_id for b in parts[-1].buttons][-1] == "radar:more"
+
+
+def _text(view: v.View, can_manage: bool = False) -> str:
+    return " ".join(json.dumps(m.payload(), ensure_ascii=False) for m in render(view, can_manage=can_manage))
+
+
+def test_feedback_and_similar_read_as_in_the_console() -> None:
+    view = v.FeedbackView(ratings=14, raters=3, liked=9, disliked=2, learning=True,
+                          terms_for=("time series", "forecasting"), terms_against=("author A. Lovelace",),
+                          liked_examples=(v.PaperLine("DualCast *bold*", "https://arxiv.org/abs/2411.18286", 2024),),
+                          disliked_examples=(v.PaperLine("Class-incremental", None),), weight=0.58)
+    text = _text(view, can_manage=True)
+    assert "14 ratings by 3 people: 9 papers liked, 2 disliked." in text and "at 58%" in text
+    assert "time series, forecasting" in text and "author A. Lovelace" in text
+    assert "[DualCast \\\\*bold\\\\*](https://arxiv.org/abs/2411.18286) (2024)" in text
+    assert "feedback reset:True" in text and "feedback reset" not in _text(view, can_manage=False)
+    assert "`settings learning on`" in _text(replace(view, learning=False))
+    assert "Ratings forgotten" in _text(v.FeedbackView(5, 0, 0, 0, learning=True, reset=True))
+    assert "No ratings in this channel yet" in _text(v.FeedbackView(0, 0, 0, 0, learning=True))
+    similar = v.SimilarView(
+        paper=v.PaperLine("MTS-UNMixers", "https://arxiv.org/abs/2411.17770"),
+        items=(v.SimilarItem("DualCast", "https://arxiv.org/abs/2411.18286", "Xu, Li", 0.312, paper_id="arXiv:2411.18286"),),
+        recommended=(v.SimilarItem("Recommended one", None, source="recommended", paper_id="doi:10.1/abc"),),
+        note="Semantic Scholar's recommendations did not answer (timed out).")
+    text = _text(similar)
+    assert "Papers like “MTS-UNMixers”" in text and "[DualCast](https://arxiv.org/abs/2411.18286)" in text
+    assert "similarity 0.31" in text and "`2411.18286`" in text and "`doi:10.1/abc`" in text
+    assert text.index("Closest papers") < text.index("DualCast") < text.index("Recommended by Semantic Scholar")
+    assert "did not answer (timed out)" in text
+
+
+def test_researcher_card_claims_identity_and_pictures() -> None:
+    card = v.ResearcherCard(
+        name="Maria Garcia", openalex_id="A5100000002", identity="ORCID", followers=1,
+        identity_note="linked to ORCID 0000-0001-9876-5439: the person's own record",
+        claimed_by=("123456789012345678", "not-a-discord-id"),
+        images=(v.CardImage("g.png", "Maria Garcia: frequent co-authors", "graph alt", b"\x89PNG1"),
+                v.CardImage("c.png", "Maria Garcia: works and citations per year", "chart alt", b"\x89PNG2")))
+    (message,) = render(card)
+    payload = message.payload()
+    assert check_message_limits(payload) == []
+    here = next(f["value"] for f in payload["embeds"][0]["fields"] if f["name"] == "Here")
+    assert here.splitlines() == ["**On this server:** <@123456789012345678>",
+                                 "**Followed by** 1 channel of this server",
+                                 "**How sure:** linked to ORCID 0000-0001-9876-5439: the person's own record"]
+    assert payload["allowed_mentions"] == {"parse": []}  # shown, never pinged
+    assert [e.get("image", {}).get("url") for e in payload["embeds"]] == ["attachment://g.png", "attachment://c.png"]
+    assert payload["attachments"] == [{"id": 0, "filename": "g.png", "description": "graph alt"},
+                                      {"id": 1, "filename": "c.png", "description": "chart alt"}]
+    assert message.attachments()[1] == ("c.png", b"\x89PNG2", "chart alt")
+    # A picture named by an embed but not attached would show as a broken image: the limit check says so.
+    broken = dict(payload, attachments=[payload["attachments"][0]])
+    assert "embed 1 shows attachment://c.png, which is not attached" in check_message_limits(broken)

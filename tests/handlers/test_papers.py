@@ -119,3 +119,31 @@ async def test_trending_future_and_quiet_days(app_factory) -> None:  # type: ign
     assert isinstance(view, Problem) and "future" in text
     view, text = await ask_text(app, "trending 2024-11-24")
     assert isinstance(view, TrendingView) and view.items == () and "No Hugging Face daily papers" in text
+
+
+async def test_paper_card_shows_summary_code_stars_project_and_venue(
+        app_factory, recordings: Path, synthetic: Path) -> None:  # type: ignore[no-untyped-def]
+    router = _router(recordings, synthetic)
+    router.add("huggingface", "/api/papers/", read_json(synthetic / "synthetic_hf_paper_page_summary.json"))
+    view, text = await ask_text(app_factory(router), "paper 1605.08386")
+    assert isinstance(view, PaperCard)
+    assert view.summary.startswith("Heat-bath random walks on fibers mix fast") and view.summary_source == "Hugging Face"
+    flat = " ".join(text.split())  # the console wraps long lines
+    assert "TL;DR: Heat-bath random walks on fibers mix fast when the Markov basis is augmented. (Hugging Face)" in flat
+    assert "Code (1,204★): https://github.com/example/markov-bases" in text
+    assert "Project page: https://example.org/markov" in text
+    # Semantic Scholar was asked for its TL;DR too.
+    assert "tldr" in router.calls("semantic_scholar")[0].url.params["fields"].split(",")
+
+
+async def test_paper_card_venue_from_the_journal_reference_and_tldr(
+        app_factory, recordings: Path, synthetic: Path) -> None:  # type: ignore[no-untyped-def]
+    router = SourceRouter()
+    router.add("arxiv_api", "/api/query", _arxiv(recordings, "id_1111.2011v2_2016.xml"))
+    router.add("semantic_scholar", "/graph/v1/paper/", read_json(synthetic / "synthetic_s2_paper_tldr.json"))
+    router.add("huggingface", "/api/papers/", httpx.Response(404, json={"error": "not found"}))
+    view, text = await ask_text(app_factory(router), "paper 1111.2011v2")
+    assert isinstance(view, PaperCard)
+    assert view.venue == "published in Phys. Rev. B"  # from "Phys. Rev. B 85, 115117 (2012)"
+    assert view.summary_source == "Semantic Scholar" and "TL;DR: Vortices in a two-dimensional superfluid" in text
+    assert view.code_url is None

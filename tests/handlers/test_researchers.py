@@ -237,7 +237,7 @@ async def test_namesakes_pick_list_then_pick_shows_the_card(app_factory: Any, sy
     titles = [p.title for p in card.recent_papers]
     assert titles[:3] == ["Transport Plans for Message Passing", "Causal Effects on Graphs", "Sinkhorn Layers"]
     assert len(titles) == len({t.casefold() for t in titles})  # the preprint copy is not listed again
-    assert "https://arxiv.org/abs/2406.01234" in text and "(2023, Journal of Machine Learning Research)" in text
+    assert "https://arxiv.org/abs/2406.01234" in text and "(2023, JMLR)" in text  # the venue as people cite it
     assert [y.year for y in card.works_per_year] == list(range(2015, 2025))
 
     requests = len(router.requests)

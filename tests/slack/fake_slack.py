@@ -1,7 +1,8 @@
 """A loopback fake of Slack's Web API and of `response_url`, served by uvicorn on 127.0.0.1 in a thread.
 
 It answers what Paper Radar and bolt call (auth.test, users.info, chat.postMessage, conversations.*,
-oauth.v2.access, and files upload: files.getUploadURLExternal, the upload URL, files.completeUploadExternal),
+oauth.v2.access, and files upload: files.getUploadURLExternal, the upload URL, files.completeUploadExternal,
+one or several files at once, with their alt text),
 records every call, and can be told to fail: per-channel scripted errors, 429s with
 Retry-After, or a strict one-message-per-second-per-channel rule like Slack's. conversations.history and
 conversations.replies answer from what was posted, with the messages' metadata (as with `include_all_metadata`);
@@ -91,13 +92,18 @@ class FakeSlack:
                 and (channel is None or c.params.get("channel") == channel)]
 
     def shared_files(self) -> list[dict[str, Any]]:
-        """Files completed into a channel: each with its channel, title, comment and the uploaded bytes."""
+        """Files shared into a channel (refused completions left out): each with its channel, title, comment, name,
+        alt text (as given to files.getUploadURLExternal) and the uploaded bytes."""
+        asked = {f"F{n:07d}": call.params for n, call in enumerate(self.called("files.getUploadURLExternal"), 1)}
         shared = []
         for call in self.called("files.completeUploadExternal"):
+            if not call.params.get("_shared"):
+                continue  # refused: nothing reached the channel
             for entry in json.loads(call.params.get("files") or "[]"):
+                upload = asked.get(entry.get("id"), {})
                 shared.append({"channel": call.params.get("channel_id"), "title": entry.get("title"),
-                               "comment": call.params.get("initial_comment"),
-                               "content": self.uploads.get(entry.get("id"), b"")})
+                               "comment": call.params.get("initial_comment"), "filename": upload.get("filename"),
+                               "alt": upload.get("alt_txt"), "content": self.uploads.get(entry.get("id"), b"")})
         return shared
 
     def answers(self, key: str | None = None) -> list[dict[str, Any]]:
@@ -187,10 +193,13 @@ class FakeSlack:
             file_id = f"F{len(self.called(call.method)):07d}"
             return JSONResponse({"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"})
         if call.method == "files.completeUploadExternal":
+            if self.members is not None and call.params.get("channel_id") not in self.members:
+                return JSONResponse({"ok": False, "error": "not_in_channel"})  # files are shared by members only
             files = json.loads(call.params.get("files") or "[]")
             missing = [f["id"] for f in files if f.get("id") not in self.uploads]
             if missing:
                 return JSONResponse({"ok": False, "error": "file_not_found"})
+            call.params["_shared"] = True
             return JSONResponse({"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]})
         if call.method == "apps.connections.open":
             return JSONResponse({"ok": True, "url": self.socket_url})

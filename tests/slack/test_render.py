@@ -9,11 +9,19 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bots.slack.actions import ACTION_DIGEST_MORE, ACTION_FOLLOW, ACTION_RESEARCHER, ACTION_UNSUBSCRIBE
-from bots.slack.blocks import MAX_BLOCKS, split_text
+from bots.slack.actions import (
+    ACTION_DIGEST_MORE,
+    ACTION_FOLLOW,
+    ACTION_RATE_DISLIKE,
+    ACTION_RATE_LIKE,
+    ACTION_RESEARCHER,
+    ACTION_UNSUBSCRIBE,
+)
+from bots.slack.blocks import MAX_BLOCKS, MESSAGE_BUDGET, split_text
 from bots.slack.mrkdwn import escape, link, unescape_incoming
 from bots.slack.render import render
-from bots.slack.render_digest import TOP_ITEMS, render_digest
+from bots.slack.render_digest import REPLY_ITEMS, TOP_ITEMS, render_digest
+from bots.slack.sink import SlackSink
 from core import views as v
 from core.help import help_view
 from tests.slack.blockcheck import check_message
@@ -51,6 +59,14 @@ SAMPLES: list[v.View] = [
                                                      venue="JMLR") for _ in range(30)),
                      works_per_year=(v.YearCount(2015, 1), v.YearCount(2024, 9)), sparkline="▁▂▃▅█",
                      source="OpenAlex", profile_url="https://openalex.org/A5100000002"),
+    v.ResearcherCard(name=HOSTILE, openalex_id="A5100000002", identity="ORCID", identity_note=HOSTILE + LONG[:500],
+                     followers=12, followed=True, claimed_by=("UADMIN001", "not a user id"),
+                     images=(v.CardImage("researcher-A5100000002-collaborators.png", "X: frequent co-authors", "alt " * 600, b"\x89PNG..."),
+                             v.CardImage("researcher-A5100000002-per-year.png", "X: works and citations per year",
+                                         "alt", b"\x89PNG...")),
+                     collaborators=((HOSTILE, 2),), works_per_year=(v.YearCount(2024, 3, 9),), sparkline="█"),
+    v.PickList(query=HOSTILE, action="iam", candidates=tuple(
+        v.Candidate(n, HOSTILE, HOSTILE, 10, "Topic", f"A51000000{n:02d}", identity="name only") for n in range(1, 26))),
     v.PickList(query=HOSTILE, action="follow", candidates=tuple(
         v.Candidate(n, f"Maria Garcia {HOSTILE}", HOSTILE, 10, "Topic", f"A51000000{n:02d}") for n in range(1, 26))),
     v.PaperCard(title=HOSTILE + LONG[:600], canonical_id="arXiv:2401.01234", authors=tuple([HOSTILE] * 200),
@@ -76,7 +92,41 @@ SAMPLES: list[v.View] = [
                  subscriptions=400),
     v.ImportReport(added=tuple(HOSTILE for _ in range(100)), skipped=(HOSTILE,), settings_changed=("time",)),
     digest(12, title=HOSTILE, more=30),
+    v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=tuple(
+        v.DigestItem(paper_id=f"arXiv:2411.{i:05d}", title=HOSTILE + LONG[:600], url=f"https://arxiv.org/abs/2411.{i:05d}",
+                     authors=HOSTILE, why=(v.DigestReason("topic", HOSTILE),), summary=HOSTILE + LONG[:900],
+                     code_url=f"https://github.com/x/y{i}", code_stars=123456, project_url="https://x.github.io/y",
+                     venue="accepted at " + HOSTILE + LONG[:400], pdf_url=f"https://arxiv.org/pdf/2411.{i:05d}")
+        for i in range(1, 40)), total_matched=39, subscriptions=1, visibility=v.Visibility.CHANNEL),
+    v.PaperCard(title="Paper", canonical_id="arXiv:2401.01234", abstract=LONG, summary=HOSTILE + LONG[:2000],
+                summary_source="Hugging Face", code_url="https://github.com/x/y", code_stars=9999,
+                project_url="https://x.github.io/y", venue="accepted at " + HOSTILE, abs_url="https://arxiv.org/abs/2401.01234"),
     v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=(), note=HOSTILE, preview=True),
+    v.FeedbackView(ratings=40, raters=7, liked=25, disliked=9, learning=True, terms_for=(HOSTILE,) * 8,
+                   terms_against=(LONG[:400],) * 8, weight=0.8,
+                   liked_examples=(v.PaperLine(HOSTILE + LONG[:600], "https://arxiv.org/abs/2411.18562", 2024),) * 3,
+                   disliked_examples=(v.PaperLine(HOSTILE, "javascript:alert(1)"),) * 3),
+    v.FeedbackView(ratings=3, raters=1, liked=0, disliked=0, learning=False),
+    v.FeedbackView(ratings=12, raters=0, liked=0, disliked=0, learning=True, reset=True,
+                   visibility=v.Visibility.CHANNEL),
+    v.FeedbackView(ratings=0, raters=0, liked=0, disliked=0, learning=True),
+    v.SimilarView(paper=v.PaperLine(HOSTILE + LONG[:600], "https://arxiv.org/abs/2411.18562"),
+                  items=tuple(v.SimilarItem(HOSTILE + LONG[:600], f"https://arxiv.org/abs/2411.{i:05d}", HOSTILE * 5,
+                                            similarity=0.5, paper_id=f"arXiv:2411.{i:05d}") for i in range(8)),
+                  recommended=tuple(v.SimilarItem(HOSTILE + LONG[:600], None, HOSTILE, source="recommended",
+                                                  paper_id="doi:10.1/" + HOSTILE) for _ in range(8)),
+                  note=HOSTILE),
+    v.SimilarView(paper=v.PaperLine("A paper"), note="No papers arrived this week to compare with yet."),
+    v.InstitutionCard(name=HOSTILE * 3, openalex_id="I33213144", ror="02y3ad647", type=HOSTILE, place=HOSTILE,
+                      acronyms=(HOSTILE,), homepage="javascript:alert(1)", parents=(HOSTILE,) * 3,
+                      children=(HOSTILE + LONG[:200],) * 8, more_children=40, works_count=325080,
+                      cited_by_count=10440674, h_index=809, topics=(HOSTILE,) * 5,
+                      active_researchers=((HOSTILE, 9),) * 5, active_since=2024, note=HOSTILE, source="OpenAlex",
+                      recent_papers=tuple(v.MemberPaper(HOSTILE + LONG[:300], "https://openalex.org/W1", 2025,
+                                                        ((HOSTILE, True), (HOSTILE, False)) * 5, 40, LONG[:200])
+                                          for _ in range(5))),
+    v.PickList(query=HOSTILE, action="institution", candidates=tuple(
+        v.Candidate(n, f"MIT {HOSTILE}", HOSTILE, 10, None, f"I40000000{n:02d}") for n in range(1, 11))),
 ]
 
 
@@ -196,3 +246,153 @@ def test_digest_header_counts_each_subscription_and_more_numbers_on() -> None:
     more = replace(digest(10), first_number=11, visibility=v.Visibility.EPHEMERAL)
     text = json.dumps([m["blocks"] for m in _payloads(more)], ensure_ascii=False)
     assert "*11. " in text and "*20. " in text and "*1. " not in text
+
+
+def _long_digest(count: int) -> v.DigestView:
+    """Papers as long as every field can be: the worst case the page cut has to hold with its buttons."""
+    items = tuple(
+        v.DigestItem(paper_id=f"arXiv:2411.{i:05d}", title="Long " + "t" * 1000, url=f"https://arxiv.org/abs/2411.{i:05d}",
+                     authors="A. Author, " * 100, snippet="s " * 1000, categories=tuple(f"cs.{c}" for c in "ABCDEFGH"),
+                     why=tuple(v.DigestReason("topic", f'topic #{n}: matched "{"w" * 200}" in title') for n in range(9)),
+                     pdf_url=f"https://arxiv.org/pdf/2411.{i:05d}")
+        for i in range(1, count + 1))
+    return v.DigestView(day=date(2024, 11, 28), title="Paper Radar digest", items=items, more_count=9,
+                        total_matched=count + 9, subscriptions=9, visibility=v.Visibility.CHANNEL)
+
+
+def _ratings_in(message: dict[str, object] | list[dict[str, object]]) -> list[tuple[str, str]]:
+    blocks = message if isinstance(message, list) else message["blocks"]
+    return [(b["action_id"], b["value"]) for b in buttons(blocks)  # type: ignore[arg-type]
+            if b["action_id"] in (ACTION_RATE_LIKE, ACTION_RATE_DISLIKE)]
+
+
+def _rated_pairs(paper_ids: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [pair for paper in paper_ids for pair in ((ACTION_RATE_LIKE, paper), (ACTION_RATE_DISLIKE, paper))]
+
+
+@pytest.mark.parametrize("view", [_long_digest(25), digest(25, title=HOSTILE, more=3),
+                                  digest(REPLY_ITEMS + TOP_ITEMS, more=2)],
+                         ids=["longest papers", "hostile", "short papers"])
+def test_every_paper_has_its_thumbs_in_the_message_that_carries_it(view: v.DigestView) -> None:
+    messages = render_digest(view)
+    assert [p for m in messages for p in m.paper_ids] == [i.paper_id for i in view.items]
+    for message in messages:
+        check_message({"text": message.text, "blocks": message.blocks, "channel": "C1", "unfurl_links": False,
+                       "unfurl_media": False})
+        assert len(message.blocks) <= MAX_BLOCKS and message.size() <= MESSAGE_BUDGET
+        # 👍 then 👎 for each paper the message carries, in its order, with the paper's id as `like` takes it.
+        assert _ratings_in(message.blocks) == _rated_pairs(message.paper_ids)
+        for index, block in enumerate(message.blocks):
+            if block["type"] == "actions" and _ratings_in([block]):
+                above = json.dumps(message.blocks[index - 2 : index], ensure_ascii=False)
+                assert block["elements"][0]["value"].removeprefix("arXiv:") in above  # right under its paper
+    assert messages[-1].blocks[-1]["accessory"]["action_id"] == ACTION_DIGEST_MORE  # "more" still closes it
+
+
+def test_short_papers_still_make_full_pages_with_their_buttons() -> None:
+    messages = render_digest(digest(TOP_ITEMS + 2 * REPLY_ITEMS, more=5))
+    assert [len(m.paper_ids) for m in messages] == [TOP_ITEMS, REPLY_ITEMS, REPLY_ITEMS]
+    assert max(len(m.blocks) for m in messages) <= MAX_BLOCKS
+
+
+@pytest.mark.parametrize("view", [_long_digest(25), digest(40, title=HOSTILE, more=3)], ids=["longest", "hostile"])
+def test_the_claim_time_cut_keeps_the_buttons_of_each_page(view: v.DigestView) -> None:
+    """The run's pages are cut when it claims its papers (`paginate`) and posted later as cut: every message
+    posted that way is within Slack's limits and carries the thumbs of exactly its papers."""
+    sink = SlackSink(lambda team: None, base_url="http://127.0.0.1:1")  # type: ignore[arg-type,return-value]
+    pages = sink.paginate(view)
+    claimed = replace(view, pages=tuple(v.DigestPage(i, ids) for i, ids in enumerate(pages)), page_count=len(pages))
+    messages = render_digest(claimed)
+    assert [m.paper_ids for m in messages] == pages
+    for message in messages:
+        check_message({"text": message.text, "blocks": message.blocks})
+        assert len(message.blocks) <= MAX_BLOCKS and message.size() <= MESSAGE_BUDGET
+        assert _ratings_in(message.blocks) == _rated_pairs(message.paper_ids)
+
+
+def test_previews_and_more_pages_can_be_rated_too() -> None:
+    preview = replace(digest(3, more=4), preview=True, visibility=v.Visibility.EPHEMERAL)
+    (message,) = render_digest(preview)
+    assert _ratings_in(message.blocks) == _rated_pairs(message.paper_ids)
+    assert ACTION_DIGEST_MORE not in json.dumps(message.blocks)  # a preview's "more" is text: nothing was sent
+    more = replace(digest(3), first_number=11, visibility=v.Visibility.EPHEMERAL)
+    assert _ratings_in(render(more)[0].blocks) == _rated_pairs(tuple(i.paper_id for i in more.items))
+
+
+def _text(view: v.View) -> str:
+    return " ".join(m.text + json.dumps(m.blocks, ensure_ascii=False) for m in render(view, actor_id="UADMIN001"))
+
+
+def test_feedback_says_what_the_ratings_taught_and_who_may_forget_them() -> None:
+    view = v.FeedbackView(ratings=14, raters=3, liked=9, disliked=2, learning=True,
+                          terms_for=("time series", "forecasting"), terms_against=("author A. Lovelace",),
+                          liked_examples=(v.PaperLine("DualCast <b>", "https://arxiv.org/abs/2411.18286", 2024),),
+                          disliked_examples=(v.PaperLine("Class-incremental learning", None),), weight=0.58)
+    text = _text(view)
+    assert "14 ratings by 3 people: 9 papers liked, 2 disliked." in text
+    assert "at 58%" in text and "time series, forecasting" in text and "author A. Lovelace" in text
+    assert "<https://arxiv.org/abs/2411.18286|DualCast &lt;b&gt;> (2024)" in text and "Class-incremental" in text
+    assert "`/radar feedback reset` forgets every rating" in text
+    assert not render(view)[0].in_channel
+    off = _text(replace(view, learning=False, weight=0.0))
+    assert "Learning is off here" in off and "`settings learning on`" in off and "at 58%" not in off
+    assert "No ratings in this channel yet" in _text(v.FeedbackView(0, 0, 0, 0, learning=True))
+    reset = v.FeedbackView(14, 0, 0, 0, learning=True, reset=True, visibility=v.Visibility.CHANNEL)
+    (posted,) = render(reset, actor_id="UADMIN001")
+    assert posted.in_channel and "Forgot this channel's 14 ratings" in _text(reset) and "<@UADMIN001>" in _text(reset)
+
+
+def test_similar_marks_semantic_scholar_s_recommendations_and_gives_ids_to_type() -> None:
+    view = v.SimilarView(
+        paper=v.PaperLine("MTS-UNMixers", "https://arxiv.org/abs/2411.17770"),
+        items=(v.SimilarItem("DualCast", "https://arxiv.org/abs/2411.18286", "Xu, Li", similarity=0.312,
+                             paper_id="arXiv:2411.18286"),),
+        recommended=(v.SimilarItem("A recommended paper", None, source="recommended", paper_id="doi:10.1/abc"),),
+        note="Semantic Scholar's recommendations did not answer (timed out).")
+    text = _text(view)
+    assert "*Papers like* <https://arxiv.org/abs/2411.17770|MTS-UNMixers>" in text
+    assert "<https://arxiv.org/abs/2411.18286|DualCast>" in text and "similarity 0.31" in text
+    assert "`2411.18286`" in text and "`doi:10.1/abc`" in text
+    assert text.index("Closest papers that arrived this week") < text.index("DualCast") < text.index(
+        "Recommended by Semantic Scholar") < text.index("A recommended paper")
+    assert "did not answer (timed out)" in text
+    empty = _text(v.SimilarView(paper=v.PaperLine("X"), note="No papers arrived this week to compare with yet."))
+    assert "No close papers found." in empty and "arrived this week" in empty and "Recommended" not in empty
+
+
+def test_only_the_last_message_keeps_room_for_the_more_button() -> None:
+    """Pages are packed with room for their label; the footer's room is kept in every page only when the last
+    one would otherwise have none. Either way every message fits and the last ends with the button."""
+    repacked = 0
+    for snippet in ("s " * 100, "s " * 300, "s " * 450):
+        for count in range(6, 41):
+            view = digest(count, snippet=snippet, more=3)
+            with_footer, without = render_digest(view), render_digest(replace(view, more_count=0))
+            for message in with_footer:
+                check_message({"text": message.text, "blocks": message.blocks})
+                assert message.size() <= MESSAGE_BUDGET and len(message.blocks) <= MAX_BLOCKS
+            assert with_footer[-1].blocks[-1]["accessory"]["action_id"] == ACTION_DIGEST_MORE
+            repacked += [m.paper_ids for m in with_footer] != [m.paper_ids for m in without]
+    assert repacked  # some last pages were too full for the footer: those digests were cut again
+
+
+def test_researcher_card_says_who_claimed_how_sure_and_who_follows() -> None:
+    card = v.ResearcherCard(name="Maria Garcia", openalex_id="A5100000002", identity="ORCID",
+                            identity_note="linked to ORCID 0000-0001-9876-5439: the person's own record",
+                            followers=2, followed=True, claimed_by=("UADMIN001", "not a user id"))
+    (message,) = render(card, actor_id="UADMIN001")
+    text = json.dumps(message.blocks)
+    assert "*On this workspace:* <@UADMIN001>" in text and "not a user id" not in text
+    assert "*Followed by* 2 channels of this workspace, this one included" in text
+    assert "*How sure:* linked to ORCID 0000-0001-9876-5439" in text
+    (unclaimed,) = render(v.ResearcherCard(name="X", claimed_by=("nobody here",)), actor_id="UADMIN001")
+    assert "On this workspace" not in json.dumps(unclaimed.blocks)
+
+
+def test_iam_pick_list_has_this_is_me_buttons() -> None:
+    picks = v.PickList(query="Maria Garcia", action="iam", candidates=(
+        v.Candidate(1, "Maria Garcia", "University of Toronto", 48, None, "A5100000002", identity="ORCID"),))
+    (message,) = render(picks)
+    assert [(b["action_id"], b["value"]) for b in buttons(message.blocks)] == [
+        ("radar_iam", "A5100000002"), (ACTION_RESEARCHER, "A5100000002")]
+    assert "_ORCID_" in json.dumps(message.blocks)

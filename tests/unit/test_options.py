@@ -29,6 +29,13 @@ SAME_MISTAKE: list[tuple[str, dict[str, str | None], str]] = [
     ("settings", {"name": "timezone", "value": "  "}, "settings timezone"),
     ("settings", {"name": "colour", "value": "blue"}, "settings colour blue"),
     ("import", {"json": "  "}, "import"),
+    ("like", {"paper": " "}, "like"),
+    ("dislike", {"paper": None}, "dislike"),
+    ("unrate", {}, "unrate"),
+    ("similar", {"paper": ""}, "similar"),
+    ("subscribe similar", {"papers": " "}, "subscribe similar"),
+    ("subscribe similar", {"papers": " ".join(f"2411.1{n:04d}" for n in range(11))},
+     "subscribe similar " + " ".join(f"2411.1{n:04d}" for n in range(11))),
 ]
 
 
@@ -53,6 +60,14 @@ SAME_COMMAND: list[tuple[str, dict[str, str | None], str]] = [
     ("help", {"command": None}, "help"),
     ("digest preview", {}, "digest preview"),
     ("import", {"json": ' {"a": 1}\n'}, 'import {"a": 1}'),
+    ("like", {"paper": " arXiv:2411.18562 "}, "like arXiv:2411.18562"),
+    ("dislike", {"paper": "https://arxiv.org/abs/2411.17773"}, "dislike https://arxiv.org/abs/2411.17773"),
+    ("unrate", {"paper": "2411.18562"}, "unrate 2411.18562"),
+    ("feedback", {}, "feedback"),
+    ("feedback", {"reset": "True"}, "feedback reset"),
+    ("feedback", {"reset": "False"}, "feedback"),
+    ("similar", {"paper": "2411.18562"}, "similar 2411.18562"),
+    ("subscribe similar", {"papers": "2411.18562\n10.1038/nphys1170"}, "subscribe similar 2411.18562 10.1038/nphys1170"),
 ]
 
 
@@ -88,7 +103,8 @@ def test_every_form_command_is_a_command_word() -> None:
 @settings(max_examples=300)
 @given(st.sampled_from(FORM_COMMANDS),
        st.dictionaries(st.sampled_from(["name", "value", "query", "day", "category", "number", "who", "command",
-                                        "json"]), st.none() | st.text(max_size=60), max_size=3))
+                                        "json", "paper", "papers", "reset"]), st.none() | st.text(max_size=60),
+                       max_size=3))
 def test_any_options_give_a_command_or_a_usage_error(name: str, options: dict[str, str | None]) -> None:
     try:
         result = build_command(name, options)

@@ -93,6 +93,12 @@ def test_timing_rules() -> None:
     assert defer_first(c.LookupPaper("x")) and defer_first(c.DigestNow()) and not defer_first(c.Pause())
     assert posts_later(c.SubscribeTopic("x"), Notice("ok")) and posts_later(c.Resume(), Notice("ok"))
     assert not posts_later(c.SubscribeTopic("x"), Problem("no", "no")) and not posts_later(c.Status(), Notice("ok"))
+    # A subscription by example brings digests too, so the bot must be able to post them.
+    assert posts_later(c.SubscribeSimilar(("2411.18562",)), Notice("ok"))
+    # Anyone may rate (it changes no subscription) and the answer is theirs alone; forgetting ratings is a manager's.
+    assert refusal(c.RatePaper("2411.18562", 1, toggle=True), READER, CHANNEL) is None
+    assert expected_visibility(c.RatePaper("2411.18562", -1)) is Visibility.EPHEMERAL
+    assert refusal(c.ResetFeedback(), READER, CHANNEL) is not None and refusal(c.ShowFeedback(), READER, CHANNEL) is None
 
 
 async def test_help_is_answered_without_an_app() -> None:
