@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench bench-pg lint clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Paper Radar needs Python 3.11 or newer"'
@@ -29,6 +29,11 @@ test: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The clock's planning of 10,000 channels on a loopback PostgreSQL started for it (CHANNELS=100000 for the ceiling).
+CHANNELS ?= 10000
+bench-pg: $(DEV_STAMP)
+	bash bench/with_postgres.sh $(BIN)/python bench/digest_plan.py --channels $(CHANNELS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check core bots tests bench

@@ -214,7 +214,8 @@ async def start_clock(app: App, stop: asyncio.Event | None = None) -> AsyncIOSch
         schedule.stop_clock(scheduler)
         log.info("clock: stopped during start-up; the next start resumes and catches up the rest")
         return None
-    log.info("clock: scheduler started (%d jobs)", len(scheduler.get_jobs()))
+    jobs = await schedule.store_call(scheduler, scheduler.get_jobs)
+    log.info("clock: scheduler started (%d jobs)", len(jobs))
     return scheduler
 
 

@@ -21,12 +21,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from core.app import App
-from core.digest.extras import add_sections, gather_extras
+from core.digest.extras import Extras, add_sections, gather_extras
 from core.digest.items import digest_item, digest_title, local_day
 from core.digest.leases import LEASE, acquire_lease, delivering, delivery_of
+from core.digest.matching import results_kept_unscanned
 from core.digest.missed import missed_digests
-from core.digest.plan import DigestPlan, PlannedItem, PlanSettings, plan_digest, window_for
-from core.digest.sections import SectionItem, section_counts, section_of, section_total
+from core.digest.plan import (
+    SECTION_SUBSCRIPTIONS,
+    DigestPlan,
+    PlannedItem,
+    PlanSettings,
+    plan_many,
+    window_for,
+)
+from core.digest.sections import SectionItem, section_counts, section_total
 from core.model.channels import Channel
 from core.model.context import Destination
 from core.model.enums import PauseCause, RunKind, RunState
@@ -129,43 +137,42 @@ def _paginate(sink: DigestSink, view: DigestView) -> list[tuple[str, ...]]:
         return []
 
 
+def _draft(app: App, destination: RunSettings, plan: DigestPlan, *, kind: RunKind, note: str | None
+           ) -> ledger.RunDraft:
+    """The run of `plan`: what it claims (what it shows) and the backlog past the cap (for `digest more`).
+
+    Which message each paper goes out in is fixed when the run is first delivered, before anything is posted
+    (`_cut_now`): cutting means rendering, which the clock would otherwise do twice for every channel of a
+    crowded minute, once here and once to send."""
+    assert destination.id is not None
+    note = catch_up_note(plan, destination.timezone, note)
+    claims = [ledger.Claim(i.paper_id, i.revision, max(i.paper.versions or (0,)) or None, _reasons_json(i))
+              for i in plan.shown_items]
+    # The sections' papers (`core.digest.extras`) after the matched ones, claimed with them: never sent twice.
+    claims += [ledger.Claim(i.paper_id, 0, max(i.paper.versions or (0,)) or None, i.reasons())
+               for i in plan.sections]
+    backlog = {i.paper_id: ledger.backlog_entry(_reasons_json(i), i.revision, max(i.paper.versions or (0,)) or None)
+               for i in plan.backlog}
+    matched = [{"number": m.number, "kind": m.kind, "label": m.label, "matched": m.matched} for m in plan.matched_by]
+    matched += section_counts(plan.sections)
+    return ledger.RunDraft(destination.id, kind, claims, backlog, plan.window_start, plan.window_end, note, matched)
+
+
+async def _record_and_claim_many(app: App, session: AsyncSession, drafts: Sequence[ledger.RunDraft]
+                                 ) -> list[DigestRun]:
+    """Record the runs and claim what they show, in the caller's transaction. If another clock claimed every
+    paper of a run first, the ledger records it as superseded."""
+    return await ledger.create_runs(session, drafts, owner=app.instance_id, lease=LEASE, scheduled_for=app.now())
+
+
 async def _record_and_claim(
     app: App, session: AsyncSession, destination: RunSettings, plan: DigestPlan, *, kind: RunKind,
     note: str | None,
 ) -> DigestRun:
     """Record the run, claim what it shows and fix the messages it goes out in; past the cap, papers wait for
     `digest more`. If another clock claimed every paper first, the ledger records this run as superseded."""
-    assert destination.id is not None
-    shown, rest = plan.shown_items, plan.backlog
-    note = catch_up_note(plan, destination.timezone, note)
-    items = [as_ledger_item(i) for i in shown] + [section_ledger_item(i) for i in plan.sections]
-    sink = app.sinks.get(destination.platform)
-    matched_by = tuple(MatchCount(m.number, m.kind, m.label, m.matched) for m in plan.matched_by)
-
-    def draft(of: Sequence[LedgerItem]) -> DigestView:  # the digest as its first delivery will render it
-        return DigestView(day=local_day(plan.window_end, destination.timezone),
-                          title=digest_title(destination.cadence),
-                          items=tuple(digest_item(i, destination.summary_mode) for i in of),
-                          more_count=len(rest),
-                          total_matched=sum(section_of(i.reasons)[0] is None for i in of) + len(rest),
-                          subscriptions=plan.subscriptions, note=note,
-                          matched_by=matched_by, visibility=Visibility.CHANNEL)
-
-    pages = _paginate(sink, draft(items)) if sink is not None and items else []
-    page_of = {paper_id: index for index, page in enumerate(pages) for paper_id in page}
-    claims = [ledger.Claim(i.paper_id, i.revision, i.version, list(i.reasons), page=page_of.get(i.paper_id))
-              for i in items]
-    more = [ledger.Claim(i.paper_id, i.revision, i.version, list(i.reasons)) for i in map(as_ledger_item, rest)]
-    run = await ledger.create_run(
-        session, destination_id=destination.id, kind=kind, claims=claims, more=more,
-        owner=app.instance_id, lease=LEASE, scheduled_for=app.now(), window_start=plan.window_start,
-        window_end=plan.window_end, note=note,
-        matched=[vars(m) for m in matched_by] + section_counts(plan.sections),
-    )
-    if sink is not None and pages and 0 < run.item_count < len(claims):
-        # Another clock took some of these papers first: cut what is this run's, so no message is left short.
-        await ledger.set_pages(session, run.id, _paginate(sink, draft(await ledger.run_items(session, run.id))))
-    return run
+    drafted = _draft(app, destination, plan, kind=kind, note=note)
+    return (await _record_and_claim_many(app, session, [drafted]))[0]
 
 
 def _pages_of(unsent: Sequence[LedgerItem]) -> tuple[DigestPage, ...]:
@@ -331,43 +338,122 @@ async def _interrupted(app: App, run_id: int, destination_id: int, error: Except
     return RunOutcome(destination_id, run_id, "retry", sent=sent, message="interrupted; it will be resumed")
 
 
+@dataclass(frozen=True)
+class RunRequest:
+    """A digest to start now: the clock's scheduled one, `digest now`, or a catch-up."""
+
+    destination_id: int
+    kind: RunKind = RunKind.SCHEDULED
+    note: str | None = None
+
+
+CLAIM_CHUNK = 250  # channels planned and claimed per transaction: locks held briefly, memory bounded
+
+
+async def claim_runs(app: App, requests: Sequence[RunRequest]) -> dict[int, DigestRun | RunOutcome]:
+    """Plan, record and claim the digests of many channels together (the channels of a minute): a few
+    set-based reads and writes per `CLAIM_CHUNK` channels instead of a dozen per channel.
+
+    Each chunk is one transaction holding the chunk's planner locks, so every guarantee of `run_digest` holds:
+    one planner per channel at a time, a second clock finding the slot taken, claims under the unique
+    constraint. The runs are registered as this process's deliveries before they commit; the caller delivers
+    them (`deliver_claimed`). A database error fails the chunk it happened in; the tick serves those later.
+    """
+    if len({r.destination_id for r in requests}) < len(requests):
+        raise ValueError("one request per channel and call")  # results are by channel
+    results: dict[int, DigestRun | RunOutcome] = {}
+    extras = await _section_extras(app, [r.destination_id for r in requests])
+    for start in range(0, len(requests), CLAIM_CHUNK):
+        results.update(await _claim_chunk(app, requests[start : start + CLAIM_CHUNK], extras))
+    return results
+
+
+async def _section_extras(app: App, ids: Sequence[int]) -> dict[int, Extras]:
+    """What the sections of the channels that have any need from the sources (`gather_extras`): fetched before
+    any claiming transaction opens, so no lock waits on Hugging Face, OpenAlex or Semantic Scholar."""
+    async with app.db.session() as session:
+        rows = await digest_inputs.channels_subscriptions(session, list(ids))
+    wanted = [i for i in ids if any(row.kind in SECTION_SUBSCRIPTIONS for row in rows.get(i, ()))]
+    return {i: await gather_extras(app, i) for i in wanted}
+
+
+async def _claim_chunk(app: App, requests: Sequence[RunRequest],
+                       extras: dict[int, Extras]) -> dict[int, DigestRun | RunOutcome]:
+    results: dict[int, DigestRun | RunOutcome] = {}
+    runs = delivering(app)
+    ids = [r.destination_id for r in requests]
+    async with app.db.session() as session, ledger.destination_turns(app.db, session, ids):
+        channels = await digest_inputs.digest_channels(session, ids)
+        scheduled = [r.destination_id for r in requests if r.kind == RunKind.SCHEDULED]
+        recent = await ledger.recent_digests(session, scheduled, RECENT_RUN) if scheduled else set()
+        todo: list[tuple[RunRequest, Channel]] = []
+        for request in requests:
+            destination_id, channel = request.destination_id, channels.get(request.destination_id)
+            if channel is None or (channel.paused and request.kind == RunKind.SCHEDULED):
+                results[destination_id] = RunOutcome(destination_id, None, "skipped", message="paused or gone")
+            elif channel.platform not in app.sinks:
+                # Claim nothing this process cannot send: the papers stay free for a process that can.
+                results[destination_id] = RunOutcome(destination_id, None, "skipped",
+                                                     message=f"no {channel.platform} sink here")
+            elif request.kind == RunKind.SCHEDULED and destination_id in recent:
+                results[destination_id] = RunOutcome(destination_id, None, "skipped",
+                                                     message="this slot's digest is already out")
+            else:
+                todo.append((request, channel))
+        now = app.now()
+        plans = await plan_many(session, [c for _, c in todo], {c.id: window_for(c, now) for _, c in todo})
+        drafted, claimed = [], []
+        with results_kept_unscanned():  # a backlog line per matched paper: see `results_kept_unscanned`
+            for request, channel in todo:
+                plan = plans.get(channel.id)
+                if plan is None:
+                    results[channel.id] = RunOutcome(channel.id, None, "failed", message="could not be planned")
+                    continue
+                plan.missed = missed_digests(channel, now)
+                note = request.note
+                if (extra := extras.get(channel.id)) is not None:
+                    await add_sections(app, session, plan, extra)
+                    note = " ".join(filter(None, (note, *extra.notes))) or None
+                kind = RunKind.CATCHUP if plan.catch_up and request.kind == RunKind.SCHEDULED else request.kind
+                drafted.append(_draft(app, channel, plan, kind=kind, note=note))
+                claimed.append(channel.id)
+        with results_kept_unscanned():
+            made = await _record_and_claim_many(app, session, drafted)
+        runs.update(run.id for run in made)  # before the commit makes them visible: never taken for crashed ones
+        try:
+            await session.commit()
+        except BaseException:
+            runs.difference_update(run.id for run in made)
+            raise
+    results.update(zip(claimed, made, strict=True))
+    return results
+
+
+async def deliver_claimed(app: App, run: DigestRun) -> RunOutcome:
+    """Deliver a run `claim_runs` just claimed, then let the tick see it like any other."""
+    try:
+        return await _deliver_guarded(app, run.id, run.destination_id, fresh=True)
+    finally:
+        delivering(app).discard(run.id)
+
+
+def release_claimed(app: App, run: DigestRun) -> None:
+    """A claimed run that will not be delivered here now (its job was cancelled): the tick resumes it."""
+    delivering(app).discard(run.id)
+
+
 async def run_digest(
     app: App, destination_id: int, *, kind: RunKind = RunKind.SCHEDULED, note: str | None = None
 ) -> RunOutcome:
-    """Plan, record, claim and deliver one destination's digest now.
+    """Plan, record, claim and deliver one destination's digest now (`claim_runs` for one channel).
 
     Planning and claiming happen in one transaction, one planner per destination at a time, so a second
     clock firing the same schedule finds the slot taken and sends nothing.
     """
-    runs = delivering(app)
-    extras = await gather_extras(app, destination_id)  # sources first: never inside the claiming transaction
-    if extras.notes:
-        note = " ".join(filter(None, (note, *extras.notes)))
-    async with app.db.session() as session, ledger.destination_turn(app.db, session, destination_id):
-        destination = await digest_inputs.digest_channel(session, destination_id)
-        if destination is None or (destination.paused and kind == RunKind.SCHEDULED):
-            return RunOutcome(destination_id, None, "skipped", message="paused or gone")
-        if destination.platform not in app.sinks:
-            # Claim nothing this process cannot send: the papers stay free for a process that can.
-            return RunOutcome(destination_id, None, "skipped", message=f"no {destination.platform} sink here")
-        if kind == RunKind.SCHEDULED and await ledger.recent_digest_exists(session, destination_id, RECENT_RUN):
-            return RunOutcome(destination_id, None, "skipped", message="this slot's digest is already out")
-        plan = await plan_digest(session, destination, window_for(destination, app.now()))
-        plan.missed = missed_digests(destination, app.now())
-        await add_sections(app, session, plan, extras)
-        if plan.catch_up and kind == RunKind.SCHEDULED:
-            kind = RunKind.CATCHUP
-        run = await _record_and_claim(app, session, destination, plan, kind=kind, note=note)
-        runs.add(run.id)  # before the commit makes the run visible: a tick must never take it for a crashed one
-        try:
-            await session.commit()
-        except BaseException:
-            runs.discard(run.id)
-            raise
-    try:
-        return await _deliver_guarded(app, run.id, destination_id, fresh=True)
-    finally:
-        runs.discard(run.id)
+    claimed = (await claim_runs(app, [RunRequest(destination_id, kind, note)]))[destination_id]
+    if isinstance(claimed, RunOutcome):
+        return claimed
+    return await deliver_claimed(app, claimed)
 
 
 def retry_due(run: DigestRun, now: datetime) -> bool:

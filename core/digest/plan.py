@@ -7,6 +7,7 @@ transaction; `digest preview` shows a plan without claiming anything.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,14 @@ from core.digest.blend import (
     net_ratings,
     profile_from,
 )
-from core.digest.matching import DigestMatch, DigestMatcher, DigestOptions, MatchReason, SubscriptionSpec
+from core.digest.matching import (
+    DigestMatch,
+    DigestMatcher,
+    DigestOptions,
+    MatchReason,
+    SubscriptionSpec,
+    results_kept_unscanned,
+)
 from core.digest.profile import blend_weight
 from core.digest.sections import SectionItem
 from core.digest.select import arrange, matched_per_subscription
@@ -159,12 +167,12 @@ _MATCHERS: OrderedDict[tuple[object, ...], DigestMatcher] = OrderedDict()
 _MATCHERS_KEPT = 4
 
 
-async def shared_matcher(session: AsyncSession, start: datetime, end: datetime) -> DigestMatcher | None:
-    """The matcher over the papers that arrived in (start, end], built once per distinct set of papers."""
-    stamps = await digest_inputs.arrival_stamps(session, start, end)
-    if not stamps:
-        return None
-    key = (len(stamps), hash(tuple(paper_id for paper_id, _ in stamps)), max(str(u) for _, u in stamps))
+def _stamps_key(stamps: Sequence[tuple[str, datetime]]) -> tuple[object, ...]:
+    ordered = sorted(stamps)
+    return len(ordered), hash(tuple(paper_id for paper_id, _ in ordered)), max(str(u) for _, u in ordered)
+
+
+async def _matcher_of(session: AsyncSession, key: tuple[object, ...], start: datetime, end: datetime) -> DigestMatcher:
     matcher = _MATCHERS.get(key)
     if matcher is None:
         matcher = DigestMatcher(await digest_inputs.arrived_papers(session, start, end))
@@ -174,6 +182,34 @@ async def shared_matcher(session: AsyncSession, start: datetime, end: datetime) 
     else:
         _MATCHERS.move_to_end(key)
     return matcher
+
+
+async def shared_matcher(session: AsyncSession, start: datetime, end: datetime) -> DigestMatcher | None:
+    """The matcher over the papers that arrived in (start, end], built once per distinct set of papers."""
+    stamps = await digest_inputs.arrival_stamps(session, start, end)
+    return await _matcher_of(session, _stamps_key(stamps), start, end) if stamps else None
+
+
+async def matchers_for(session: AsyncSession, windows: dict[int, tuple[datetime, datetime]]) -> dict[int, DigestMatcher]:
+    """Each channel's matcher over the papers of its window, from one read of the arrivals of all the windows:
+    channels whose windows hold the same papers (yesterday's digests ended seconds apart) share one."""
+    if not windows:
+        return {}
+    arrivals = await digest_inputs.arrivals(session, min(s for s, _ in windows.values()),
+                                            max(e for _, e in windows.values()))
+    times = [arrived for arrived, _, _ in arrivals]
+    by_range: dict[tuple[int, int], DigestMatcher] = {}
+    found = {}
+    for destination_id, (start, end) in windows.items():
+        first, last = bisect_right(times, start), bisect_right(times, end)
+        if first == last:
+            continue  # nothing arrived in this window
+        matcher = by_range.get((first, last))
+        if matcher is None:
+            key = _stamps_key([(paper_id, updated) for _, paper_id, updated in arrivals[first:last]])
+            matcher = by_range[first, last] = await _matcher_of(session, key, start, end)
+        found[destination_id] = matcher
+    return found
 
 
 async def plan_digest(
@@ -186,52 +222,113 @@ async def plan_digest(
 ) -> DigestPlan:
     """Match this destination's subscriptions against what arrived in `window`, minus what it already has.
 
-    `papers` (as `digest_inputs.arrived_papers` reads them) and `matcher` let the scheduler share one batch
-    and its index across every destination.
+    `papers` (as `digest_inputs.arrived_papers` reads them) or `matcher` replace the window's arrivals.
     """
     assert destination.id is not None
-    start, end = window
-    plan = DigestPlan(destination.id, start, end, weekly=destination.cadence == "weekly")
-    rows = await digest_inputs.channel_subscriptions(session, destination.id)
-    specs, plan.skipped_subscriptions = specs_for(destination.id, rows)
-    plan.subscriptions = len(rows)
-    if not specs:
-        return plan
-    if matcher is None:
-        if papers is not None:
-            matcher = DigestMatcher(papers) if papers else None
-        else:
-            matcher = await shared_matcher(session, start, end)
+    if matcher is None and papers is not None:
+        matcher = DigestMatcher(papers) if papers else None
+        given: dict[int, DigestMatcher] | None = {destination.id: matcher} if matcher else {}
+    else:
+        given = {destination.id: matcher} if matcher is not None else None
+    plans = await plan_many(session, [destination], {destination.id: window}, matchers=given)
+    if destination.id not in plans:
+        raise LookupError(f"the digest of destination {destination.id} could not be planned (see the log)")
+    return plans[destination.id]
+
+
+Parsed = dict[int, tuple[PlanSettings, list[Subscription], list[SubscriptionSpec]]]
+
+
+async def plan_many(
+    session: AsyncSession,
+    destinations: Sequence[PlanSettings],
+    windows: dict[int, tuple[datetime, datetime]],
+    *,
+    matchers: dict[int, DigestMatcher] | None = None,
+) -> dict[int, DigestPlan]:
+    """`plan_digest` for many channels at once, in a few set-based reads whatever their number: their
+    subscriptions, the window's arrivals, what they already have and their profiles. Only reads.
+
+    A channel whose plan fails (a bug on its data) is logged and left out; the others are planned."""
+    plans: dict[int, DigestPlan] = {}
+    parsed: Parsed = {}
+    rows_of = await digest_inputs.channels_subscriptions(session, [d.id for d in destinations if d.id is not None])
+    for destination in destinations:
+        assert destination.id is not None
+        plan = plans[destination.id] = DigestPlan(destination.id, *windows[destination.id],
+                                                  weekly=destination.cadence == "weekly")
+        rows = rows_of.get(destination.id, [])
+        specs, plan.skipped_subscriptions = specs_for(destination.id, rows)
+        plan.subscriptions = len(rows)
+        if specs:
+            parsed[destination.id] = (destination, rows, specs)
+    if matchers is None:
+        matchers = await matchers_for(session, {i: windows[i] for i in parsed})
+    with results_kept_unscanned():  # hundreds of thousands of matches: see `results_kept_unscanned`
+        matched = _match(plans, parsed, matchers)
+    delivered = await ledger.delivered_revisions_many(
+        session, {i: [m.paper_id for m in found] for i, found in matched.items()})
+    learning = [i for i in matched if parsed[i][0].learning]
+    profiles = await _profiles(session, learning, matchers)
+    with results_kept_unscanned():
+        _arrange(plans, parsed, matchers, matched, delivered, profiles)
+    return plans
+
+
+def _match(plans: dict[int, DigestPlan], parsed: Parsed,
+           matchers: dict[int, DigestMatcher]) -> dict[int, list[DigestMatch]]:
+    matched: dict[int, list[DigestMatch]] = {}
+    for destination_id, (destination, _rows, specs) in parsed.items():
+        matcher = matchers.get(destination_id)
         if matcher is None:
-            return plan
-    options = DigestOptions(include_crosslists=destination.include_crosslists,
-                            include_updates=destination.include_updates)
-    matches = matcher.digest(specs, options)
-    if not matches:
-        return plan
-    delivered = await ledger.delivered_revisions(session, destination.id, [m.paper_id for m in matches])
-    items: list[PlannedItem] = []
-    for match in matches:
-        revisions = delivered.get(match.paper_id)
-        version = max(match.paper.versions or (0,)) if match.is_update else 0
-        if revisions is None:
-            # A revision the channel never had an earlier version of is still a revision: it is labelled so.
-            items.append(PlannedItem(match, version))
-        elif version and destination.include_updates and version not in revisions:
-            items.append(PlannedItem(match, version))
-    profile = await _profile(session, destination.id, matcher) if destination.learning else None
-    select(plan, items, rows, destination.max_items, matcher=matcher, profile=profile)
-    return plan
+            continue
+        options = DigestOptions(include_crosslists=destination.include_crosslists,
+                                include_updates=destination.include_updates)
+        try:
+            found = matcher.digest(specs, options)
+        except Exception:
+            log.exception("destination %s: its subscriptions could not be matched", destination_id)
+            del plans[destination_id]
+            continue
+        if found:
+            matched[destination_id] = found
+    return matched
 
 
-async def _profile(session: AsyncSession, destination_id: int, matcher: DigestMatcher) -> StoredProfile | None:
-    """The channel's stored profile; learned here from its ratings when they came without one (an import)."""
-    stored = await ratings.load_profile(session, destination_id)
-    if stored is None or not stored.stale:
-        return stored
-    values = await ratings.channel_ratings(session, destination_id)
-    known = await ratings.papers(session, list(net_ratings(values)))
-    return profile_from(matcher.space, destination_id, values, known)
+def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, DigestMatcher],
+             matched: dict[int, list[DigestMatch]], delivered: dict[int, dict[str, set[int]]],
+             profiles: dict[int, StoredProfile]) -> None:
+    """Each channel's papers minus what it has, in digest order (`select`)."""
+    for destination_id, found in matched.items():
+        destination, rows, _specs = parsed[destination_id]
+        have = delivered.get(destination_id, {})
+        items: list[PlannedItem] = []
+        for match in found:
+            revisions = have.get(match.paper_id)
+            version = max(match.paper.versions or (0,)) if match.is_update else 0
+            if revisions is None:
+                # A revision the channel never had an earlier version of is still a revision: it is labelled so.
+                items.append(PlannedItem(match, version))
+            elif version and destination.include_updates and version not in revisions:
+                items.append(PlannedItem(match, version))
+        try:
+            select(plans[destination_id], items, rows, destination.max_items, matcher=matchers[destination_id],
+                   profile=profiles.get(destination_id))
+        except Exception:
+            log.exception("destination %s: its digest could not be put in order", destination_id)
+            del plans[destination_id]
+
+
+async def _profiles(session: AsyncSession, destination_ids: Sequence[int],
+                    matchers: dict[int, DigestMatcher]) -> dict[int, StoredProfile]:
+    """The channels' stored profiles; one learned here from its ratings when they came without one (an import)."""
+    stored = await ratings.load_profiles(session, destination_ids)
+    for destination_id, profile in list(stored.items()):
+        if profile.stale:
+            values = await ratings.channel_ratings(session, destination_id)
+            known = await ratings.papers(session, list(net_ratings(values)))
+            stored[destination_id] = profile_from(matchers[destination_id].space, destination_id, values, known)
+    return stored
 
 
 def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscription], max_items: int, *,

@@ -19,14 +19,31 @@ from typing import Any
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 
 from core.app import App, current_app
 from core.config import Settings
+from core.digest import clock_scheduler
 from core.digest.backfill import BACKFILL_KEY
-from core.digest.deliver import RECENT_RUN, RunOutcome, deliver_run, due_runs, run_digest
+from core.digest.clock_scheduler import ClockScheduler, store_call
+from core.digest.deliver import (
+    CLAIM_CHUNK,
+    RECENT_RUN,
+    RunOutcome,
+    RunRequest,
+    claim_runs,
+    deliver_claimed,
+    deliver_run,
+    due_runs,
+    release_claimed,
+    run_digest,
+)
+from core.digest.gather import Gatherer
 from core.digest.ingest import (
     EASTERN,
     FEED_KEY,
@@ -39,6 +56,7 @@ from core.digest.ingest import (
 )
 from core.model.channels import Channel
 from core.storage import digest_inputs, ledger, repos
+from core.storage.ledger import DigestRun
 from core.subscriptions.timing import digest_trigger
 
 log = logging.getLogger(__name__)
@@ -67,14 +85,31 @@ _owed_ingest: asyncio.Task[None] | None = None
 MISFIRE_GRACE_S = 6 * 3600
 
 
-def build_scheduler(settings: Settings) -> AsyncIOScheduler:
-    """APScheduler 3.11 with its jobs stored in our own database (pickled by reference)."""
-    jobstore = SQLAlchemyJobStore(url=settings.sync_database_url, tablename=JOBS_TABLE)
-    return AsyncIOScheduler(
+def build_scheduler(settings: Settings) -> ClockScheduler:
+    """APScheduler 3.11 with its jobs stored in our own database (pickled by reference), off the event loop."""
+    jobstore = SQLAlchemyJobStore(engine=jobstore_engine(settings.sync_database_url), tablename=JOBS_TABLE)
+    return ClockScheduler(
         jobstores={"default": jobstore},
         job_defaults={"misfire_grace_time": MISFIRE_GRACE_S, "coalesce": True, "max_instances": 1},
         timezone="UTC",
     )
+
+
+def jobstore_engine(url: str) -> Engine:
+    """The job store's own synchronous engine. On SQLite it waits for the write lock as long as our async
+    engine does (the job store works on its own thread, so waiting blocks nothing else)."""
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return engine
 
 
 def _job_id(destination_id: int) -> str:
@@ -110,7 +145,8 @@ async def ingest_job() -> None:
     eastern = app.now().astimezone(EASTERN)
     if not report.complete and eastern.hour < INGEST_GIVE_UP_HOUR and _scheduler is not None:
         when = app.now() + INGEST_RETRY
-        _scheduler.add_job(ingest_job, DateTrigger(when), id="ingest-retry", replace_existing=True)
+        await store_call(_scheduler, _scheduler.add_job, ingest_job, DateTrigger(when), id="ingest-retry",
+                         replace_existing=True)
         log.info("ingest incomplete (%s); retrying at %s", "; ".join(report.problems) or "stale feed", when)
 
 
@@ -130,17 +166,21 @@ async def ingest_if_owed(app: App) -> IngestReport | None:
     report = await ingest(app)
     eastern = app.now().astimezone(EASTERN)
     if not report.complete and eastern.hour < INGEST_GIVE_UP_HOUR and _scheduler is not None:
-        _scheduler.add_job(ingest_job, DateTrigger(app.now() + INGEST_RETRY), id="ingest-retry",
-                           replace_existing=True)
+        await store_call(_scheduler, _scheduler.add_job, ingest_job, DateTrigger(app.now() + INGEST_RETRY),
+                         id="ingest-retry", replace_existing=True)
     return report
 
 
-def queue_owed_ingest(app: App, scheduler: AsyncIOScheduler) -> asyncio.Task[None] | None:
+async def queue_owed_ingest(app: App, scheduler: AsyncIOScheduler) -> asyncio.Task[None] | None:
     """From the tick: start `ingest_if_owed` beside it (an ingest takes longer than a tick), unless one is
     still running here or a retry is already scheduled."""
     global _owed_ingest
-    if (_owed_ingest is not None and not _owed_ingest.done()) or scheduler.get_job("ingest-retry") is not None:
+    if _owed_ingest is not None and not _owed_ingest.done():
         return None
+    if await store_call(scheduler, scheduler.get_job, "ingest-retry") is not None:
+        return None
+    if _owed_ingest is not None and not _owed_ingest.done():
+        return None  # started while the job store answered
     _owed_ingest = asyncio.create_task(_logged(ingest_if_owed(app), "owed ingest"), name="owed-ingest")
     return _owed_ingest
 
@@ -189,26 +229,65 @@ def _one_line(error: BaseException) -> str:
 
 
 async def _digest_job(destination_id: int, delays: int = 0) -> RunOutcome | None:
-    """Waits for a failing feed a few times before going out partial."""
+    """Planned and claimed with the other channels whose jobs fire with it (`claim_minute`), then delivered
+    under the process's bound on digests at once."""
     app = current_app()
-    async with app.db.session() as session:
-        destination = await digest_inputs.digest_channel(session, destination_id)
-    if destination is None or destination.paused:
-        return None
+    claimed = await _gatherer(app)((destination_id, delays))
+    if not isinstance(claimed, DigestRun):
+        return claimed
+    try:
+        async with digest_slots(app):
+            return await deliver_claimed(app, claimed)
+    finally:
+        release_claimed(app, claimed)  # cancelled before its turn: the tick resumes the run
+
+
+RunResult = DigestRun | RunOutcome | None
+_gatherers: dict[int, tuple[asyncio.AbstractEventLoop, App, Gatherer[tuple[int, int], RunResult]]] = {}
+GATHER_S = 0.05  # what the first job of a minute waits for the others firing with it
+
+
+def _gatherer(app: App) -> Gatherer[tuple[int, int], RunResult]:
+    loop = asyncio.get_running_loop()
+    found = _gatherers.get(id(app))
+    if found is None or found[0] is not loop or found[1] is not app:
+        gatherer: Gatherer[tuple[int, int], RunResult] = Gatherer(
+            partial(claim_minute, app), gather_s=GATHER_S, most=CLAIM_CHUNK, unique=lambda key: key[0],
+            on_unclaimed=lambda result: release_claimed(app, result) if isinstance(result, DigestRun) else None)
+        found = _gatherers[id(app)] = (loop, app, gatherer)
+    return found[2]
+
+
+async def claim_minute(app: App, jobs: list[tuple[int, int]]) -> dict[tuple[int, int], RunResult]:
+    """The digest jobs (destination, delays so far) that fired together: a failing feed delays each a few times
+    before it goes out partial; the others are planned and claimed together (`claim_runs`)."""
+    answers: dict[tuple[int, int], RunResult] = {}
     problem = await feed_problem(app)
-    if problem and delays < DIGEST_DELAYS and _scheduler is not None:
+    if problem and _scheduler is not None and any(delays < DIGEST_DELAYS for _, delays in jobs):
+        async with app.db.session() as session:
+            channels = await digest_inputs.digest_channels(session, [i for i, _ in jobs])
         when = app.now() + DIGEST_DELAY
-        _scheduler.add_job(digest_job, DateTrigger(when), args=[destination_id, delays + 1],
-                           id=f"digest-delay:{destination_id}", replace_existing=True)
-        log.info("digest for %s delayed to %s: %s", destination_id, when, problem)
-        return None
+        for destination_id, delays in jobs:
+            channel = channels.get(destination_id)
+            if channel is None or channel.paused:
+                answers[destination_id, delays] = None
+            elif delays < DIGEST_DELAYS:
+                await store_call(_scheduler, _scheduler.add_job, digest_job, DateTrigger(when),
+                                 args=[destination_id, delays + 1], id=f"digest-delay:{destination_id}",
+                                 replace_existing=True)
+                log.info("digest for %s delayed to %s: %s", destination_id, when, problem)
+                answers[destination_id, delays] = None
+    going = [(i, delays) for i, delays in jobs if (i, delays) not in answers]
+    if not going:
+        return answers
     # A missed day still owed does not hold the digest up (today's papers are in); the note says what is missing.
     problem = problem or await backfill_problem(app)
     # True because ingest backfills every announcement day it missed once arXiv answers again.
     note = (f"Partial digest: {problem}. The missing papers will come in a later digest, once arXiv is back."
             if problem else None)
-    async with digest_slots(app):
-        return await run_digest(app, destination_id, note=note)
+    claimed = await claim_runs(app, [RunRequest(i, note=note) for i, _ in going])
+    answers.update(((i, delays), claimed[i]) for i, delays in going)
+    return answers
 
 
 def digest_slots(app: App) -> asyncio.Semaphore:
@@ -229,7 +308,7 @@ async def tick_job() -> None:
     app = current_app()
     if _scheduler is not None:
         await _step("bringing the jobs in line", reconcile(app, _scheduler))
-        queue_owed_ingest(app, _scheduler)  # today's feed unread (a killed or missed ingest): read it now
+        await _step("looking for an owed ingest", queue_owed_ingest(app, _scheduler))  # today's feed unread (a killed or missed ingest): read it now
     await _step("resuming interrupted digests", resume_in_background(app))
     await _step("looking for missed digests", serve_missed_slots(app))
 
@@ -292,9 +371,12 @@ def missed_slot(destination: Channel, now: datetime) -> datetime | None:
     return None if last is not None and _aware(last, now) >= slot - RECENT_RUN else slot
 
 
-def _delayed(destination_id: int) -> bool:
+async def _delayed(destination_id: int) -> bool:
     """A digest waiting for a failing feed (its delay job is scheduled) is not missed."""
-    return _scheduler is not None and _scheduler.get_job(f"digest-delay:{destination_id}") is not None
+    scheduler = _scheduler
+    if scheduler is None:
+        return False
+    return await store_call(scheduler, scheduler.get_job, f"digest-delay:{destination_id}") is not None
 
 
 async def serve_missed_slots(app: App) -> list[int]:
@@ -315,7 +397,7 @@ async def serve_missed_slots(app: App) -> list[int]:
     started = []
     for destination_id, slot in missed.items():
         last = latest.get(destination_id)
-        if (last is not None and _aware(last, now) >= slot - RECENT_RUN) or _delayed(destination_id):
+        if (last is not None and _aware(last, now) >= slot - RECENT_RUN) or await _delayed(destination_id):
             continue  # its run is out, under way or waiting for a retry; or it waits for the feed
         if _start(f"slot:{destination_id}", partial(digest_job, destination_id)):
             log.info("destination %s: its %s digest did not start; starting it now", destination_id,
@@ -348,6 +430,11 @@ async def reconcile(app: App, scheduler: AsyncIOScheduler) -> int:
         trigger = trigger_for(destination)
         if trigger is not None:
             wanted[_job_id(destination.id)] = (destination.id, trigger)
+    # One trip to the job store's thread for the whole comparison: thousands of channels never block the loop.
+    return await store_call(scheduler, _apply_jobs, scheduler, wanted)
+
+
+def _apply_jobs(scheduler: BaseScheduler, wanted: dict[str, tuple[int, CronTrigger]]) -> int:
     existing = {job.id: job for job in scheduler.get_jobs() if job.id.startswith("digest:")}
     changes = 0
     # A second clock on the same job store may have just made the same change: that is not an error.
@@ -495,7 +582,8 @@ async def start_clock(app: App, scheduler: AsyncIOScheduler, stop: asyncio.Event
     scheduler.add_job(purge_cache_job, CronTrigger(hour=3, minute=15, timezone=EASTERN), id="purge-lookup-cache",
                       replace_existing=True)
     scheduler.add_job(tick_job, IntervalTrigger(seconds=60), id="tick", replace_existing=True)
-    scheduler.start()  # the job store is read at start: reconcile against what it holds
+    # Not yet started, add_job only queues in memory; the start writes them (off the loop for ours).
+    await clock_scheduler.start(scheduler)  # the job store is read at start: reconcile against what it holds
     await reconcile(app, scheduler)
     return True
 

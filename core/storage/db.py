@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
@@ -39,6 +40,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 class Database:
     """The async engine and a session factory for one database URL."""
 
@@ -46,7 +51,9 @@ class Database:
         self.url = _async_database_url(url)
         self.sync_url = _sync_database_url(url)
         _ensure_sqlite_dir(self.url)
-        kwargs: dict[str, Any] = {"echo": echo}
+        # orjson: a run's backlog (every matched paper past the cap, with its reasons) is written for thousands
+        # of channels in the minute their digests fire; the standard library's encoder was a fifth of that time.
+        kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps, "json_deserializer": orjson.loads}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:

@@ -38,6 +38,17 @@ async def digest_channel(session: AsyncSession, destination_id: int) -> Channel 
     return channel_of(row) if row is not None else None
 
 
+async def digest_channels(session: AsyncSession, destination_ids: Sequence[int]) -> dict[int, Channel]:
+    """Many channels' digest settings in one query per 500 (the clock planning a minute's channels)."""
+    found: dict[int, Channel] = {}
+    ids = list(destination_ids)
+    for start in range(0, len(ids), CHUNK):
+        rows = (await session.exec(select(DestinationRow).where(
+            col(DestinationRow.id).in_(ids[start : start + CHUNK])))).all()
+        found.update((row.id, channel_of(row)) for row in rows if row.id is not None)
+    return found
+
+
 async def active_channels(session: AsyncSession) -> list[Channel]:
     """Channels that get digests: not paused, and following at least one thing."""
     with_subs = select(SubscriptionRow.destination_id).group_by(col(SubscriptionRow.destination_id)).having(
@@ -54,6 +65,20 @@ async def active_channels(session: AsyncSession) -> list[Channel]:
 async def channel_subscriptions(session: AsyncSession, destination_id: int) -> list[Subscription]:
     """One channel's subscriptions, by number."""
     return [subscription_of(row) for row in await repos.list_subscriptions(session, destination_id)]
+
+
+async def channels_subscriptions(session: AsyncSession, destination_ids: Sequence[int]) -> dict[int, list[Subscription]]:
+    """Many channels' subscriptions, by channel and number, in one query per 500 channels."""
+    found: dict[int, list[Subscription]] = {}
+    ids = list(destination_ids)
+    for start in range(0, len(ids), CHUNK):
+        rows = (await session.exec(
+            select(SubscriptionRow).where(col(SubscriptionRow.destination_id).in_(ids[start : start + CHUNK]))
+            .order_by(col(SubscriptionRow.destination_id), col(SubscriptionRow.number))
+        )).all()
+        for row in rows:
+            found.setdefault(row.destination_id, []).append(subscription_of(row))
+    return found
 
 
 async def all_subscriptions(session: AsyncSession) -> list[Subscription]:
@@ -85,6 +110,17 @@ async def arrival_stamps(session: AsyncSession, start: datetime, end: datetime) 
         .order_by(col(PaperRow.id))
     )).all()
     return [(paper_id, updated) for paper_id, updated in rows]
+
+
+async def arrivals(session: AsyncSession, start: datetime, end: datetime) -> list[tuple[datetime, str, datetime]]:
+    """(arrival, id, last update) of each paper that arrived in (start, end], by arrival (UTC): one read that
+    tells, for any window inside (start, end], which papers it holds."""
+    rows = (await session.exec(
+        select(PaperRow.arrived_at, PaperRow.id, PaperRow.updated_at)
+        .where(col(PaperRow.arrived_at) > start, col(PaperRow.arrived_at) <= end)
+        .order_by(col(PaperRow.arrived_at), col(PaperRow.id))
+    )).all()
+    return [(_utc(arrived), paper_id, updated) for arrived, paper_id, updated in rows]
 
 
 async def arrived_papers(session: AsyncSession, start: datetime, end: datetime) -> list[PaperRecord]:

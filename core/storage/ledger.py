@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, text, update
+from sqlalchemy import delete, func, insert, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -113,35 +113,125 @@ async def destination_turn(db: Database, session: AsyncSession, destination_id: 
         yield
 
 
+@asynccontextmanager
+async def destination_turns(db: Database, session: AsyncSession, destination_ids: Sequence[int]) -> AsyncIterator[None]:
+    """`destination_turn` for many destinations at once (the clock planning a minute's channels), taken in id
+    order so that two clocks taking overlapping sets never wait on each other in a circle. On PostgreSQL one
+    statement per 500 takes the advisory locks, held until the transaction ends."""
+    ids = sorted(set(destination_ids))
+    if db.is_sqlite:
+        locks = [_sqlite_locks.setdefault(f"{db.url}:{i}", asyncio.Lock()) for i in ids]
+        taken: list[asyncio.Lock] = []
+        try:
+            for lock in locks:
+                await lock.acquire()
+                taken.append(lock)
+            yield
+        finally:
+            for lock in reversed(taken):
+                lock.release()
+    else:
+        for start in range(0, len(ids), CHUNK):
+            await session.execute(
+                text("SELECT count(pg_advisory_xact_lock(4242, id)) FROM "
+                     "(SELECT unnest(CAST(:ids AS integer[])) AS id ORDER BY 1) AS wanted"),
+                {"ids": ids[start : start + CHUNK]})
+        yield
+
+
+@dataclass(frozen=True)
+class RunDraft:
+    """A run about to be recorded: what `create_runs` writes for one destination."""
+
+    destination_id: int
+    kind: RunKind
+    claims: Sequence[Claim]
+    backlog: dict[str, Any]  # the matched papers past the cap, in order: `backlog_entry` of each, by paper id
+    window_start: datetime
+    window_end: datetime
+    note: str | None
+    matched: Sequence[dict[str, Any]] = ()
+
+
+def backlog_entry(reasons: list[dict[str, Any]], revision: int, version: int | None) -> dict[str, Any]:
+    """A paper of a run's backlog as stored: what `digest more` shows it with."""
+    return {"reasons": reasons, "revision": revision, "version": version}
+
+
 async def create_run(
     session: AsyncSession, *, destination_id: int, kind: RunKind, claims: Sequence[Claim], more: Sequence[Claim],
     owner: str, lease: timedelta, scheduled_for: datetime, window_start: datetime, window_end: datetime,
     note: str | None, matched: Sequence[dict[str, Any]] = (),
 ) -> DigestRun:
-    """Record a run (state sending, leased to `owner`) and claim its papers, in the caller's transaction.
-    `more` are the matched papers past the cap: recorded with their reasons, not claimed (`digest more`).
+    """Record a run (state sending, leased to `owner`) and claim its papers, in the caller's transaction."""
+    draft = RunDraft(destination_id, kind, claims, _backlog_json(more), window_start, window_end, note, matched)
+    return (await create_runs(session, [draft], owner=owner, lease=lease, scheduled_for=scheduled_for))[0]
 
-    When every paper was already claimed by someone else (a second clock racing this one), that other run is
-    the digest: this one is recorded as superseded and sends nothing.
+
+CLAIM_ROWS = 1000  # delivery rows per INSERT: 10 values each, within both databases' parameter limits
+
+
+async def create_runs(
+    session: AsyncSession, drafts: Sequence[RunDraft], *, owner: str, lease: timedelta, scheduled_for: datetime,
+) -> list[DigestRun]:
+    """Record runs (state sending, leased to `owner`) and claim their papers, in the caller's transaction, in
+    a few statements however many runs there are. `more` are the matched papers past the cap: recorded with
+    their reasons, not claimed (`digest more`).
+
+    The unique constraint on (destination, paper, revision) is the guarantee: a paper claimed by an earlier run,
+    or by a second clock racing this one, is not this run's. When every paper of a run was claimed by someone
+    else, that other run is the digest: this one is recorded as superseded and sends nothing.
     """
+    if not drafts:
+        return []
     now = utcnow()
-    run = DigestRunRow(destination_id=destination_id, kind=kind, state=RunState.SENDING, scheduled_for=scheduled_for,
-                       window_start=window_start, window_end=window_end, started_at=now,
-                       more_ids=[c.paper_id for c in more], backlog=_backlog_json(more), matched=list(matched),
-                       lease_owner=owner, lease_until=now + lease, note=note)
-    session.add(run)
-    await session.flush()
-    assert run.id is not None
-    owned = await claim_deliveries(session, destination_id, run.id, claims)
-    run.item_count, run.more_count = len(owned), len(more)
-    if claims and not owned:
-        run.state, run.finished_at, run.lease_until = RunState.SUPERSEDED, utcnow(), None
-    session.add(run)
-    return _snapshot(run)
+    runs_table, deliveries = DigestRunRow.__table__, DeliveryRow.__table__  # type: ignore[attr-defined]
+    values: list[dict[str, Any]] = [dict(destination_id=d.destination_id, kind=RunKind(d.kind).value, state=RunState.SENDING.value,
+                   scheduled_for=scheduled_for, window_start=d.window_start, window_end=d.window_end,
+                   started_at=now, more_ids=list(d.backlog), backlog=d.backlog,
+                   matched=list(d.matched), lease_owner=owner, lease_until=now + lease, note=d.note,
+                   item_count=len(d.claims), more_count=len(d.backlog), attempts=0, messages=[])
+              for d in drafts]
+    # Core statements, not ORM objects: one multi-row INSERT ... RETURNING gives the ids in the drafts' order.
+    result = await session.execute(
+        insert(runs_table).returning(runs_table.c.id, sort_by_parameter_order=True), values)
+    run_ids = [row[0] for row in result.all()]
+    claims = [
+        {"destination_id": draft.destination_id, "paper_id": item.paper_id, "revision": item.revision,
+         "run_id": run_id, "state": DeliveryState.CLAIMED.value, "position": position, "page": item.page,
+         "version": item.version, "reasons": item.reasons, "claimed_at": now}
+        for run_id, draft in zip(run_ids, drafts, strict=True) for position, item in enumerate(draft.claims)
+    ]
+    if claims:  # executemany of one cached statement (a multi-row VALUES per batch of rows by the driver)
+        await session.execute(_insert(session, deliveries).on_conflict_do_nothing(
+            index_elements=["destination_id", "paper_id", "revision"]), claims)
+    owned: dict[int, int] = {}
+    for start in range(0, len(run_ids), CHUNK):
+        counted = await session.execute(
+            select(DeliveryRow.run_id, func.count()).where(col(DeliveryRow.run_id).in_(run_ids[start : start + CHUNK]))
+            .group_by(col(DeliveryRow.run_id)))
+        owned.update((run_id, count) for run_id, count in counted.all())
+    snapshots = []
+    for run_id, draft, row in zip(run_ids, drafts, values, strict=True):
+        row.update(id=run_id, item_count=owned.get(run_id, 0), finished_at=None, note=draft.note, error=None)
+        if row["item_count"] != len(draft.claims):  # another clock took some (or all) of these papers first
+            if draft.claims and not row["item_count"]:
+                row.update(state=RunState.SUPERSEDED.value, finished_at=utcnow(), lease_until=None)
+            await session.execute(update(runs_table).where(runs_table.c.id == run_id).values(
+                item_count=row["item_count"], state=row["state"], finished_at=row["finished_at"],
+                lease_until=row["lease_until"]))
+        snapshots.append(DigestRun(
+            id=run_id, destination_id=draft.destination_id, kind=RunKind(draft.kind), state=RunState(row["state"]),
+            scheduled_for=scheduled_for, window_start=draft.window_start, window_end=draft.window_end,
+            item_count=row["item_count"], more_count=len(draft.backlog), note=draft.note, error=None, attempts=0,
+            more_ids=tuple(row["more_ids"]), messages=(), lease_owner=owner,
+            lease_until=row["lease_until"], started_at=now, finished_at=row["finished_at"],
+            matched=tuple(row["matched"]), backlog=row["backlog"]))
+    return snapshots
 
 
 def _backlog_json(more: Sequence[Claim]) -> dict[str, Any]:
-    return {c.paper_id: {"reasons": list(c.reasons), "revision": c.revision, "version": c.version} for c in more}
+    return {c.paper_id: backlog_entry(list(c.reasons), c.revision, c.version) for c in more}
 
 
 async def claim_deliveries(
@@ -261,6 +351,40 @@ async def delivered_revisions(session: AsyncSession, destination_id: int, paper_
         )
         for paper_id, revision in result.all():
             found.setdefault(paper_id, set()).add(revision)
+    return found
+
+
+async def delivered_revisions_many(
+    session: AsyncSession, wanted: dict[int, Sequence[str]]
+) -> dict[int, dict[str, set[int]]]:
+    """`delivered_revisions` for many destinations: {destination: {paper: revisions}} for the pairs asked."""
+    found: dict[int, dict[str, set[int]]] = {}
+    destinations = sorted(d for d, papers in wanted.items() if papers)
+    for start in range(0, len(destinations), CHUNK):
+        chunk = destinations[start : start + CHUNK]
+        papers = sorted({p for d in chunk for p in wanted[d]})
+        for first in range(0, len(papers), CHUNK):
+            result = await session.exec(
+                select(DeliveryRow.destination_id, DeliveryRow.paper_id, DeliveryRow.revision).where(
+                    col(DeliveryRow.destination_id).in_(chunk),
+                    col(DeliveryRow.paper_id).in_(papers[first : first + CHUNK])))
+            for destination_id, paper_id, revision in result.all():
+                found.setdefault(destination_id, {}).setdefault(paper_id, set()).add(revision)
+    return {d: {p: found[d][p] for p in wanted[d] if p in found[d]} for d in found}
+
+
+async def recent_digests(session: AsyncSession, destination_ids: Sequence[int], within: timedelta) -> set[int]:
+    """Which of these destinations had a digest (not superseded, not failed) start in the last `within`."""
+    since, found = utcnow() - within, set[int]()
+    ids = list(destination_ids)
+    for start in range(0, len(ids), CHUNK):
+        result = await session.exec(
+            select(DigestRunRow.destination_id).where(
+                col(DigestRunRow.destination_id).in_(ids[start : start + CHUNK]),
+                col(DigestRunRow.started_at) >= since, col(DigestRunRow.kind).in_(DIGEST_KINDS),
+                col(DigestRunRow.state).not_in([RunState.SUPERSEDED, RunState.FAILED]),
+            ).distinct())
+        found.update(result.all())
     return found
 
 

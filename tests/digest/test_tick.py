@@ -82,9 +82,9 @@ async def test_a_digest_job_that_fails_before_claiming_is_started_by_the_next_ti
     set_current_app(app)
     try:
         # 11:00: the job fires while the database is down; it claims nothing and says so in one line.
-        with database_down("create_run") as failed:
+        with database_down("create_runs") as failed:
             assert await schedule.digest_job(destination.id) is None
-        assert failed == ["create_run"] and sink.messages == []
+        assert failed == ["create_runs"] and sink.messages == []
         await schedule.tick_job()  # 12:00 (the app's clock): the slot passed an hour ago without a run
         await schedule.tick_work_done()
         assert len(sink.paper_ids()) == 10

@@ -420,7 +420,8 @@ def message_text(body: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-_CODE_SPAN = re.compile(r"`[^`\n]+`")  # inert in Discord: nothing inside a code span is a mention
+# Inert in Discord: nothing inside a code block (an export's JSON) or a code span is a mention.
+_CODE_SPAN = re.compile(r"```.*?```|`[^`\n]+`", re.S)
 _LIVE_MENTION = re.compile(r"@(everyone|here)\b|<@[!&]?\d{17,20}>")
 
 
