@@ -147,6 +147,27 @@ class SubscribeCategory(Command):
 
 
 @dataclass(frozen=True)
+class SubscribeTrending(Command):
+    """`subscribe trending [top N]`: each digest gets a "Trending today" section of Hugging Face's daily papers."""
+
+    top: int = 5
+    mutates = True
+
+
+@dataclass(frozen=True)
+class FollowCitations(Command):
+    """`follow citations <researcher | paper>`: the digest gets a "New citations" section of new works citing the
+    paper, or the researcher's most cited papers."""
+
+    target: str
+    mutates = True
+    needs_network = True
+
+
+TRENDING_TOP_MAX = 20  # papers a "Trending today" section may hold: beyond that it is the trending list itself
+
+
+@dataclass(frozen=True)
 class Follow(Command):
     query: str
     mutates = True
@@ -304,7 +325,7 @@ class AccessRegained(Command):
     from_platform = True
 
 
-SETTING_NAMES = ("time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "learning",
+SETTING_NAMES = ("time", "timezone", "days", "every", "max", "updates", "crosslists", "quiet-notice", "learning",
                  "summary")
 _SETTING_ALIASES = {"tz": "timezone", "zone": "timezone", "weekdays": "days", "quiet": "quiet-notice",
                     "max-items": "max", "limit": "max", "cross-lists": "crosslists", "quietnotice": "quiet-notice",
@@ -470,6 +491,11 @@ def _parse_researcher(words: list[str]) -> Command:
     return researcher_command(_rest(words, 1))
 
 
+def follow_citations_command(target: str) -> Command:
+    return FollowCitations(_require(target, "follow citations", "a researcher (ORCID, OpenAlex id or name) or a "
+                                    "paper (OpenAlex work id W…, DOI or arXiv id)"))
+
+
 def _parse_institution(words: list[str]) -> Command:
     if len(words) >= 2 and words[1].lower() == "pick":
         return PickInstitution(_pick_number(words, "institution"))
@@ -483,6 +509,8 @@ def _parse_follow(words: list[str]) -> Command:
         return follow_institution_command(_rest(words, 2))
     if len(words) >= 2 and words[1].lower() == "pick":
         return PickCandidate("follow", _pick_number(words, "follow"))
+    if len(words) >= 2 and words[1].lower() == "citations":
+        return follow_citations_command(_rest(words, 2))
     return follow_command(_rest(words, 1))
 
 
@@ -529,16 +557,31 @@ def _parse_feedback(words: list[str]) -> Command:
                      _usage("feedback"))
 
 
+def subscribe_trending_command(top: str) -> Command:
+    """`top 8`, `8` or nothing (5)."""
+    words = top.lower().split()
+    if words[:1] == ["top"]:
+        words = words[1:]
+    if not words:
+        return SubscribeTrending()
+    if len(words) == 1 and words[0].isdecimal() and 1 <= int(words[0]) <= TRENDING_TOP_MAX:
+        return SubscribeTrending(int(words[0]))
+    raise UsageError(f"`subscribe trending` takes how many papers, from 1 to {TRENDING_TOP_MAX}, like "
+                     "`subscribe trending top 5`.", _usage("subscribe"))
+
+
 def _parse_subscribe(words: list[str]) -> Command:
     kind = words[1].lower() if len(words) > 1 else ""
+    if kind == "trending":
+        return subscribe_trending_command(_rest(words, 2))
     if kind in ("topic", "topics", "query"):
         return subscribe_topic_command(_rest(words, 2))
     if kind in ("similar", "like"):
         return subscribe_similar_command(words[2:])
     if kind in ("category", "cat", "categories"):
         return subscribe_category_command(_rest(words, 2))
-    raise UsageError("Say what to subscribe to: `subscribe topic <query>`, `subscribe category <cs.LG>` or "
-                     "`subscribe similar <paper>`. "
+    raise UsageError("Say what to subscribe to: `subscribe topic <query>`, `subscribe category <cs.LG>`, "
+                     "`subscribe similar <paper>` or `subscribe trending [top N]`. "
                      "To follow a person, use `follow <name>`.", _usage("subscribe"))
 
 

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # Ingest's optional extras for the day's papers (Hugging Face summaries and code, Semantic Scholar TL;DRs),
     # all of them together; past it the papers simply go without. 0 turns them off.
     enrich_deadline_s: float = Field(default=60.0, ge=0, alias="RADAR_ENRICH_DEADLINE_S")
+    # Semantic Scholar's citing sentences under a digest's "New citations", all of one digest's together; past it
+    # (or on a 429 or 5xx) the citations go out without them. 0 turns them off.
+    citation_context_deadline_s: float = Field(default=15.0, ge=0, alias="RADAR_CITATION_CONTEXT_DEADLINE_S")
     # Lookups (commands that ask a source) one process works on at once; past this, and when this many are
     # already waiting for arXiv's one-request-at-a-time pacer, a lookup is told "busy, try again" at once.
     # Commands that need no source never wait for these.

@@ -13,10 +13,10 @@ from core.digest.status import status
 from core.help import help_view
 from core.model.context import Actor, Destination
 from core.papers import handlers as papers
-from core.researchers import claims
+from core.researchers import citations, claims
 from core.researchers import handlers as researchers
 from core.researchers import institution_handlers as institutions
-from core.subscriptions import access, channel
+from core.subscriptions import access, channel, sections
 from core.subscriptions import handlers as subscriptions
 from core.suggestions import suggest
 from core.views import Problem, View
@@ -48,6 +48,8 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.Trending: papers.trending,
     c.SubscribeTopic: subscriptions.subscribe_topic,
     c.SubscribeCategory: subscriptions.subscribe_category,
+    c.SubscribeTrending: sections.subscribe_trending,
+    c.FollowCitations: citations.follow_citations,
     c.ListSubscriptions: subscriptions.list_subscriptions,
     c.Unsubscribe: subscriptions.unsubscribe,
     c.Unfollow: subscriptions.unfollow,

@@ -28,25 +28,32 @@ ENTRIES: tuple[HelpEntry, ...] = (
               "Hugging Face daily papers for a day, most upvoted first; without a day, the latest day with papers.",
               ("trending", "trending 2026-08-21")),
     HelpEntry("subscribe", "subscribe topic <query> | subscribe category <arXiv category> | "
-                           "subscribe similar <paper> [<paper> ...]",
+                           "subscribe similar <paper> [<paper> ...] | subscribe trending [top N]",
               "A topic searches every arXiv archive this server reads (all of them, unless it is set otherwise): "
               'words (all must match), "quoted phrases", OR between groups, -word or -"phrase" to exclude, '
               "cat:cs.LG or cat:astro-ph.* to narrow it to categories, has:code for papers whose code is out, "
               'venue:ICLR or venue:"Phys. Rev. B" for papers accepted or published there. `similar` brings new '
-              "papers close to up to ten example papers, from all of arXiv, even with no word in common.",
+              "papers close to up to ten example papers, from all of arXiv, even with no word in common. `trending` ends "
+              "each digest with the day's most upvoted Hugging Face papers (5 unless `top N` says).",
               ('subscribe topic "graph neural networks" -survey', "subscribe topic dark matter -review",
                "subscribe topic diffusion OR \"score matching\" cat:cs.LG", "subscribe topic diffusion has:code venue:NeurIPS",
-               "subscribe category stat.ML", "subscribe category astro-ph.*", "subscribe similar 2401.01234"),
+               "subscribe category stat.ML", "subscribe category astro-ph.*", "subscribe similar 2401.01234",
+               "subscribe trending", "subscribe trending top 8"),
               manage=True),
     HelpEntry("follow", "follow <name | ORCID | OpenAlex id> | follow lab | "
-                        "follow institution <name | ROR id | OpenAlex id>",
+                        "follow institution <name | ROR id | OpenAlex id> | "
+                        "follow citations <researcher | OpenAlex work id | DOI | arXiv id>",
               "Follow a researcher by their stable id (not a name string): their new papers come in the digest. "
               "`follow lab` follows everyone here who said who they are with `iam`, and whoever does so later "
               "(`unfollow lab` stops that). `follow institution` brings new papers with an author at that "
               "institution or one of its labs, and fresh arXiv papers by its active researchers (needs OpenAlex: "
-              "the operator sets OPENALEX_API_KEY).",
+              "the operator sets OPENALEX_API_KEY). `follow citations` adds a \"New citations\" section: works "
+              "published since the last digest that cite the paper or the researcher's most cited papers (at most 10 "
+              "a digest, with a count of the rest), each saying which paper it cites. It needs OPENALEX_API_KEY and "
+              "costs one OpenAlex list call per followed target a day.",
               ("follow Geoffrey Hinton", "follow pick 1", "follow A5023888391", "follow lab",
-               "follow institution I33213144", "follow institution https://ror.org/02y3ad647"), manage=True),
+               "follow institution I33213144", "follow institution https://ror.org/02y3ad647",
+               "follow citations W2741809807", "follow citations A5023888391"), manage=True),
     HelpEntry("iam", "iam <name | ORCID | OpenAlex id> | iam | iam nobody",
               "Say which researcher record is you on this workspace or server (one per person; saying it again "
               "replaces it). Their card then shows \"on this workspace: @you\", and channels that `follow lab` "
@@ -61,14 +68,16 @@ ENTRIES: tuple[HelpEntry, ...] = (
               "Stop following a researcher; `unfollow lab` stops following the lab (the people it added are "
               "unfollowed, anyone also followed by hand stays).",
               ("unfollow Hinton", "unfollow 4", "unfollow lab"), manage=True),
-    HelpEntry("settings", "settings [time HH:MM | timezone <Area/City | PST | UTC+2> | days mon-fri | max <n> | "
+    HelpEntry("settings", "settings [time HH:MM | timezone <Area/City | PST | UTC+2> | days mon-fri | "
+                          "every day | every week on monday | max <n> | "
                           "updates on|off | crosslists on|off | quiet-notice on|off | learning on|off | "
                           "summary tldr|abstract|off]",
-              "Show or change when and how the digest arrives. `summary` is what each paper's line says under its "
+              "Show or change when and how the digest arrives. `every week on monday` makes it weekly (seven days "
+              "in one digest), `every day` daily again. `summary` is what each paper's line says under its "
               "title: tldr (one line: Hugging Face's or Semantic Scholar's summary, else the abstract's first "
               "sentence), abstract (its opening lines) or off.",
               ("settings", "settings time 08:30", "settings timezone Europe/Paris", "settings timezone PST",
-               "settings days mon,wed,fri", "settings max 15", "settings updates on", "settings learning off",
+               "settings days mon,wed,fri", "settings every week on monday", "settings every day", "settings max 15", "settings updates on", "settings learning off",
                "settings summary abstract"), manage=True),
     HelpEntry("pause", "pause", "Stop the daily digest for this channel (subscriptions are kept).", ("pause",),
               manage=True),

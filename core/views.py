@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -375,6 +376,12 @@ class DigestItem:
     is_update: bool = False  # a revised version of a paper first posted earlier (arXiv's replace)
     pdf_url: str | None = None
     first_posted: str | None = None  # "3 Oct 2024", or "Oct 2024" when only the arXiv id's month is known
+    # A section after the matched papers ("Trending today", "New citations"); None for a matched paper. Section
+    # papers come last in a digest's `items`, each section's together, and are not numbered: `digest more`
+    # numbers on from the matched ones.
+    section: str | None = None
+    # A citation's citing sentence, as Semantic Scholar gives it: `“… as in [4].” (methodology)`.
+    quote: str = ""
 
     @property
     def update_label(self) -> str | None:
@@ -395,6 +402,22 @@ class DigestItem:
     def code_text(self) -> str:
         """`code (1,204★)`: what a link to the code reads in every adapter."""
         return f"code ({self.code_stars:,}★)" if self.code_stars else "code"
+
+
+def digest_lines(items: Sequence[DigestItem], first_number: int) -> list[tuple[str, DigestItem, str | None]]:
+    """Each digest paper with its label (`3.` for a matched paper, counting on from `first_number`; `•` in a
+    section) and, on the first paper of a section, the section's title: the same in every renderer."""
+    lines: list[tuple[str, DigestItem, str | None]] = []
+    number, section = first_number, None
+    for item in items:
+        heading = item.section if item.section is not None and item.section != section else None
+        section = item.section
+        if item.section is None:
+            lines.append((f"{number}.", item, None))
+            number += 1
+        else:
+            lines.append(("•", item, heading))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -445,6 +468,11 @@ class DigestView(View):
     # found already posted accounts for exactly its papers. Empty for previews and `digest more`.
     pages: tuple[DigestPage, ...] = ()
     page_count: int = 0
+
+    @property
+    def matched_items(self) -> tuple[DigestItem, ...]:
+        """The papers that matched the channel's subscriptions (not those of a section after them)."""
+        return tuple(item for item in self.items if item.section is None)
 
 
 @dataclass(frozen=True)

@@ -277,14 +277,18 @@ def render_digest(view: v.DigestView) -> str:
         lines.append(f"By subscription: {_clean(v.matched_summary(view.matched_by))}")
     if view.note:
         lines.append(f"Note: {_clean(view.note)}")
-    for i, item in enumerate(view.items, view.first_number):
-        lines.append(f"{i:>3}. {_clean(item.title)}" + (f" [{item.update_label}]" if item.update_label else ""))
+    for label, item, heading in v.digest_lines(view.items, view.first_number):
+        if heading:
+            lines.append(f"── {_clean(heading)} ──")
+        lines.append(f"{label:>4} {_clean(item.title)}" + (f" [{item.update_label}]" if item.update_label else ""))
         if item.authors:
             lines.append(f"     {_clean(item.authors)}")
         # The id is what `like`, `dislike` and `paper` take, so it leads the link line.
         lines.append(f"     {_clean(v.typed_id(item.paper_id))}  {_clean(item.url)}")
         if item.why:
             lines.append("     why: " + "; ".join(_clean(r.text) for r in item.why))
+        if item.quote:
+            lines.append(_wrap("cited as: " + item.quote, "     "))
         if item.snippet:
             lines.append(_wrap(v.readable_latex(item.snippet), "     "))
         if item.summary:

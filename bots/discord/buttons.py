@@ -71,9 +71,10 @@ def rateable(paper_id: str) -> bool:
     return bool(paper_id) and len(RATE_PREFIX) + len(paper_id) <= limits.CUSTOM_ID
 
 
-def rate_buttons(paper_id: str, number: int, row: int | None = None) -> list[ButtonSpec]:
-    """👍 and 👎 for one digest paper, labelled with its number in the digest (the buttons sit below all the
-    embeds of a message, so the number says which paper each pair is for); none for an id that does not fit."""
+def rate_buttons(paper_id: str, number: int | str, row: int | None = None) -> list[ButtonSpec]:
+    """👍 and 👎 for one digest paper, labelled with its number in the digest, or the start of a section paper's
+    title (the buttons sit below all the embeds of a message, so the label says which paper each pair is for);
+    none for an id that does not fit."""
     if not rateable(paper_id):
         return []
     return [ButtonSpec(label=f"{mark} {number}", custom_id=f"{PREFIX}rate:{sign}:{paper_id}", row=row)

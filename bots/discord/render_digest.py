@@ -18,17 +18,19 @@ from bots.discord import limits
 from bots.discord.buttons import more_button, rate_buttons, rateable
 from bots.discord.limits import fit, safe, web_url
 from bots.discord.message import AMBER, BLUE, GREY, PURPLE, ButtonSpec, Outgoing, embed, link, safe_prose
-from core.views import DigestItem, DigestView, matched_summary, plural, readable_latex, typed_id
+from core.views import DigestItem, DigestView, digest_lines, matched_summary, plural, readable_latex, typed_id
 
 ITEM_DESCRIPTION = 1000  # keeps a typical part at 8–10 papers without crowding the channel
 SNIPPET = 320
 WHY = 300
+QUOTE = 320
 AUTHORS = 300
 _KIND_COLOR = {"researcher": PURPLE, "institution": PURPLE, "topic": BLUE, "category": GREY}
 PAPERS_PER_ROW = 2  # a 👍/👎 pair each: four buttons, so the last row has room for "Show more"
+SECTION_TAG = 24  # a section paper's buttons name it by its title's start: "👍 Attention Is All You…"
 
 
-def item_embed(item: DigestItem, number: int) -> discord.Embed:
+def item_embed(item: DigestItem, label: str, heading: str | None = None) -> discord.Embed:
     update = f" [{item.update_label}]" if item.update_label else ""
     lines = []
     if item.authors:
@@ -37,6 +39,8 @@ def item_embed(item: DigestItem, number: int) -> discord.Embed:
         # Core's reason already says "(matched by name)" when it was: saying it again here read twice.
         reasons = "; ".join(safe(r.text) for r in item.why)
         lines.append(f"**Why:** {fit(reasons, WHY)}")
+    if item.quote:  # a citation's citing sentence
+        lines.append("> " + fit(safe(" ".join(item.quote.split())), QUOTE))
     if item.snippet:
         lines.append(fit(safe(readable_latex(item.snippet)), SNIPPET))
     if item.summary:
@@ -53,23 +57,31 @@ def item_embed(item: DigestItem, number: int) -> discord.Embed:
         # Its id is too long for a button's custom id: typing works with any id.
         footer = " · ".join(p for p in (footer, f"rate it with /radar like {typed_id(item.paper_id)}") if p)
     card = embed(
-        title=f"{number}. " + fit(safe(item.title), limits.TITLE - len(update) - 8) + update,
+        title=f"{label} " + fit(safe(item.title), limits.TITLE - len(update) - 8) + update,
         url=item.url,
         description=fit("\n".join(lines), ITEM_DESCRIPTION) or None,
         color=_KIND_COLOR.get(kind, BLUE),
         footer=footer or None,
     )
+    if item.section:  # every section paper says which section it is in: a part may begin mid-section
+        card.set_author(name=fit(safe(item.section if heading is None else f"── {heading} ──"), limits.TITLE))
     return card
 
 
-def _add_buttons(parts: list[Outgoing], first_number: int, more: ButtonSpec | None) -> None:
-    """Each part's rating buttons, numbered as its papers are, and `more` at the end of the last part."""
-    number = first_number
+def button_tags(view: DigestView) -> dict[str, str]:
+    """What each paper's 👍/👎 say to tell them apart below a message's embeds: its number, or for a section
+    paper (labelled • in the digest) the start of its title."""
+    return {item.paper_id: label.rstrip(".") if label != "•" else fit(safe(item.title), SECTION_TAG)
+            for label, item, _ in digest_lines(view.items, view.first_number)}
+
+
+def _add_buttons(parts: list[Outgoing], tags: dict[str, str], more: ButtonSpec | None) -> None:
+    """Each part's rating buttons, tagged as its papers are (`button_tags`), and `more` at the end of the last
+    part."""
     for part in parts:
         buttons: list[ButtonSpec] = []
         for paper_id in part.paper_ids:
-            buttons += rate_buttons(paper_id, number, row=len(buttons) // (2 * PAPERS_PER_ROW))
-            number += 1
+            buttons += rate_buttons(paper_id, tags.get(paper_id, "?"), row=len(buttons) // (2 * PAPERS_PER_ROW))
         part.buttons = buttons
     if more is not None:
         last = parts[-1].buttons
@@ -84,7 +96,8 @@ def header_embed(view: DigestView, *, continued: bool = False) -> discord.Embed:
     if view.preview:
         title = f"Preview (only you see this): {title}"
     lines = []
-    if not view.items:
+    matched = view.matched_items
+    if not matched:
         lines.append("No new papers match this channel's subscriptions today.")
     elif view.subscriptions:
         verb = "matches" if view.total_matched == 1 else "match"
@@ -93,13 +106,13 @@ def header_embed(view: DigestView, *, continued: bool = False) -> discord.Embed:
         if len(view.matched_by) > 1:
             lines.append(fit(safe(matched_summary(view.matched_by)), 1000))
     elif view.total_matched:
-        lines.append(f"{len(view.items)} of {plural(view.total_matched, 'paper')}.")
+        lines.append(f"{len(matched)} of {plural(view.total_matched, 'paper')}.")
     if continued:
         lines.append("Continuing a digest that was interrupted: these papers had not been posted yet.")
     if view.note:
         lines.append(f"⚠ {safe_prose(view.note)}")
     if view.more_count and not view.preview:
-        lines.append(f"Showing {len(view.items)}; {view.more_count} more with the button at the end "
+        lines.append(f"Showing {len(matched)}; {view.more_count} more with the button at the end "
                      "or `/radar digest more`.")
     elif view.more_count:
         lines.append(f"…and {view.more_count} more past this channel's cap.")
@@ -126,8 +139,8 @@ def render_digest(view: DigestView, *, continued: bool = False) -> list[Outgoing
         return _fixed(view, continued=continued or view.resumed)
     parts: list[Outgoing] = [Outgoing(embeds=[header_embed(view, continued=continued)])]
     used = limits.embed_length(parts[0].embeds[0].to_dict())
-    for number, item in enumerate(view.items, view.first_number):
-        card = item_embed(item, number)
+    for label, item, heading in digest_lines(view.items, view.first_number):
+        card = item_embed(item, label, heading)
         size = limits.embed_length(card.to_dict())
         current = parts[-1]
         if len(current.embeds) >= limits.EMBEDS_PER_MESSAGE or used + size > limits.EMBED_TOTAL:
@@ -137,7 +150,7 @@ def render_digest(view: DigestView, *, continued: bool = False) -> list[Outgoing
         parts[-1].paper_ids += (item.paper_id,)
         used += size
     _no_lone_paper(parts)
-    _add_buttons(parts, view.first_number, more_button(view.more_count)
+    _add_buttons(parts, button_tags(view), more_button(view.more_count)
                  if view.more_count and not view.preview else None)
     if len(parts) > 1:
         heading = f"**{safe(view.title)}** — {view.day:%a %d %b %Y}"
@@ -155,16 +168,15 @@ def _fixed(view: DigestView, *, continued: bool) -> list[Outgoing]:
     heading = f"**{safe(view.title)}** — {view.day:%a %d %b %Y}"
     continued = continued and view.pages[0].index > 0
     parts: list[Outgoing] = []
-    number = view.first_number - 1
+    lines = iter(digest_lines([by_id[i] for page in view.pages for i in page.paper_ids], view.first_number))
     for page in view.pages:
         part = Outgoing(embeds=[header_embed(view)] if page.index == 0 else [], paper_ids=page.paper_ids)
-        for paper_id in page.paper_ids:
-            number += 1
-            part.embeds.append(item_embed(by_id[paper_id], number))
+        for label, item, section in (next(lines) for _ in page.paper_ids):
+            part.embeds.append(item_embed(item, label, section))
         label = f"part {page.index + 1} of {total}" + (" (continued)" if continued else "")
         if total > 1:
             part.content = fit(f"{heading} · {label}", limits.CONTENT)
         parts.append(part)
     last = view.more_count and not view.preview and view.pages[-1].index == total - 1
-    _add_buttons(parts, view.first_number, more_button(view.more_count) if last else None)
+    _add_buttons(parts, button_tags(view), more_button(view.more_count) if last else None)
     return parts

@@ -200,7 +200,8 @@ class Responder:
                 await interaction.delete_original_response()
                 rest = messages
             else:
-                await interaction.edit_original_response(content="Done: posted in the channel.", embeds=[])
+                await interaction.edit_original_response(content="Done: posted in the channel.", embeds=[],
+                                                        allowed_mentions=NO_MENTIONS)
                 rest = messages
             interaction.extras["thinking"] = False
         for message in rest:

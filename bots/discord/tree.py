@@ -26,7 +26,7 @@ from core.options import build_command
 
 log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 256_000
-SettingName = Literal["time", "timezone", "days", "max", "updates", "crosslists", "quiet-notice", "learning",
+SettingName = Literal["time", "timezone", "days", "every", "max", "updates", "crosslists", "quiet-notice", "learning",
                       "summary"]
 HELP_TOPICS = [app_commands.Choice(name=entry.command, value=entry.command) for entry in ENTRIES]
 Choices = list[app_commands.Choice[str]]
@@ -96,6 +96,12 @@ class RadarGroup(app_commands.Group):
     async def subscribe_category(self, interaction: discord.Interaction[Any], category: app_commands.Range[str, 1, 40]) -> None:
         await self._run(interaction, command_from("subscribe category", category=category))
 
+    @subscribe.command(name="trending", description="A \"Trending today\" section of Hugging Face's daily papers")
+    @app_commands.describe(top="How many trending papers each digest shows (5 unless you say)")
+    async def subscribe_trending(self, interaction: discord.Interaction[Any],
+                                 top: app_commands.Range[int, 1, 20] | None = None) -> None:
+        await self._run(interaction, command_from("subscribe trending", top=str(top) if top else None))
+
     @subscribe_category.autocomplete("category")
     async def _categories(self, interaction: discord.Interaction[Any], current: str) -> Choices:
         return await self._suggest(interaction, "category", current)
@@ -109,6 +115,17 @@ class RadarGroup(app_commands.Group):
     @app_commands.describe(name="Name, ORCID or OpenAlex id (pick a suggestion), or lab: everyone here who used iam")
     async def follow(self, interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         await self._run(interaction, command_from("follow", name=name))
+
+    @app_commands.command(name="follow-citations",
+                          description="A \"New citations\" section: new works citing a researcher or a paper")
+    @app_commands.describe(target="A researcher (ORCID, OpenAlex id or name) or a paper (W…, DOI or arXiv id)")
+    async def follow_citations(self, interaction: discord.Interaction[Any],
+                               target: app_commands.Range[str, 1, 200]) -> None:
+        await self._run(interaction, command_from("follow citations", target=target))
+
+    @follow_citations.autocomplete("target")
+    async def _citation_targets(self, interaction: discord.Interaction[Any], current: str) -> Choices:
+        return await self._suggest(interaction, "researcher", current)
 
     @app_commands.command(name="iam", description="Say which researcher you are on this server (shown on their card)")
     @app_commands.describe(name="Your name, ORCID or OpenAlex id; nobody to take it back; empty to see yours")

@@ -40,14 +40,17 @@ def rate_buttons(item: v.DigestItem) -> b.Block | None:
                                                                      ("👎", ACTION_RATE_DISLIKE))])
 
 
-def item_blocks(number: int, item: v.DigestItem) -> list[b.Block]:
+def item_blocks(label: str, item: v.DigestItem, heading: str | None = None) -> list[b.Block]:
     """One paper: a section with title, authors and snippet, a context line saying why it is here, and its
-    rating buttons. The page cut (`render_digest`, and the sink's `paginate` at claim time) packs these blocks
-    together, so a paper and its buttons are never in different messages."""
+    rating buttons; the first paper of a digest section opens with the section's title. The page cut
+    (`render_digest`, and the sink's `paginate` at claim time) packs these blocks together, so a paper, its
+    section's title and its buttons are never in different messages."""
     flag = f"  `{escape(item.update_label)}`" if item.update_label else ""
-    lines = [f"*{number}. {link(item.url, item.title, label_limit=600)}*{flag}"]
+    lines = [f"*{label} {link(item.url, item.title, label_limit=600)}*{flag}"]
     if item.authors:
         lines.append(clip(escape(item.authors), 400))
+    if item.quote:  # a citation's citing sentence
+        lines.append(":speech_balloon: " + clip(escape(" ".join(item.quote.split())), 420))
     if item.snippet:
         lines.append(clip(escape(v.readable_latex(" ".join(item.snippet.split()))), 900))
     if item.summary:
@@ -58,7 +61,8 @@ def item_blocks(number: int, item: v.DigestItem) -> list[b.Block]:
         extras.append(escape(", ".join(item.categories[:6])))
     if extras:
         lines.append(" · ".join(extras))
-    blocks = [b.section(b.fit_lines(lines))]
+    blocks = [b.section(f"*{escape(heading)}*")] if heading else []
+    blocks.append(b.section(b.fit_lines(lines)))
     why = _why(item)
     if why:
         blocks.append(b.context(why))
@@ -85,8 +89,8 @@ def _top_blocks(view: v.DigestView) -> list[b.Block]:
     blocks = [b.header(_heading(view))]
     if view.preview:
         blocks.append(b.context(":eyes: Preview: only you see this, and nothing is marked as sent."))
-    if view.items:
-        shown = f" Showing {len(view.items)}." if view.total_matched > len(view.items) else ""
+    if matched := view.matched_items:
+        shown = f" Showing {len(matched)}." if view.total_matched > len(matched) else ""
         verb = "matches" if view.total_matched == 1 else "match"
         subs = f" {verb} {v.plural(view.subscriptions, 'subscription')}" if view.subscriptions else ""
         papers = "new paper" if view.total_matched == 1 else "new papers"
@@ -115,8 +119,8 @@ def _pack(view: v.DigestView, resume_after: int, reserve_blocks: int,
     packer = b.Packer(reserve_blocks=reserve_blocks, reserve_chars=reserve_chars,
                       max_groups_first=None if resume_after else TOP_ITEMS, max_groups=REPLY_ITEMS)
     packer.start([] if resume_after else _top_blocks(view))
-    for number, item in enumerate(view.items, view.first_number):
-        packer.add(item_blocks(number, item))
+    for label, item, heading in v.digest_lines(view.items, view.first_number):
+        packer.add(item_blocks(label, item, heading))
     return [(page, count) for page, count in zip(packer.pages, packer.groups_per_page, strict=True) if page]
 
 
@@ -140,13 +144,12 @@ def _fixed(view: v.DigestView) -> list[tuple[list[b.Block], int]]:
     """The messages fixed when the run claimed its papers (`view.pages`): each exactly its page's papers, the
     first (page 0) under the header. They fitted when they were cut, so they are not packed again."""
     by_id = {item.paper_id: item for item in view.items}
+    lines = iter(v.digest_lines([by_id[i] for page in view.pages for i in page.paper_ids], view.first_number))
     blocks: list[tuple[list[b.Block], int]] = []
-    number = view.first_number - 1
     for page in view.pages:
         message = _top_blocks(view) if page.index == 0 else []
-        for paper_id in page.paper_ids:
-            number += 1
-            message += item_blocks(number, by_id[paper_id])
+        for label, item, heading in (next(lines) for _ in page.paper_ids):
+            message += item_blocks(label, item, heading)
         blocks.append((message, len(page.paper_ids)))
     return blocks
 

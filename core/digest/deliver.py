@@ -21,11 +21,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from core.app import App
-from core.digest.items import TITLE, digest_item, local_day
+from core.digest.extras import Extras, add_sections, gather_extras
+from core.digest.items import digest_item, digest_title, local_day
 from core.digest.leases import LEASE, acquire_lease, delivering, delivery_of
 from core.digest.matching import results_kept_unscanned
 from core.digest.missed import missed_digests
-from core.digest.plan import DigestPlan, PlannedItem, PlanSettings, plan_many, window_for
+from core.digest.plan import (
+    SECTION_SUBSCRIPTIONS,
+    DigestPlan,
+    PlannedItem,
+    PlanSettings,
+    plan_many,
+    window_for,
+)
+from core.digest.sections import SectionItem, section_counts, section_total
 from core.model.channels import Channel
 from core.model.context import Destination
 from core.model.enums import PauseCause, RunKind, RunState
@@ -110,6 +119,10 @@ async def start_run(
     return run
 
 
+def section_ledger_item(item: SectionItem) -> LedgerItem:
+    return LedgerItem(item.paper, item.paper_id, 0, max(item.paper.versions or (0,)) or None, tuple(item.reasons()))
+
+
 def as_ledger_item(item: PlannedItem) -> LedgerItem:
     return LedgerItem(item.match.paper, item.paper_id, item.revision, max(item.match.paper.versions or (0,)) or None,
                       tuple(_reasons_json(item)))
@@ -135,9 +148,13 @@ def _draft(app: App, destination: RunSettings, plan: DigestPlan, *, kind: RunKin
     note = catch_up_note(plan, destination.timezone, note)
     claims = [ledger.Claim(i.paper_id, i.revision, max(i.paper.versions or (0,)) or None, _reasons_json(i))
               for i in plan.shown_items]
+    # The sections' papers (`core.digest.extras`) after the matched ones, claimed with them: never sent twice.
+    claims += [ledger.Claim(i.paper_id, 0, max(i.paper.versions or (0,)) or None, i.reasons())
+               for i in plan.sections]
     backlog = {i.paper_id: ledger.backlog_entry(_reasons_json(i), i.revision, max(i.paper.versions or (0,)) or None)
                for i in plan.backlog}
     matched = [{"number": m.number, "kind": m.kind, "label": m.label, "matched": m.matched} for m in plan.matched_by]
+    matched += section_counts(plan.sections)
     return ledger.RunDraft(destination.id, kind, claims, backlog, plan.window_start, plan.window_end, note, matched)
 
 
@@ -176,9 +193,10 @@ async def view_for_run(app: App, run: DigestRun, destination: Channel) -> Digest
         page_count = await ledger.page_count(session, run.id)
         subscriptions = await repos.count_subscriptions(session, destination.id)
     return DigestView(
-        day=local_day(run.window_end, destination.timezone), title=TITLE,
+        day=local_day(run.window_end, destination.timezone), title=digest_title(destination.cadence),
         items=tuple(digest_item(item, destination.summary_mode) for item in unsent), more_count=run.more_count,
-        total_matched=run.item_count + run.more_count, subscriptions=subscriptions, note=run.note, run_id=run.id,
+        total_matched=run.item_count - section_total(run.matched) + run.more_count, subscriptions=subscriptions,
+        note=run.note, run_id=run.id,
         matched_by=matched_counts(run.matched), visibility=Visibility.CHANNEL, pages=_pages_of(unsent),
         page_count=page_count,
     )
@@ -344,12 +362,23 @@ async def claim_runs(app: App, requests: Sequence[RunRequest]) -> dict[int, Dige
     if len({r.destination_id for r in requests}) < len(requests):
         raise ValueError("one request per channel and call")  # results are by channel
     results: dict[int, DigestRun | RunOutcome] = {}
+    extras = await _section_extras(app, [r.destination_id for r in requests])
     for start in range(0, len(requests), CLAIM_CHUNK):
-        results.update(await _claim_chunk(app, requests[start : start + CLAIM_CHUNK]))
+        results.update(await _claim_chunk(app, requests[start : start + CLAIM_CHUNK], extras))
     return results
 
 
-async def _claim_chunk(app: App, requests: Sequence[RunRequest]) -> dict[int, DigestRun | RunOutcome]:
+async def _section_extras(app: App, ids: Sequence[int]) -> dict[int, Extras]:
+    """What the sections of the channels that have any need from the sources (`gather_extras`): fetched before
+    any claiming transaction opens, so no lock waits on Hugging Face, OpenAlex or Semantic Scholar."""
+    async with app.db.session() as session:
+        rows = await digest_inputs.channels_subscriptions(session, list(ids))
+    wanted = [i for i in ids if any(row.kind in SECTION_SUBSCRIPTIONS for row in rows.get(i, ()))]
+    return {i: await gather_extras(app, i) for i in wanted}
+
+
+async def _claim_chunk(app: App, requests: Sequence[RunRequest],
+                       extras: dict[int, Extras]) -> dict[int, DigestRun | RunOutcome]:
     results: dict[int, DigestRun | RunOutcome] = {}
     runs = delivering(app)
     ids = [r.destination_id for r in requests]
@@ -381,8 +410,12 @@ async def _claim_chunk(app: App, requests: Sequence[RunRequest]) -> dict[int, Di
                     results[channel.id] = RunOutcome(channel.id, None, "failed", message="could not be planned")
                     continue
                 plan.missed = missed_digests(channel, now)
+                note = request.note
+                if (extra := extras.get(channel.id)) is not None:
+                    await add_sections(app, session, plan, extra)
+                    note = " ".join(filter(None, (note, *extra.notes))) or None
                 kind = RunKind.CATCHUP if plan.catch_up and request.kind == RunKind.SCHEDULED else request.kind
-                drafted.append(_draft(app, channel, plan, kind=kind, note=request.note))
+                drafted.append(_draft(app, channel, plan, kind=kind, note=note))
                 claimed.append(channel.id)
         with results_kept_unscanned():
             made = await _record_and_claim_many(app, session, drafted)

@@ -6,8 +6,9 @@ from dataclasses import replace
 
 from core.app import App
 from core.commands import DigestMore, DigestNow, DigestPreview
-from core.digest.deliver import as_ledger_item, run_digest
-from core.digest.items import TITLE, digest_item, local_day
+from core.digest.deliver import as_ledger_item, run_digest, section_ledger_item
+from core.digest.extras import add_sections, gather_extras
+from core.digest.items import digest_item, digest_title, local_day
 from core.digest.plan import plan_digest, window_for
 from core.model.context import Actor, Destination
 from core.model.enums import RunKind
@@ -26,9 +27,12 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
     """What the next digest would hold right now, for the person asking only; nothing is claimed."""
     async with app.db.session() as session:
         destination = await repos.get_destination(session, where)
-        if destination is None or destination.id is None:
-            return _no_subscriptions()
+    if destination is None or destination.id is None:
+        return _no_subscriptions()
+    extras = await gather_extras(app, destination.id)  # its sections too, fetched before planning as a run does
+    async with app.db.session() as session:
         plan = await plan_digest(session, destination, window_for(destination, app.now()))
+        await add_sections(app, session, plan, extras)  # never committed: a preview stores nothing
         shown = plan.shown_items
         stored = await digest_inputs.stored_papers(session, [i.paper_id for i in shown])
     if not plan.subscriptions:
@@ -36,13 +40,15 @@ async def preview(app: App, command: DigestPreview, actor: Actor, where: Destina
     # Built as a run builds them (from the papers as stored) and dated as a run dates them: the channel's day.
     lines = [as_ledger_item(i) for i in shown]
     lines = [replace(line, paper=stored.get(line.paper_id, line.paper)) for line in lines]
-    return DigestView(day=local_day(app.now(), destination.timezone), title=TITLE,
+    lines += [section_ledger_item(item) for item in plan.sections]
+    return DigestView(day=local_day(app.now(), destination.timezone), title=digest_title(destination.cadence),
                       items=tuple(digest_item(line, destination.summary_mode) for line in lines),
                       more_count=len(plan.items) - len(shown), total_matched=len(plan.items),
                       subscriptions=plan.subscriptions, preview=True,
                       matched_by=tuple(MatchCount(m.number, m.kind, m.label, m.matched) for m in plan.matched_by),
-                      note=f"{plural(len(plan.skipped_subscriptions), 'subscription')} could not be read"
-                      if plan.skipped_subscriptions else None)
+                      note=" ".join(filter(None, (
+                          f"{plural(len(plan.skipped_subscriptions), 'subscription')} could not be read"
+                          if plan.skipped_subscriptions else None, *extras.notes))) or None)
 
 
 async def send_now(app: App, command: DigestNow, actor: Actor, where: Destination) -> Notice | Problem:

@@ -11,12 +11,21 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.digest.item_extras import line_fields
+from core.digest.sections import citing_sentence, section_of
 from core.model.papers import PaperRecord
 from core.storage.ledger import LedgerItem
 from core.views import DigestItem, DigestReason
 
 SHOWN_AUTHORS = 3
 TITLE = "Paper Radar digest"
+# A weekly channel's digest is the week's, not a catch-up: its title says so, whatever its window.
+WEEKLY_TITLE = "Paper Radar: this week's digest"
+
+
+def digest_title(cadence: str) -> str:
+    return WEEKLY_TITLE if cadence == "weekly" else TITLE
+
+
 # The yymm an arXiv id starts with (2410.01234, hep-th/9901001): the month the paper was first submitted.
 _ID_MONTH = re.compile(r"^(?:[a-z-]+(?:\.[A-Za-z]{2})?/)?(?P<yy>\d{2})(?P<mm>\d{2})")
 # A first announcement can fall a few days into the month after the id's (submitted on the 31st).
@@ -79,9 +88,14 @@ def digest_item(item: LedgerItem, summary_mode: str = "tldr") -> DigestItem:
         for r in item.reasons if isinstance(r, dict)
     )
     revised = item.revision > 0
+    section, code = section_of(item.reasons)
+    fields = line_fields(paper, summary_mode)
+    if code:  # a trending paper's code link, as Hugging Face gave it when the section was claimed
+        fields["code_url"] = code
     return DigestItem(
         paper_id=item.paper_id, title=paper.title, url=paper.abs_url or "",
         authors=shown_authors([a.name or "" for a in paper.authors]), why=reasons,
         categories=paper.categories, version=item.version, is_update=revised, pdf_url=paper.pdf_url,
-        first_posted=first_posted(paper) if revised else None, **line_fields(paper, summary_mode),
+        first_posted=first_posted(paper) if revised else None, section=section,
+        quote=citing_sentence(item.reasons), **fields,
     )

@@ -32,6 +32,7 @@ from core.digest.matching import (
     results_kept_unscanned,
 )
 from core.digest.profile import blend_weight
+from core.digest.sections import SectionItem
 from core.digest.select import arrange, matched_per_subscription
 from core.model.channels import Subscription
 from core.model.papers import PaperRecord
@@ -41,7 +42,9 @@ from core.storage.ratings import StoredProfile
 
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
+WEEK = timedelta(days=7)  # a weekly channel's first digest covers a whole week, as every later one does
 MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even with the cap
+SECTION_SUBSCRIPTIONS = frozenset({"trending", "citations"})  # they add a section and match nothing
 
 
 class PlanSettings(Protocol):
@@ -59,6 +62,8 @@ class PlanSettings(Protocol):
     def learning(self) -> bool: ...
     @property
     def last_digest_at(self) -> datetime | None: ...
+    @property
+    def cadence(self) -> str: ...
 
 
 @dataclass(slots=True)
@@ -105,6 +110,9 @@ class DigestPlan:
     subscriptions: int = 0
     skipped_subscriptions: list[int] = field(default_factory=list)  # stored text that no longer parses
     missed: int = 0  # scheduled digests before this one that never went out (`core.digest.missed`)
+    weekly: bool = False  # the week's digest: its papers were ranked together over the seven days
+    # Papers of the sections after the matched ones (`core.digest.extras`), claimed with the shown papers.
+    sections: list[SectionItem] = field(default_factory=list)
 
     @property
     def shown_items(self) -> list[PlannedItem]:
@@ -127,7 +135,7 @@ class DigestPlan:
 def window_for(destination: PlanSettings, now: datetime) -> tuple[datetime, datetime]:
     start = destination.last_digest_at
     if start is None:
-        start = now - FIRST_WINDOW
+        start = now - (WEEK if destination.cadence == "weekly" else FIRST_WINDOW)
     if start.tzinfo is None:  # SQLite hands back naive UTC
         start = start.replace(tzinfo=UTC)
     return max(start, now - MAX_WINDOW), now
@@ -136,6 +144,8 @@ def window_for(destination: PlanSettings, now: datetime) -> tuple[datetime, date
 def specs_for(destination_id: int, rows: Sequence[Subscription]) -> tuple[list[SubscriptionSpec], list[int]]:
     specs, broken = [], []
     for row in rows:
+        if row.kind in SECTION_SUBSCRIPTIONS:
+            continue  # it adds a section to the digest (`core.digest.extras`) and matches nothing
         try:
             specs.append(SubscriptionSpec.from_stored(
                 destination_id, row.number, row.kind, row.query, openalex_id=row.openalex_id, orcid=row.orcid,
@@ -243,7 +253,8 @@ async def plan_many(
     rows_of = await digest_inputs.channels_subscriptions(session, [d.id for d in destinations if d.id is not None])
     for destination in destinations:
         assert destination.id is not None
-        plan = plans[destination.id] = DigestPlan(destination.id, *windows[destination.id])
+        plan = plans[destination.id] = DigestPlan(destination.id, *windows[destination.id],
+                                                  weekly=destination.cadence == "weekly")
         rows = rows_of.get(destination.id, [])
         specs, plan.skipped_subscriptions = specs_for(destination.id, rows)
         plan.subscriptions = len(rows)

@@ -14,16 +14,18 @@ from core.app import App
 from core.commands import Status
 from core.digest.deliver import split_note
 from core.digest.ingest import FEED_KEY, describe_missed, expected_feed_date, feed_missed
-from core.model.channels import Channel
+from core.model.channels import Channel, Subscription
 from core.model.context import Actor, Destination
 from core.model.enums import PauseCause, RunState
+from core.researchers.citations import citation_cost
 from core.researchers.coverage import coverage_lines
 from core.researchers.institution_coverage import institution_lines
 from core.storage import channels, digest_inputs, ledger, repos
 from core.storage.db import AsyncSession
 from core.storage.digest_inputs import SourceStatus
 from core.storage.ledger import DigestRun
-from core.subscriptions.timing import next_digest
+from core.subscriptions.sections import trending_top
+from core.subscriptions.timing import WEEKLY, next_digest, schedule_text
 from core.views import StatusView
 
 RETRIED = "Paper Radar tries again by itself; if this lasts past the morning, tell whoever runs it."
@@ -82,6 +84,22 @@ def _notes(last_run: DigestRun | None, subscriptions: int, papers_today: int, no
     return notes
 
 
+def schedule_notes(record: Channel | None, subscriptions: list[Subscription]) -> list[str]:
+    """What the channel's digest holds besides its matches, and a weekly cadence: worth knowing, nothing wrong."""
+    notes: list[str] = []
+    if record is not None and record.cadence == WEEKLY:
+        notes.append(f"The digest is weekly ({schedule_text(record.cadence, record.weekdays)}): each covers the "
+                     "seven days before it, ranked together.")
+    cost = citation_cost(subscriptions)
+    if cost:
+        notes.append(cost)
+    for sub in subscriptions:
+        if sub.kind == "trending":
+            notes.append(f"Each digest ends with the {trending_top(sub.query)} most upvoted of Hugging Face's daily "
+                         f"papers that this channel has not had (#{sub.number}); none on days it lists none.")
+    return notes
+
+
 async def researcher_coverage(app: App, session: AsyncSession, channel_id: int) -> list[str]:
     """What of this channel's followed researchers' papers does not come, and the setting that brings it."""
     return coverage_lines(app.settings, await channels.list_subscriptions(session, channel_id), unread=False)
@@ -98,16 +116,20 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
         last_run = None
         subscriptions = 0
         uncovered: list[str] = []
-        institution_notes: list[str] = []
+        extra_notes: list[str] = []
         if record is not None:
             last_run = await ledger.latest_run(session, record.id)
             subscriptions = await repos.count_subscriptions(session, record.id)
             uncovered = await researcher_coverage(app, session, record.id) if subscriptions else []
             mine = await channels.list_subscriptions(session, record.id) if subscriptions else []
             if any(s.kind == "institution" for s in mine):
-                institution_notes, more = institution_lines(app.settings, mine,
+                extra_notes, more = institution_lines(app.settings, mine,
                                                             await digest_inputs.all_subscriptions(session))
                 uncovered += more
+            extra_notes += schedule_notes(record, mine)
+            if app.settings.openalex_api_key is None and any(s.kind == "citations" for s in mine):
+                uncovered.append("New citations do not come: OPENALEX_API_KEY is not set on this server. Whoever "
+                                 "runs Paper Radar can set it.")
     upcoming = None
     if record is not None and not record.paused:
         upcoming = next_digest(record.digest_time, record.weekdays, record.timezone, now)
@@ -123,6 +145,6 @@ async def status(app: App, command: Status, actor: Actor, where: Destination) ->
         paused=bool(record and record.paused),
         paused_reason=record.paused_reason if record else None,
         problems=tuple(_problems(record, last_run, sources, feed, subscriptions, now) + uncovered),
-        notes=tuple(_notes(last_run, subscriptions, int(ingested), now) + institution_notes),
+        notes=tuple(_notes(last_run, subscriptions, int(ingested), now) + extra_notes),
         timezone=timezone,
     )

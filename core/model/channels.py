@@ -30,6 +30,7 @@ class ChannelSettings:
     include_crosslists: bool
     quiet_notice: bool
     learning: bool = True
+    cadence: str = "daily"  # Cadence: daily, or weekly on the one day in `weekdays`
     summary_mode: str = "tldr"  # tldr | abstract | off: what each digest line says under its title
     follow_lab: bool = False  # follows everyone who claimed a researcher record in this workspace (`follow lab`)
 
@@ -57,6 +58,7 @@ class Channel:
     quiet_notice: bool
     created_at: datetime
     learning: bool = True
+    cadence: str = "daily"
     last_digest_at: datetime | None = None
     summary_mode: str = "tldr"
     follow_lab: bool = False
@@ -93,4 +95,5 @@ class Subscription:
     @property
     def label(self) -> str:
         """What the channel calls it: the query or category as typed, or the person's name."""
-        return (self.display_name if self.kind in ("researcher", "similar", "institution") else self.query) or "?"
+        named = ("researcher", "similar", "institution", "trending", "citations")
+        return (self.display_name if self.kind in named else self.query) or "?"

@@ -163,7 +163,8 @@ class SourceClient:
         `deadline` overrides the client's per-attempt deadline (a day's feed is a large body). Inside an
         overall deadline nothing outlasts it: out of time, the call fails with `Unavailable` at once."""
         merged = {**self.default_params, **(params or {})}
-        attempts = self.retry.attempts
+        budget = current_budget()
+        attempts = min(self.retry.attempts, budget.attempts or self.retry.attempts) if budget else self.retry.attempts
         per_attempt = deadline if deadline is not None else self.deadline
         error: SourceError
         for attempt in range(1, attempts + 1):

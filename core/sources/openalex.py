@@ -10,7 +10,7 @@ author records are parsed in `core.sources.openalex_authors`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -238,6 +238,33 @@ class OpenAlexSource:
             filters += f",from_publication_date:{since.isoformat()}"
         return await self.works(filters, max_results=max_results)
 
+    async def most_cited_works(self, author_id: str, *, count: int) -> list[PaperRecord]:
+        """A researcher's `count` most cited works, one page (`follow citations <researcher>` watches these)."""
+        params = {"filter": f"author.id:{normalize_openalex_id(author_id, 'A')}", "sort": "cited_by_count:desc",
+                  "per_page": _page_size(count)}
+        works, _ = parse_items((await self._get("works", params)).get("results"), parse_work, source=SOURCE,
+                               what="work")
+        return works[:count]
+
+    async def citing_works(self, cited: Sequence[str], since: date, *,
+                           per_page: int) -> tuple[list[tuple[PaperRecord, frozenset[str]]], int]:
+        """Works published since `since` that cite any of `cited` (OpenAlex work ids), newest first: one page
+        only, each with which of `cited` it references, and how many such works OpenAlex counts in all."""
+        ids = [normalize_openalex_id(w, "W") for w in cited]
+        params = {"filter": f"cites:{'|'.join(ids)},from_publication_date:{since.isoformat()}",
+                  "sort": "publication_date:desc", "per_page": _page_size(per_page)}
+        data = await self._get("works", params)
+        wanted, found = set(ids), []
+        for raw in as_list(data.get("results")):
+            try:
+                work = parse_work(as_dict(raw))
+            except (MalformedItem, InvalidId):
+                continue
+            refs = {_work_id(ref) for ref in as_list(as_dict(raw).get("referenced_works"))}
+            found.append((work, frozenset(ref for ref in refs if ref in wanted)))
+        total = as_int(as_dict(data.get("meta")).get("count"))
+        return found, total if total is not None else len(found)
+
     # ------------------------------------------------------------ institutions
 
     async def institution(self, identifier: str) -> InstitutionProfile:
@@ -388,3 +415,10 @@ def _venue(data: dict[str, Any]) -> str | None:
         if name and source.get("type") not in NOT_VENUES:
             return name
     return None
+
+
+def _work_id(value: Any) -> str | None:
+    try:
+        return normalize_openalex_id(str(value), "W")
+    except InvalidId:
+        return None

@@ -66,6 +66,20 @@ PAPER_FIELDS = (
 TLDR_FIELDS = ("paperId", "externalIds", "tldr")
 
 
+# What a citation edge needs to show the citing sentence and place the paper on the other side.
+CONTEXT_FIELDS = ("contexts", "intents", "title", "externalIds")
+
+
+@dataclass(frozen=True)
+class CitationEdge:
+    """One citation between two papers as S2 gives it on `/citations` (the other side is the citing paper) or
+    `/references` (the cited one): the sentences around the citation, and why it is cited (S2's intents)."""
+
+    other: PaperRecord
+    contexts: tuple[str, ...] = ()
+    intents: tuple[str, ...] = ()
+
+
 @dataclass
 class BatchLookup:
     """Papers found by a batch call, keyed by the id asked for; `missing` lists the ids S2 does not know."""
@@ -129,6 +143,17 @@ class SemanticScholarSource:
             return parse_paper(data)
         except MalformedItem as exc:
             raise Unavailable(self.client.name, f"sent a paper record we cannot read ({exc})") from exc
+
+    async def citation_edges(self, paper_id: str, direction: str, *, fields: Sequence[str] = CONTEXT_FIELDS,
+                             limit: int = PAGE_SIZE, max_items: int = PAGE_SIZE) -> Listing[CitationEdge]:
+        """The papers citing `paper_id` (`direction` "citations") or cited by it ("references"), each with the
+        citing sentences where S2 has them; pages of `limit` until `max_items` (one page by default)."""
+        if direction not in ("citations", "references"):
+            raise ValueError(f"direction must be citations or references, not {direction!r}")
+        side = "citingPaper" if direction == "citations" else "citedPaper"
+        path = f"paper/{_segment(s2_paper_key(paper_id))}/{direction}"
+        return await self._paged(path, {"fields": ",".join(fields)}, lambda data: parse_edge(data, side),
+                                 what="citation", page_size=max(1, min(PAGE_SIZE, limit)), max_items=max_items)
 
     async def recommendations(self, paper_id: str, *, limit: int = 20,
                               fields: Sequence[str] = ("title", "externalIds", "authors", "year", "url"),
@@ -288,6 +313,19 @@ def parse_paper(data: dict[str, Any]) -> PaperRecord:
         links=links,
         tldr=clean_text(as_dict(data.get("tldr")).get("text")) or None,
     )
+
+
+def parse_edge(data: dict[str, Any], side: str) -> CitationEdge:
+    """A `/citations` or `/references` item; the paper on `side` may lack an id (S2 knows only its title)."""
+    other = as_dict(data.get(side))
+    title = clean_text(other.get("title"))
+    if not title and not other.get("paperId"):
+        raise MalformedItem("citation without a paper")
+    paper = parse_paper(other) if isinstance(other.get("paperId"), str) and other.get("paperId") else PaperRecord(
+        title=title, sources=(SOURCE,))
+    contexts = tuple(c for c in (clean_text(x) for x in as_list(data.get("contexts"))) if c)
+    intents = tuple(i for i in (clean_text(x) for x in as_list(data.get("intents"))) if i)
+    return CitationEdge(paper, contexts, intents)
 
 
 # ---------------------------------------------------------------- helpers

@@ -97,6 +97,8 @@ class Pacer:
 class Budget:
     ends: float  # on the event loop's clock
     interactive: bool = False
+    # At most this many attempts per request (None: the client's own): optional extras are not worth retrying.
+    attempts: int | None = None
 
     def remaining(self) -> float:
         return self.ends - asyncio.get_running_loop().time()
@@ -110,14 +112,16 @@ def current_budget() -> Budget | None:
 
 
 @contextmanager
-def deadline(seconds: float, *, interactive: bool = False) -> Iterator[Budget]:
+def deadline(seconds: float, *, interactive: bool = False, attempts: int | None = None) -> Iterator[Budget]:
     """Source requests made inside end within `seconds`. Nested deadlines only shorten the one around them
-    (a step may get a share of its lookup's time, never more), and stay interactive when it is."""
+    (a step may get a share of its lookup's time, never more), and stay interactive when it is; `attempts`
+    caps the tries of each request (an optional extra takes its first answer)."""
     now = asyncio.get_running_loop().time()
     outer = _budget.get()
-    budget = Budget(now + max(0.0, seconds), interactive)
+    budget = Budget(now + max(0.0, seconds), interactive, attempts)
     if outer is not None:
-        budget = Budget(min(budget.ends, outer.ends), interactive or outer.interactive)
+        caps = [a for a in (attempts, outer.attempts) if a is not None]
+        budget = Budget(min(budget.ends, outer.ends), interactive or outer.interactive, min(caps) if caps else None)
     token = _budget.set(budget)
     try:
         yield budget

@@ -123,6 +123,12 @@ async def fill_researcher_evidence(session: AsyncSession, evidence: dict[str, An
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def change_subscription(session: AsyncSession, channel_id: int, number: int, **values: Any) -> None:
+    """Change the stored fields of one of this channel's subscriptions, keeping its number."""
+    await session.execute(update(SubscriptionRow).where(
+        col(SubscriptionRow.destination_id) == channel_id, col(SubscriptionRow.number) == number).values(**values))
+
+
 async def set_institution_roster(session: AsyncSession, openalex_id: str, roster: dict[str, Any]) -> int:
     """Store a followed institution's roster on every subscription to it; how many rows changed."""
     result = await session.execute(

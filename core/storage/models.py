@@ -50,6 +50,7 @@ class DestinationRow(SQLModel, table=True):
     include_crosslists: bool = Field(default=True)
     quiet_notice: bool = Field(default=False)  # post "no new papers" on empty days
     learning: bool = Field(default=True)  # order the digest with what the channel's ratings taught it
+    cadence: str = Field(default="daily", max_length=8)  # daily, or weekly on the one day in `weekdays`
     # What each paper's line says under its title: tldr (the one-line summary), abstract (its opening) or off.
     summary_mode: str = Field(default="tldr", max_length=16)
     # `follow lab`: this channel follows everyone who claims a researcher record (`iam`) in its workspace,

@@ -18,20 +18,26 @@ from core.storage import channels, ratings
 from core.subscriptions.categories import UnknownCategory, is_wildcard, normalize_category, normalize_wildcard
 from core.subscriptions.query import QueryError, parse_query
 from core.subscriptions.scope import ArxivScope, check_categories, ingest_scope
+from core.subscriptions.sections import trending_label, trending_top
 from core.subscriptions.setup import open_channel
 from core.subscriptions.timing import (
+    DAILY,
+    WEEKLY,
     SettingError,
     next_digest,
     parse_days,
+    parse_every,
     parse_max,
     parse_switch,
     parse_time,
     read_timezone,
+    schedule_text,
 )
 from core.views import ExportView, ImportReport, Notice, Problem, SettingsView, Visibility
 
 EXPORT_FORMAT = "paper-radar/1"
 SWITCHES = frozenset({"updates", "crosslists", "quiet-notice", "learning"})
+_ONE_DAY = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
 SUMMARY_WORDING = {"tldr": "a one-line summary (TL;DR)", "abstract": "the abstract's opening",
                    "off": "title, authors and links only"}
 _SUMMARY_ALIASES = {"on": "tldr", "summary": "tldr", "tl;dr": "tldr", "short": "tldr", "abstracts": "abstract",
@@ -52,7 +58,7 @@ def settings_view(app: App, record: ChannelSettings, changed: str | None = None,
     return SettingsView(
         timezone=record.timezone,
         digest_time=record.digest_time,
-        weekdays=record.weekdays,
+        weekdays=schedule_text(record.cadence, record.weekdays),
         max_items=record.max_items,
         paused=record.paused,
         paused_reason=record.paused_reason,
@@ -91,8 +97,18 @@ def _apply(record: ChannelSettings, name: str, value: str, *, max_ceiling: int) 
     if name == "time":
         record = replace(record, digest_time=parse_time(value))
         return record, f"the digest time to {record.digest_time}"
+    if name == "every":
+        cadence, days = parse_every(value)
+        record = replace(record, cadence=cadence, weekdays=days)
+        if cadence == WEEKLY:
+            return record, f"the digest to {schedule_text(cadence, days)}: each covers the seven days before it"
+        return record, f"the digest to every day ({days})"
     if name == "days":
-        record = replace(record, weekdays=parse_days(value))
+        days = parse_days(value)
+        if record.cadence == WEEKLY and days in _ONE_DAY:
+            record = replace(record, weekdays=days)  # a weekly digest moves to that day
+            return record, f"the digest to {schedule_text(WEEKLY, days)}"
+        record = replace(record, weekdays=days, cadence=DAILY)
         return record, f"the digest days to {record.weekdays}"
     if name == "max":
         record = replace(record, max_items=parse_max(value, ceiling=max_ceiling))
@@ -166,6 +182,8 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
             entry = {"kind": "researcher", "name": sub.display_name, "openalex_id": sub.openalex_id,
                      "orcid": sub.orcid, "s2_id": sub.s2_id}
             items.append({k: v for k, v in entry.items() if v})
+        elif sub.kind == "citations":
+            items.append({"kind": "citations", "query": sub.query, "name": sub.display_name})
         elif sub.kind == "institution":
             # The roster is not exported: it is large, and the importing server's next ingest rebuilds it.
             items.append({"kind": "institution", "name": sub.display_name, "openalex_id": sub.openalex_id})
@@ -176,7 +194,9 @@ async def export(app: App, command: Export, actor: Actor, where: Destination) ->
     payload = {
         "format": EXPORT_FORMAT,
         "settings": {
-            "time": record.digest_time, "timezone": record.timezone, "days": record.weekdays,
+            # `every` before `days`: an import reads them in order, and `every day` resets the days.
+            "time": record.digest_time, "timezone": record.timezone,
+            "every": f"week on {record.weekdays}" if record.cadence == WEEKLY else "day", "days": record.weekdays,
             "max": record.max_items, "updates": record.include_updates, "crosslists": record.include_crosslists,
             "quiet-notice": record.quiet_notice, "learning": record.learning, "summary": record.summary_mode,
         },
@@ -278,6 +298,8 @@ def _setting_text(value: Any) -> str:
 def _identity(kind: str, query: str | None, openalex_id: str | None, orcid: str | None) -> tuple[str, str]:
     if kind in ("researcher", "institution"):
         return (kind, openalex_id or orcid or "")
+    if kind == "trending":
+        return (kind, "")  # one trending section per channel, whatever its size
     if kind == "topic":
         try:
             return (kind, parse_query(query or "").canonical())
@@ -343,6 +365,21 @@ def _validate_entry(entry: Any, max_query_length: int, scope: ArxivScope) -> dic
         return fields
     if kind == "similar":
         return _similar_entry(entry)
+    if kind == "trending":
+        top = trending_top(str(entry.get("query") or ""), default=0)
+        if not top:
+            raise ValueError("a trending subscription needs how many papers, 1 to 50")
+        return {"kind": "trending", "query": str(top), "display_name": trending_label(top)}
+    if kind == "citations":
+        raw = str(entry.get("query") or "")
+        try:  # a followed paper (W…) or researcher (A…)
+            work = normalize_openalex_id(raw)
+        except InvalidId as error:
+            raise ValueError(f"citations need an OpenAlex work or author id ({error})") from None
+        if work[0] not in "WA":
+            raise ValueError("citations need an OpenAlex work (W…) or author (A…) id")
+        name = _one_line(str(entry.get("name") or ""))[:300] or work
+        return {"kind": "citations", "query": work, "display_name": name}
     if kind == "institution":
         try:
             ident = normalize_openalex_id(str(entry.get("openalex_id") or ""), kind="I")
@@ -350,7 +387,7 @@ def _validate_entry(entry: Any, max_query_length: int, scope: ArxivScope) -> dic
             raise ValueError("an institution needs its OpenAlex id (I...): names alone are ambiguous") from None
         name = _one_line(str(entry.get("name") or ""))[:300] or ident
         return {"kind": "institution", "openalex_id": ident, "display_name": name}
-    raise ValueError("kind must be topic, category, researcher, similar or institution")
+    raise ValueError("kind must be topic, category, researcher, similar, institution, trending or citations")
 
 
 def _similar_entry(entry: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,13 @@ def describe_subscription(record: Subscription) -> str:
             return ""
     if record.kind == "similar":
         return "new papers close to " + ", ".join((record.query or "").split())
+    if record.kind == "trending":
+        return "a \"Trending today\" section after the matched papers"
+    if record.kind == "citations":
+        if (record.query or "").upper().startswith("A"):
+            return (f"a \"New citations\" section: new works citing the most cited papers of OpenAlex "
+                    f"{record.query}")
+        return f"a \"New citations\" section: new works citing OpenAlex {record.query}"
     if record.kind == "institution":
         members = len(record.roster.members) if record.roster else 0
         people = (f"and arXiv papers by its {members} active researchers" if members

@@ -22,6 +22,7 @@ from core.views import Suggestion
 SETTING_VALUES = {
     "time": ["07:00", "08:00", "08:30", "09:00", "12:00", "17:00"],
     "days": ["mon-fri", "daily", "mon,wed,fri", "sat,sun"],
+    "every": ["day", "week on monday", "week on friday"],
     "max": ["5", "10", "15", "20", "30", "50"],
     "updates": ["on", "off"],
     "crosslists": ["on", "off"],

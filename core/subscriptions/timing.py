@@ -109,6 +109,32 @@ def parse_days(text: str) -> str:
     return expression
 
 
+DAILY, WEEKLY = "daily", "weekly"
+DEFAULT_DAYS = "mon-fri"  # a daily digest's days until someone says otherwise: arXiv announces Monday to Friday
+_EVERY = re.compile(r"^(?:(?P<day>day|weekday)s?|week(?:ly)?(?:\s+(?:on\s+)?(?P<on>[a-z]+))?)$", re.I)
+_FULL_NAMES = {short: full for full, short in _LONG_DAYS.items() if len(full) > 5}
+
+
+def parse_every(text: str) -> tuple[str, str]:
+    """`day` or `week on monday` (`week` alone is Monday's) → (cadence, cron day-of-week)."""
+    match = _EVERY.match(" ".join(text.strip().split()))
+    if match is None:
+        raise SettingError(f"`every {text[:40]}` is not a schedule; use `every day` or `every week on monday`.")
+    if match["day"]:
+        return DAILY, DEFAULT_DAYS
+    day = _LONG_DAYS.get((match["on"] or "monday").lower(), (match["on"] or "").lower())
+    if day not in _DAY_NAMES:
+        raise SettingError(f"`{match['on'][:20]}` is not a day of the week; use `every week on monday` (or tuesday…).")
+    return WEEKLY, day
+
+
+def schedule_text(cadence: str, weekdays: str) -> str:
+    """How `settings` shows the days: `every week on Monday`, or a daily digest's days (`mon-fri`)."""
+    if cadence == WEEKLY:
+        return f"every week on {_FULL_NAMES.get(weekdays, weekdays).title()}"
+    return weekdays
+
+
 def parse_max(text: str, *, ceiling: int = 50) -> int:
     value = text.strip()
     if not value.isdecimal() or not 1 <= int(value) <= ceiling:

@@ -25,7 +25,7 @@ async def test_sync_one_server_instantly_or_everywhere(fake: FakeDiscord, discor
     assert guild_radar["name"] == global_radar["name"] == "radar"
     names = {option["name"] for option in global_radar["options"]}
     assert names == {"researcher", "institution", "follow-institution", "paper", "trending", "subscribe", "follow",
-                     "iam", "list", "unsubscribe", "unfollow", "settings", "pause", "resume", "digest", "like",
+                     "follow-citations", "iam", "list", "unsubscribe", "unfollow", "settings", "pause", "resume", "digest", "like",
                      "dislike", "unrate", "feedback", "similar", "export", "import", "status", "help"}
     assert not any(path.endswith("/gateway") for _, path in fake.requests)  # HTTP only
 
