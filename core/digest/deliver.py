@@ -372,9 +372,8 @@ async def _section_extras(app: App, ids: Sequence[int]) -> dict[int, Extras]:
     """What the sections of the channels that have any need from the sources (`gather_extras`): fetched before
     any claiming transaction opens, so no lock waits on Hugging Face, OpenAlex or Semantic Scholar."""
     async with app.db.session() as session:
-        rows = await digest_inputs.channels_subscriptions(session, list(ids))
-    wanted = [i for i in ids if any(row.kind in SECTION_SUBSCRIPTIONS for row in rows.get(i, ()))]
-    return {i: await gather_extras(app, i) for i in wanted}
+        having = await digest_inputs.channels_following(session, list(ids), list(SECTION_SUBSCRIPTIONS))
+    return {i: await gather_extras(app, i) for i in ids if i in having}
 
 
 async def _claim_chunk(app: App, requests: Sequence[RunRequest],
