@@ -158,16 +158,6 @@ def backlog_entry(reasons: list[dict[str, Any]], revision: int, version: int | N
     return {"reasons": reasons, "revision": revision, "version": version}
 
 
-async def create_run(
-    session: AsyncSession, *, destination_id: int, kind: RunKind, claims: Sequence[Claim], more: Sequence[Claim],
-    owner: str, lease: timedelta, scheduled_for: datetime, window_start: datetime, window_end: datetime,
-    note: str | None, matched: Sequence[dict[str, Any]] = (),
-) -> DigestRun:
-    """Record a run (state sending, leased to `owner`) and claim its papers, in the caller's transaction."""
-    draft = RunDraft(destination_id, kind, claims, _backlog_json(more), window_start, window_end, note, matched)
-    return (await create_runs(session, [draft], owner=owner, lease=lease, scheduled_for=scheduled_for))[0]
-
-
 CLAIM_ROWS = 1000  # delivery rows per INSERT: 10 values each, within both databases' parameter limits
 
 
@@ -213,7 +203,7 @@ async def create_runs(
         owned.update((run_id, count) for run_id, count in counted.all())
     snapshots = []
     for run_id, draft, row in zip(run_ids, drafts, values, strict=True):
-        row.update(id=run_id, item_count=owned.get(run_id, 0), finished_at=None, note=draft.note, error=None)
+        row.update(item_count=owned.get(run_id, 0), finished_at=None)
         if row["item_count"] != len(draft.claims):  # another clock took some (or all) of these papers first
             if draft.claims and not row["item_count"]:
                 row.update(state=RunState.SUPERSEDED.value, finished_at=utcnow(), lease_until=None)
@@ -228,10 +218,6 @@ async def create_runs(
             lease_until=row["lease_until"], started_at=now, finished_at=row["finished_at"],
             matched=tuple(row["matched"]), backlog=row["backlog"]))
     return snapshots
-
-
-def _backlog_json(more: Sequence[Claim]) -> dict[str, Any]:
-    return {c.paper_id: backlog_entry(list(c.reasons), c.revision, c.version) for c in more}
 
 
 async def claim_deliveries(
@@ -395,19 +381,6 @@ async def pending_runs(session: AsyncSession) -> list[DigestRun]:
         .order_by(col(DigestRunRow.id))
     )).all()
     return [_snapshot(row) for row in rows]
-
-
-async def recent_digest_exists(session: AsyncSession, destination_id: int, within: timedelta) -> bool:
-    """Whether a digest (not superseded, not failed) started for this destination in the last `within`."""
-    since = utcnow() - within
-    found = (await session.exec(
-        select(DigestRunRow.id).where(
-            DigestRunRow.destination_id == destination_id, col(DigestRunRow.started_at) >= since,
-            col(DigestRunRow.kind).in_(DIGEST_KINDS),
-            col(DigestRunRow.state).not_in([RunState.SUPERSEDED, RunState.FAILED]),
-        ).limit(1)
-    )).first()
-    return found is not None
 
 
 async def latest_digest_starts(session: AsyncSession, destination_ids: Sequence[int]) -> dict[int, datetime]:

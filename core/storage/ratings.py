@@ -113,17 +113,9 @@ def _stored(row: ChannelProfileRow) -> StoredProfile:
                          row.disliked, row.raters, tuple(row.liked_vectors or ()))
 
 
-async def load_profile(session: AsyncSession, destination_id: int) -> StoredProfile | None:
-    """The channel's profile (one read: a channel that never rated anything has no row)."""
-    row = await session.get(ChannelProfileRow, destination_id)
-    if row is not None and row.liked == STALE:
-        return StoredProfile(destination_id, (), (), 0, 0, 0, stale=True)
-    return _stored(row) if row is not None and row.indices else None
-
-
 async def load_profiles(session: AsyncSession, destination_ids: Sequence[int]) -> dict[int, StoredProfile]:
-    """The profiles of many channels, `load_profile` for each, in one query per 500 channels (the clock planning
-    a minute's channels together)."""
+    """The profiles of many channels in one query per 500 (the clock planning a minute's channels together): a
+    channel that never rated anything has no row; one whose ratings came by import without a profile is stale."""
     found: dict[int, StoredProfile] = {}
     ids = list(destination_ids)
     for start in range(0, len(ids), 500):
