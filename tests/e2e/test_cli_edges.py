@@ -53,19 +53,28 @@ def test_ask_into_a_pipe_closed_early_ends_quietly(database_url: str) -> None:
     assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
 
 
-def _read_until(fd: int, wanted: str, within: float = 60) -> str:
-    seen = ""
-    deadline = time.monotonic() + within
-    while wanted not in seen:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never saw {wanted!r}; the console said:\n{seen}")
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            try:
-                seen += os.read(fd, 4096).decode(errors="replace")
-            except OSError:
-                break
-    return seen
+class _Terminal:
+    """What the console wrote to its terminal, read in order: output arrives in pieces of any size, so a
+    prompt can be split across two reads, and what follows one answer may already sit in the same read."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.seen, self.at = fd, "", 0
+
+    def until(self, wanted: str, within: float = 60) -> str:
+        """Wait for `wanted` after everything already consumed; consume up to its end and return that part."""
+        deadline = time.monotonic() + within
+        while wanted not in self.seen[self.at:]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never saw {wanted!r}; the console said:\n{self.seen[self.at:]}")
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                try:
+                    self.seen += os.read(self.fd, 4096).decode(errors="replace")
+                except OSError:
+                    break
+        end = self.seen.index(wanted, self.at) + len(wanted)
+        part, self.at = self.seen[self.at:end], end
+        return part
 
 
 def test_console_ctrl_c_clears_the_line_ctrl_d_leaves_history_in_the_state_dir(database_url: str,
@@ -77,17 +86,17 @@ def test_console_ctrl_c_clears_the_line_ctrl_d_leaves_history_in_the_state_dir(d
     if pid == 0:  # the child: the console on a terminal, started from some other folder
         os.chdir(workdir)
         os.execve(sys.executable, [*RADAR, "console"], env)
+    terminal = _Terminal(fd)
     try:
-        _read_until(fd, "radar> ")
+        terminal.until("radar> ")
         os.write(fd, b"researcher half typed")
         time.sleep(0.3)
         os.write(fd, b"\x03")  # Ctrl-C: the line is dropped and the prompt comes back
-        _read_until(fd, "radar> ")
+        terminal.until("radar> ")
         os.write(fd, b"status\r")
-        answer = _read_until(fd, "Subscriptions: 0")
+        answer = terminal.until("Subscriptions: 0")
         assert "researcher" not in answer.split("status", 1)[-1]  # the dropped line was never run
-        if "radar> " not in answer.split("Subscriptions: 0", 1)[1]:  # the prompt may come in the same read
-            _read_until(fd, "radar> ")
+        terminal.until("radar> ")
         os.write(fd, b"\x04")  # Ctrl-D leaves
         _, code = os.waitpid(pid, 0)
         pid = 0
