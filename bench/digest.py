@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.digest.blend import affinities
+from core.digest.blend import affinities_many
 from core.digest.content import ContentSpace
 from core.digest.matching import (
     DigestMatch,
@@ -322,11 +322,11 @@ def _with_profiles(papers: Sequence[PaperRecord], size: int, channels: int) -> t
         digests = matcher.digests(specs, options)
     build_s = time.perf_counter() - started
     learned = {destination: shapes[n % PROFILE_SHAPES] for n, destination in enumerate(sorted(digests)[:channels])}
-    affinity: dict[int, list[float]] = {}
-    for destination, profile in learned.items():
-        matches = digests[destination]
-        affinity[destination] = affinities(matcher, [m.paper_id for m in matches], [m.paper for m in matches],
-                                           profile)
+    # As the clock applies them (`plan_many`): every profiled channel of a batch scored together, with the
+    # collector paused as for the matching.
+    with results_kept_unscanned():
+        scores = affinities_many(matcher, [(digests[d], profile) for d, profile in learned.items()])
+    affinity = dict(zip(learned, scores, strict=True))
     with_profiles_s = time.perf_counter() - started
     planned = {d: [PlannedItem(match, 0) for match in matches] for d, matches in digests.items()}
     gc.collect()

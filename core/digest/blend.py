@@ -8,10 +8,16 @@ product over the digest's papers, in the batch's content space that every channe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from operator import attrgetter
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
+
+try:  # scipy's C kernels behind `matrix[rows] @ vector`, called without the indexing's checks (see `_row_products`)
+    from scipy.sparse import _sparsetools
+except ImportError:  # a scipy that moved them: the public path below, a few times slower
+    _sparsetools = None
 
 from core.digest.content import FEATURES, ContentSpace
 from core.digest.matching import DigestMatcher, MatchReason
@@ -67,29 +73,101 @@ def as_profile(stored: StoredProfile) -> ChannelProfile:
 def _rows(matcher: DigestMatcher, papers: Sequence[PaperRecord]) -> sparse.csr_matrix:
     """The papers' vectors from the batch's space (rows of its reference); a paper not in the batch (stored
     from elsewhere) is vectorised on its own."""
-    positions = [matcher.position_of(p.canonical_id) for p in papers]
+    positions = matcher.positions_of([p.canonical_id for p in papers])
     if all(p is not None for p in positions):
         return matcher.space.reference[[p for p in positions if p is not None]]
     return matcher.space.vectors(list(papers))
 
 
-def affinities(matcher: DigestMatcher, paper_ids: Sequence[str], papers: Sequence[PaperRecord],
-               profile: ChannelProfile) -> list[float]:
-    """Each paper's cosine with the profile (`paper_ids` are the papers' canonical ids, in the same order):
-    over the batch's own terms (`ContentSpace.compact`) when every paper is in the batch, as the clock's
-    digests are; else over the full hashed space."""
-    if not papers:
-        return []
-    position_of = matcher.position_of
-    positions = [position_of(paper_id) for paper_id in paper_ids]
-    if profile.empty or None in positions:
-        return [float(a) for a in profile.affinity(_rows(matcher, papers))]
-    matrix, remap = matcher.space.compact()
-    columns = remap[profile.index_array]
+class _Candidate(Protocol):
+    """A paper of a digest as planning holds it (`DigestMatch`, `PlannedItem`)."""
+
+    @property
+    def paper_id(self) -> str: ...
+    @property
+    def paper(self) -> PaperRecord: ...
+
+
+def affinities(matcher: DigestMatcher, candidates: Sequence[_Candidate], profile: ChannelProfile) -> list[float]:
+    """Each candidate paper's cosine with the profile (one channel's digest: see `affinities_many`)."""
+    return affinities_many(matcher, [(candidates, profile)])[0]
+
+
+AFFINITY_BLOCK = 16  # channels scored in one product (see `affinities_many`)
+_paper_id = attrgetter("paper_id")
+
+
+def affinities_many(matcher: DigestMatcher,
+                    wanted: Sequence[tuple[Sequence[_Candidate], ChannelProfile]]) -> list[list[float]]:
+    """For each (candidate papers, profile) of many channels, each paper's cosine with the profile.
+
+    Over the batch's own terms (`ContentSpace.compact`) when every paper is in the batch, as the clock's digests
+    are; else over the full hashed space. The clock scores some 150 papers for each of thousands of channels,
+    and one channel's product is small enough that numpy's per-call cost would be most of it: channels are
+    scored `AFFINITY_BLOCK` at a time, as one product of their rows against their profiles placed side by side.
+    """
+    found: list[list[float]] = [[] for _ in wanted]
+    inside: list[tuple[int, list[int], ChannelProfile]] = []
+    for number, (candidates, profile) in enumerate(wanted):
+        if not candidates:
+            continue
+        positions = matcher.positions_of(map(_paper_id, candidates))
+        if profile.empty or None in positions:
+            found[number] = [float(a) for a in profile.affinity(_rows(matcher, [c.paper for c in candidates]))]
+        else:
+            inside.append((number, positions, profile))  # type: ignore[arg-type]
+    if inside:
+        matrix, remap = matcher.space.compact()
+        # One vector for a block's profiles, zeroed again after each block: a fresh one each time would cost
+        # more in first-touch page faults than the product itself.
+        side_by_side = np.zeros(matrix.shape[1] * min(AFFINITY_BLOCK, len(inside)), dtype=matrix.dtype)
+        for first in range(0, len(inside), AFFINITY_BLOCK):
+            block = inside[first:first + AFFINITY_BLOCK]
+            scores = _block_products(matrix, remap, [p for _, p, _ in block], [f for _, _, f in block],
+                                     side_by_side).tolist()
+            at = 0
+            for number, rows, _profile in block:
+                found[number] = scores[at:at + len(rows)]
+                at += len(rows)
+    return found
+
+
+def _block_products(matrix: sparse.csr_matrix, remap: np.ndarray, positions: Sequence[list[int]],
+                    profiles: Sequence[ChannelProfile], side_by_side: np.ndarray) -> np.ndarray:
+    """`matrix[positions[k]] @ profiles[k]` for every k, concatenated: the rows of all of them gathered once
+    and multiplied by one vector holding each profile over the day's terms in a slice of its own (the rows of
+    profile k read columns shifted by k times the day's terms). `side_by_side` is all zeros, and is left so."""
+    width = matrix.shape[1]
+    sizes = np.fromiter((len(p.indices) for p in profiles), dtype=np.int64, count=len(profiles))
+    columns = remap[np.concatenate([p.index_array for p in profiles])]
     present = columns >= 0
-    dense = np.zeros(matrix.shape[1])
-    dense[columns[present]] = profile.weight_array[present]
-    return [float(a) for a in matrix[positions] @ dense]
+    slots = (columns + np.repeat(np.arange(len(profiles), dtype=np.int64) * width, sizes))[present]
+    side_by_side[slots] = np.concatenate([p.weight_array for p in profiles])[present]
+    try:
+        if _sparsetools is None:  # a scipy that moved its kernels: the public path, a channel at a time
+            return np.concatenate([matrix[block] @ side_by_side[k * width:(k + 1) * width]
+                                   for k, block in enumerate(positions)])
+        flat: list[int] = []
+        for block in positions:
+            flat += block
+        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+        rows = np.array(flat, dtype=indptr.dtype)
+        lengths = indptr[rows + 1] - indptr[rows]
+        pointers = np.empty(len(rows) + 1, dtype=indices.dtype)
+        pointers[0] = 0
+        np.cumsum(lengths, out=pointers[1:])
+        gathered_columns = np.empty(int(pointers[-1]), dtype=indices.dtype)
+        gathered_data = np.empty(int(pointers[-1]), dtype=data.dtype)
+        _sparsetools.csr_row_index(len(rows), rows, indptr, indices, data, gathered_columns, gathered_data)
+        shifts = np.repeat(np.arange(len(positions), dtype=indices.dtype) * width, [len(block) for block in positions])
+        shifted = np.repeat(shifts, lengths)
+        shifted += gathered_columns
+        out = np.zeros(len(rows), dtype=data.dtype)
+        _sparsetools.csr_matvec(len(rows), side_by_side.shape[0], pointers, shifted, gathered_data, side_by_side,
+                                out)
+        return out
+    finally:
+        side_by_side[slots] = 0.0
 
 
 def liked_ids(stored: StoredProfile) -> set[str]:

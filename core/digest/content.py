@@ -105,8 +105,10 @@ class ContentSpace:
             used = np.unique(reference.indices)
             remap = np.full(FEATURES, -1, dtype=np.int64)
             remap[used] = np.arange(len(used))
-            matrix = sparse.csr_matrix((reference.data, remap[reference.indices], reference.indptr),
-                                       shape=(reference.shape[0], len(used)))
+            # Single precision: a cosine needs no more than six digits, and the clock reads these rows for every
+            # matched paper of thousands of channels (half the bytes, half the cache misses).
+            matrix = sparse.csr_matrix((reference.data.astype(np.float32), remap[reference.indices].astype(np.int32),
+                                        reference.indptr.astype(np.int32)), shape=(reference.shape[0], len(used)))
             self._compact = (matrix, remap)
         return self._compact
 

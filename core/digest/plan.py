@@ -16,6 +16,7 @@ from typing import Protocol
 
 from core.digest.blend import (
     affinities,
+    affinities_many,
     as_profile,
     close_counts,
     close_reason,
@@ -297,8 +298,9 @@ def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, D
              matched: dict[int, list[DigestMatch]], delivered: dict[int, dict[str, set[int]]],
              profiles: dict[int, StoredProfile]) -> None:
     """Each channel's papers minus what it has, in digest order (`select`)."""
+    undelivered: dict[int, list[PlannedItem]] = {}
     for destination_id, found in matched.items():
-        destination, rows, _specs = parsed[destination_id]
+        destination = parsed[destination_id][0]
         have = delivered.get(destination_id)
         items: list[PlannedItem] = []
         for match in found:
@@ -309,12 +311,37 @@ def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, D
                 items.append(PlannedItem(match, version))
             elif version and destination.include_updates and version not in revisions:
                 items.append(PlannedItem(match, version))
+        undelivered[destination_id] = items
+    affinity = _affinities(undelivered, matchers, profiles)
+    for destination_id, items in undelivered.items():
+        destination, rows, _specs = parsed[destination_id]
         try:
             select(plans[destination_id], items, rows, destination.max_items, matcher=matchers[destination_id],
-                   profile=profiles.get(destination_id))
+                   profile=profiles.get(destination_id), affinity=affinity.get(destination_id))
         except Exception:
             log.exception("destination %s: its digest could not be put in order", destination_id)
             del plans[destination_id]
+
+
+def _affinities(undelivered: dict[int, list[PlannedItem]], matchers: dict[int, DigestMatcher],
+                profiles: dict[int, StoredProfile]) -> dict[int, list[float]]:
+    """Each profiled channel's papers scored against its profile, the channels sharing a matcher together
+    (`affinities_many`). A channel whose scoring fails is planned without its profile, and logged."""
+    by_matcher: dict[int, list[int]] = {}
+    for destination_id, items in undelivered.items():
+        if items and destination_id in profiles:
+            by_matcher.setdefault(id(matchers[destination_id]), []).append(destination_id)
+    found: dict[int, list[float]] = {}
+    for destination_ids in by_matcher.values():
+        matcher = matchers[destination_ids[0]]
+        wanted = [(undelivered[i], as_profile(profiles[i])) for i in destination_ids]
+        try:
+            scores = affinities_many(matcher, wanted)
+        except Exception:
+            log.exception("the profiles of %d channels could not be applied", len(destination_ids))
+            continue
+        found.update(zip(destination_ids, scores, strict=True))
+    return found
 
 
 async def _profiles(session: AsyncSession, destination_ids: Sequence[int],
@@ -330,15 +357,17 @@ async def _profiles(session: AsyncSession, destination_ids: Sequence[int],
 
 
 def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscription], max_items: int, *,
-           matcher: DigestMatcher | None = None, profile: StoredProfile | None = None) -> None:
+           matcher: DigestMatcher | None = None, profile: StoredProfile | None = None,
+           affinity: Sequence[float] | None = None) -> None:
     """Put the plan's papers in digest order (each subscription represented within the cap, see
     `core.digest.select`, blended with the channel's learned profile when it has one) and count what each
-    subscription matched."""
+    subscription matched. `affinity`: the items' cosines with the profile, when the caller scored them already."""
     arranged = arrange(items, max_items)
     if profile is not None and matcher is not None and items:
         learned = as_profile(profile)
         weight = blend_weight(learned.ratings)
-        affinity = affinities(matcher, [i.paper_id for i in items], [i.paper for i in items], learned)
+        if affinity is None:
+            affinity = affinities(matcher, items, learned)
         unlearned = {index: place for place, index in enumerate(arranged.order)}
         liked = liked_ids(profile)
         scale = max((a for item, a in zip(items, affinity, strict=True) if item.paper_id not in liked and a > 0),

@@ -271,7 +271,8 @@ class SlowSink(RecordingSink):
 
 async def test_start_up_catch_up_runs_as_many_channels_at_once_as_a_crowded_minute(app_factory, recordings) -> None:  # type: ignore[no-untyped-def]
     app = app_factory(feed_router(recordings), now=THURSDAY, RADAR_DIGEST_CONCURRENCY="4")
-    sink = SlowSink(0.05)
+    # Long enough that each slot is still held when the next channels start, on a busy machine too.
+    sink = SlowSink(0.4)
     app.sinks["console"] = sink
     await _owed_channels(app, 12)
     await ingest(app, researchers=False)
