@@ -18,13 +18,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.app import App
 from core.digest.extras import Extras, add_sections, gather_extras
 from core.digest.items import digest_item, digest_title, local_day
 from core.digest.leases import LEASE, acquire_lease, delivering, delivery_of
-from core.digest.matching import results_kept_unscanned
+from core.digest.matching import MatchReason, results_kept_unscanned
 from core.digest.missed import missed_digests
 from core.digest.plan import (
     SECTION_SUBSCRIPTIONS,
@@ -73,9 +73,13 @@ def address(record: Channel) -> Destination:
     return Destination(record.platform, record.workspace_id, record.channel_id)
 
 
-def _reasons_json(item: PlannedItem) -> list[dict[str, object]]:
-    return [{"kind": r.kind, "subscription": r.number, "text": r.text, "by_name": r.by_name,
-             **({"possible": True} if r.possible else {})} for r in item.match.reasons]
+def _reason_json(r: MatchReason) -> dict[str, Any]:
+    return {"kind": r.kind, "subscription": r.number, "text": r.text, "by_name": r.by_name,
+            **({"possible": True} if r.possible else {})}
+
+
+def _reasons_json(item: PlannedItem) -> list[dict[str, Any]]:
+    return [_reason_json(r) for r in item.match.reasons]
 
 
 CATCH_UP = "Catching up on "  # how a catch-up's note starts: `status` tells it from the problems after it
@@ -128,6 +132,25 @@ def as_ledger_item(item: PlannedItem) -> LedgerItem:
                       tuple(_reasons_json(item)))
 
 
+def _backlog(items: Sequence[PlannedItem]) -> dict[str, Any]:
+    """The papers past the cap as the run stores them (`ledger.packed_backlog`): each reason once."""
+    reasons: list[dict[str, Any]] = []
+    numbered: dict[tuple[str, int, str, bool, bool], int] = {}
+    papers: dict[str, list[Any]] = {}
+    for item in items:
+        positions = []
+        for r in item.reasons:
+            key = (r.kind, r.number, r.text, r.by_name, r.possible)
+            position = numbered.get(key)
+            if position is None:
+                position = numbered[key] = len(reasons)
+                reasons.append(_reason_json(r))
+            positions.append(position)
+        versions = item.paper.versions
+        papers[item.paper_id] = [item.revision, max(versions) if versions else None, positions]
+    return ledger.packed_backlog(reasons, papers)
+
+
 def _paginate(sink: DigestSink, view: DigestView) -> list[tuple[str, ...]]:
     """The sink's cut of `view` into messages; none if it cannot say (the run is then cut when delivered)."""
     try:
@@ -151,8 +174,7 @@ def _draft(app: App, destination: RunSettings, plan: DigestPlan, *, kind: RunKin
     # The sections' papers (`core.digest.extras`) after the matched ones, claimed with them: never sent twice.
     claims += [ledger.Claim(i.paper_id, 0, max(i.paper.versions or (0,)) or None, i.reasons())
                for i in plan.sections]
-    backlog = {i.paper_id: ledger.backlog_entry(_reasons_json(i), i.revision, max(i.paper.versions or (0,)) or None)
-               for i in plan.backlog}
+    backlog = _backlog(plan.backlog)
     matched = [{"number": m.number, "kind": m.kind, "label": m.label, "matched": m.matched} for m in plan.matched_by]
     matched += section_counts(plan.sections)
     return ledger.RunDraft(destination.id, kind, claims, backlog, plan.window_start, plan.window_end, note, matched)

@@ -10,7 +10,7 @@ import logging
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -24,6 +24,7 @@ from core.digest.blend import (
     net_ratings,
     profile_from,
 )
+from core.digest.index import UPDATE_TYPES
 from core.digest.matching import (
     DigestMatch,
     DigestMatcher,
@@ -67,26 +68,29 @@ class PlanSettings(Protocol):
     def cadence(self) -> str: ...
 
 
-@dataclass(slots=True)
 class PlannedItem:
-    match: DigestMatch
-    # 0: a new paper; N: the paper revised to vN (arXiv's replace), whether or not the channel had an earlier version
-    revision: int
-    # Read again and again by selection for every matched paper of thousands of channels: plain attributes.
-    reasons: tuple[MatchReason, ...] = field(init=False)
-    is_revision: bool = field(init=False)  # a new version of an older paper: below the new ones of its subscription
+    """One matched paper of a plan, with what selection, scoring and the backlog read of it, again and again for
+    every matched paper of thousands of channels: plain attributes, set once, in one call (a plain class with
+    slots: a dataclass's `__init__` plus `__post_init__` cost twice as much)."""
 
-    def __post_init__(self) -> None:
-        self.reasons = self.match.reasons
-        self.is_revision = self.revision > 0 or self.match.is_update
+    __slots__ = ("is_revision", "match", "paper", "paper_id", "reasons", "revision")
 
-    @property
-    def paper_id(self) -> str:
-        return self.match.paper_id
+    def __init__(self, match: DigestMatch, revision: int) -> None:
+        self.match = match
+        # 0: a new paper; N: the paper revised to vN (arXiv's replace), whether or not the channel had an
+        # earlier version
+        self.revision = revision
+        self.reasons: tuple[MatchReason, ...] = match.reasons
+        self.paper_id: str = match.paper_id
+        self.paper: PaperRecord = match.paper
+        # a new version of an older paper: below the new ones of its subscription
+        self.is_revision = revision > 0 or match.paper.announce_type in UPDATE_TYPES
 
-    @property
-    def paper(self) -> PaperRecord:
-        return self.match.paper
+    def with_reasons(self, reasons: tuple[MatchReason, ...]) -> PlannedItem:
+        return PlannedItem(self.match._replace(reasons=reasons), self.revision)
+
+    def __repr__(self) -> str:
+        return f"PlannedItem({self.paper_id!r}, revision={self.revision})"
 
 
 @dataclass(frozen=True)
@@ -304,7 +308,8 @@ def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, D
         have = delivered.get(destination_id)
         items: list[PlannedItem] = []
         for match in found:
-            version = max(match.paper.versions or (0,)) if match.is_update else 0
+            paper = match.paper
+            version = max(paper.versions or (0,)) if paper.announce_type in UPDATE_TYPES else 0
             revisions = have.get(match.paper_id) if have else None
             if revisions is None:
                 # A revision the channel never had an earlier version of is still a revision: it is labelled so.
@@ -378,9 +383,7 @@ def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscripti
         close = close_counts(matcher, [items[i].paper for i in moved], profile)
         for index, count in zip(moved, close, strict=True):
             if count:
-                match = items[index].match
-                items[index] = replace(items[index], match=match._replace(
-                    reasons=(*match.reasons, close_reason(count))))
+                items[index] = items[index].with_reasons((*items[index].reasons, close_reason(count)))
         arranged = arranged_with
     plan.items = [items[i] for i in arranged.order]
     plan.shown = len(arranged.shown)

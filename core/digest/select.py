@@ -44,6 +44,8 @@ class _Reason(Protocol):
     def by_name(self) -> bool: ...
     @property
     def score(self) -> float: ...
+    @property
+    def possible(self) -> bool: ...
 
 
 class _Entry(Protocol):
@@ -72,7 +74,7 @@ class Arranged:
 
 
 def _possible(reason: _Reason) -> bool:
-    return reason.kind == "researcher" and bool(getattr(reason, "possible", False))
+    return reason.possible and reason.kind == "researcher"
 
 
 def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int], list[int]]:
@@ -111,7 +113,7 @@ def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int], list[
                 # No relevance of its own; its papers a topic also matched come in that topic's turns, so its
                 # own turns bring first what only it brings, primary papers before cross-lists.
                 rank_class = 2 * shared + ("cross-listed" in reason.text)
-            elif _possible(reason):
+            elif reason.possible and kind == "researcher":
                 if len(reasons) == 1:
                     possible.append(index)
                 continue
@@ -235,7 +237,13 @@ def _display(items: Sequence[_Entry], turns: list[int], max_items: int, possible
 def matched_per_subscription(items: Sequence[_Entry]) -> dict[int, int]:
     """How many papers each subscription matched (a paper counts for every subscription it matched)."""
     counts: dict[int, int] = {}
+    get = counts.get
     for item in items:
-        for number in {r.number for r in item.reasons}:
-            counts[number] = counts.get(number, 0) + 1
+        reasons = item.reasons
+        if len(reasons) == 1:  # most papers: no set to build
+            number = reasons[0].number
+            counts[number] = get(number, 0) + 1
+            continue
+        for number in {r.number for r in reasons}:
+            counts[number] = get(number, 0) + 1
     return counts

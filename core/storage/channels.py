@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Row, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,7 +38,8 @@ def channel_of(row: DestinationRow) -> Channel:
                    **{name: getattr(row, name) for name in SETTING_FIELDS})
 
 
-def subscription_of(row: SubscriptionRow) -> Subscription:
+def subscription_of(row: SubscriptionRow | Row[Any]) -> Subscription:
+    """A stored subscription, from its mapped row or from a plain row of its columns (`digest_inputs`)."""
     return Subscription(
         number=row.number, kind=row.kind, query=row.query, openalex_id=row.openalex_id, orcid=row.orcid,
         s2_id=row.s2_id, display_name=row.display_name, name_variants=tuple(row.name_variants or ()),

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import Table, func
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +29,7 @@ from core.storage.models import (
     utcnow,
 )
 
+_SUBSCRIPTIONS: Table = SubscriptionRow.__table__  # type: ignore[attr-defined]
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 # ---------------------------------------------------------------- channels
@@ -68,13 +70,16 @@ async def channel_subscriptions(session: AsyncSession, destination_id: int) -> l
 
 
 async def channels_subscriptions(session: AsyncSession, destination_ids: Sequence[int]) -> dict[int, list[Subscription]]:
-    """Many channels' subscriptions, by channel and number, in one query per 500 channels."""
+    """Many channels' subscriptions, by channel and number, in one query per 500 channels.
+
+    Plain columns rather than ORM rows: the clock reads ten subscriptions for each of thousands of channels,
+    and building and tracking a mapped object for each would cost more than the query."""
     found: dict[int, list[Subscription]] = {}
     ids = list(destination_ids)
     for start in range(0, len(ids), CHUNK):
-        rows = (await session.exec(
-            select(SubscriptionRow).where(col(SubscriptionRow.destination_id).in_(ids[start : start + CHUNK]))
-            .order_by(col(SubscriptionRow.destination_id), col(SubscriptionRow.number))
+        rows = (await session.execute(
+            sa_select(_SUBSCRIPTIONS).where(_SUBSCRIPTIONS.c.destination_id.in_(ids[start : start + CHUNK]))
+            .order_by(_SUBSCRIPTIONS.c.destination_id, _SUBSCRIPTIONS.c.number)
         )).all()
         for row in rows:
             found.setdefault(row.destination_id, []).append(subscription_of(row))

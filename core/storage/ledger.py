@@ -12,7 +12,7 @@ frozen snapshots (`DigestRun`, `LedgerItem`), never live rows, so no caller can 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -146,16 +146,42 @@ class RunDraft:
     destination_id: int
     kind: RunKind
     claims: Sequence[Claim]
-    backlog: dict[str, Any]  # the matched papers past the cap, in order: `backlog_entry` of each, by paper id
+    backlog: dict[str, Any]  # the matched papers past the cap, in order, as `packed_backlog` stores them
     window_start: datetime
     window_end: datetime
     note: str | None
     matched: Sequence[dict[str, Any]] = ()
 
 
-def backlog_entry(reasons: list[dict[str, Any]], revision: int, version: int | None) -> dict[str, Any]:
-    """A paper of a run's backlog as stored: what `digest more` shows it with."""
-    return {"reasons": reasons, "revision": revision, "version": version}
+BACKLOG_FORMAT = 2  # {"format": 2, "reasons": [reason, ...], "papers": {id: [revision, version, [reason index, ...]]}}
+
+
+def packed_backlog(reasons: list[dict[str, Any]], papers: dict[str, list[Any]]) -> dict[str, Any]:
+    """A run's backlog as stored: each distinct reason once, each paper with its revision, version and the
+    positions of its reasons. A channel's hundred-odd waiting papers share a handful of reasons, and the clock
+    writes a backlog for each of thousands of channels in a minute: written out per paper, the reasons were
+    most of the bytes."""
+    return {"format": BACKLOG_FORMAT, "reasons": reasons, "papers": papers}
+
+
+def backlog_ids(stored: Mapping[str, Any]) -> list[str]:
+    """The papers of a stored backlog, in order (runs recorded before `BACKLOG_FORMAT` kept one entry each)."""
+    if stored.get("format") == BACKLOG_FORMAT:
+        return list(stored.get("papers") or ())
+    return list(stored)
+
+
+def backlog_item(stored: Mapping[str, Any], paper_id: str) -> tuple[int, int | None, list[dict[str, Any]]]:
+    """(revision, version, reasons) of one paper of a stored backlog, in either format; nothing known: (0, None, [])."""
+    if stored.get("format") == BACKLOG_FORMAT:
+        entry = (stored.get("papers") or {}).get(paper_id)
+        if not entry:
+            return 0, None, []
+        revision, version, positions = entry
+        table = stored.get("reasons") or []
+        return int(revision or 0), version, [table[i] for i in positions if 0 <= i < len(table)]
+    kept = stored.get(paper_id) or {}
+    return int(kept.get("revision") or 0), kept.get("version"), list(kept.get("reasons") or ())
 
 
 CLAIM_ROWS = 1000  # delivery rows per INSERT: 10 values each, within both databases' parameter limits
@@ -178,9 +204,9 @@ async def create_runs(
     runs_table, deliveries = DigestRunRow.__table__, DeliveryRow.__table__  # type: ignore[attr-defined]
     values: list[dict[str, Any]] = [dict(destination_id=d.destination_id, kind=RunKind(d.kind).value, state=RunState.SENDING.value,
                    scheduled_for=scheduled_for, window_start=d.window_start, window_end=d.window_end,
-                   started_at=now, more_ids=list(d.backlog), backlog=d.backlog,
+                   started_at=now, more_ids=backlog_ids(d.backlog), backlog=d.backlog,
                    matched=list(d.matched), lease_owner=owner, lease_until=now + lease, note=d.note,
-                   item_count=len(d.claims), more_count=len(d.backlog), attempts=0, messages=[])
+                   item_count=len(d.claims), more_count=len(backlog_ids(d.backlog)), attempts=0, messages=[])
               for d in drafts]
     # Core statements, not ORM objects: one multi-row INSERT ... RETURNING gives the ids in the drafts' order.
     result = await session.execute(
@@ -213,7 +239,7 @@ async def create_runs(
         snapshots.append(DigestRun(
             id=run_id, destination_id=draft.destination_id, kind=RunKind(draft.kind), state=RunState(row["state"]),
             scheduled_for=scheduled_for, window_start=draft.window_start, window_end=draft.window_end,
-            item_count=row["item_count"], more_count=len(draft.backlog), note=draft.note, error=None, attempts=0,
+            item_count=row["item_count"], more_count=row["more_count"], note=draft.note, error=None, attempts=0,
             more_ids=tuple(row["more_ids"]), messages=(), lease_owner=owner,
             lease_until=row["lease_until"], started_at=now, finished_at=row["finished_at"],
             matched=tuple(row["matched"]), backlog=row["backlog"]))
@@ -517,9 +543,8 @@ async def hand_out_more(
     assert run.id is not None
     claims = []
     for paper_id in paper_ids:
-        kept = latest.backlog.get(paper_id) or {}
-        claims.append(Claim(paper_id, int(kept.get("revision") or 0), kept.get("version"),
-                            list(kept.get("reasons") or ())))
+        revision, version, reasons = backlog_item(latest.backlog, paper_id)
+        claims.append(Claim(paper_id, revision, version, reasons))
     owned = await claim_deliveries(session, latest.destination_id, run.id, claims)
     await mark_sent(session, run.id, owned, "digest-more")
     run.item_count = len(owned)
