@@ -40,7 +40,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _json_dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A JSON column's value as the engine writes it (statements that bind JSON as text use it too)."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
@@ -53,7 +54,7 @@ class Database:
         _ensure_sqlite_dir(self.url)
         # orjson: a run's backlog (every matched paper past the cap, with its reasons) is written for thousands
         # of channels in the minute their digests fire; the standard library's encoder was a fifth of that time.
-        kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+        kwargs: dict[str, Any] = {"echo": echo, "json_serializer": json_text, "json_deserializer": orjson.loads}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
