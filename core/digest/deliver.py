@@ -135,13 +135,16 @@ def as_ledger_item(item: PlannedItem) -> LedgerItem:
 def _backlog(items: Sequence[PlannedItem]) -> dict[str, Any]:
     """The papers past the cap as the run stores them (`ledger.packed_backlog`): each reason once."""
     reasons: list[dict[str, Any]] = []
-    numbered: dict[tuple[str, int, str, bool, bool], int] = {}
+    numbered: dict[tuple[object, ...], int] = {}
+    get = numbered.get
     papers: dict[str, list[Any]] = {}
     for item in items:
         positions = []
         for r in item.reasons:
-            key = (r.kind, r.number, r.text, r.by_name, r.possible)
-            position = numbered.get(key)
+            # What the stored reason holds (kind, number, text, by_name, and possible when set), taken as a
+            # slice of the named tuple: every other field but the score, which is not stored.
+            key = r[:4] if not r.possible else (*r[:4], True)
+            position = get(key)
             if position is None:
                 position = numbered[key] = len(reasons)
                 reasons.append(_reason_json(r))

@@ -23,3 +23,33 @@ def test_a_backlog_stored_before_the_packed_format_still_reads() -> None:
     assert backlog_ids(stored) == ["arXiv:2411.00003", "arXiv:2411.00004"]
     assert backlog_item(stored, "arXiv:2411.00003") == (3, 3, [TOPIC])
     assert backlog_item(stored, "arXiv:2411.00005") == (0, None, [])
+
+
+def test_a_plans_backlog_is_stored_with_each_reason_once_and_read_back_per_paper() -> None:
+    from datetime import date
+
+    from core.digest.deliver import _backlog
+    from core.digest.matching import DigestMatch, MatchReason
+    from core.digest.plan import PlannedItem
+    from core.model.papers import PaperRecord
+
+    def item(paper_id: str, *reasons: MatchReason, versions: tuple[int, ...] = (1,), revision: int = 0) -> PlannedItem:
+        paper = PaperRecord(title=paper_id, announced=date(2024, 11, 28), versions=versions)
+        return PlannedItem(DigestMatch(paper_id, paper, reasons, 0.0), revision)
+
+    topic = MatchReason("topic", 1, 'topic #1: matched "diffusion" in title', score=3.2)
+    same_topic_other_score = topic._replace(score=1.1)  # the score is not stored: the same reason
+    category = MatchReason("category", 2, "new in cs.CV")
+    guess = MatchReason("researcher", 3, "possibly by Wei Wang", by_name=True, possible=True)
+    sure = MatchReason("researcher", 3, "possibly by Wei Wang", by_name=True)  # same words, not a guess
+    stored = _backlog([item("a", topic, category), item("b", same_topic_other_score), item("c", guess),
+                       item("d", sure, versions=(1, 2, 3), revision=3)])
+    assert len(stored["reasons"]) == 4
+    assert backlog_ids(stored) == ["a", "b", "c", "d"]
+    assert backlog_item(stored, "a") == (0, 1, [
+        {"kind": "topic", "subscription": 1, "text": 'topic #1: matched "diffusion" in title', "by_name": False},
+        {"kind": "category", "subscription": 2, "text": "new in cs.CV", "by_name": False}])
+    assert backlog_item(stored, "b")[2] == backlog_item(stored, "a")[2][:1]
+    assert backlog_item(stored, "c")[2][0]["possible"] is True
+    assert backlog_item(stored, "d") == (3, 3, [{"kind": "researcher", "subscription": 3,
+                                                 "text": "possibly by Wei Wang", "by_name": True}])
