@@ -306,10 +306,13 @@ class SubscriptionItem:
     matched_this_week: int = 0  # papers it matched in this week's digests, shown or not
     shown_this_week: int = 0  # of those, how many went out in a message
     created_by: str = ""
+    before_first_digest: bool = False  # the channel has had no digest yet: there is no week to count
 
 
 def week_summary(item: SubscriptionItem) -> str:
     """`41 matched this week, 6 shown`: a noisy subscription is visible, and so is one that brings nothing."""
+    if not item.matched_this_week and item.before_first_digest:
+        return "no digest yet: `digest preview` shows what it matches today"
     if not item.matched_this_week:
         return "nothing matched this week"
     return f"{item.matched_this_week:,} matched this week, {item.shown_this_week:,} shown"

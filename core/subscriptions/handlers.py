@@ -216,6 +216,7 @@ async def list_subscriptions(app: App, command: ListSubscriptions, actor: Actor,
             number=r.number, kind=r.kind, label=r.label, description=describe_subscription(r),
             matched_this_week=max(matched.get(r.number, 0), shown.get(r.number, 0)),
             shown_this_week=shown.get(r.number, 0), created_by=r.created_by,
+            before_first_digest=channel.last_digest_at is None,
         )
         for r in records
     )

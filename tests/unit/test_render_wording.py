@@ -92,10 +92,13 @@ def test_sparkline_says_its_scale(text_of: Any) -> None:
     assert "2017 ▁█▅ 2026, max 12 a year" in text_of(card)
 
 
-def test_slack_list_of_fifty_long_topics_shows_all_of_them() -> None:
+@pytest.mark.parametrize("before_first_digest", [False, True])
+def test_slack_list_of_fifty_long_topics_shows_all_of_them(before_first_digest: bool) -> None:
     topic = " ".join(f"term{i}" for i in range(80))[:500]
-    view = v.SubscriptionList(items=tuple(v.SubscriptionItem(n, "topic", topic, topic, 2) for n in range(1, 51)),
-                              limit=50)
+    matched = 0 if before_first_digest else 2  # before a first digest, each line says so at more length
+    view = v.SubscriptionList(items=tuple(v.SubscriptionItem(n, "topic", topic, topic, matched,
+                                                             before_first_digest=before_first_digest)
+                                          for n in range(1, 51)), limit=50)
     messages = slack_render(view)
     assert len(messages) <= MAX_RESPONSES
     text = " ".join(json.dumps(m.blocks) for m in messages)
