@@ -312,7 +312,7 @@ class SubscriptionItem:
 def week_summary(item: SubscriptionItem) -> str:
     """`41 matched this week, 6 shown`: a noisy subscription is visible, and so is one that brings nothing."""
     if not item.matched_this_week and item.before_first_digest:
-        return "no digest yet: `digest preview` shows what it matches today"
+        return "no digest yet"
     if not item.matched_this_week:
         return "nothing matched this week"
     return f"{item.matched_this_week:,} matched this week, {item.shown_this_week:,} shown"
