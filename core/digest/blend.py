@@ -25,7 +25,7 @@ from core.digest.profile import ChannelProfile, learn_profile
 from core.model.papers import PaperRecord
 from core.storage.ratings import Rating, StoredProfile
 
-__all__ = ["CLOSE", "affinities", "as_profile", "close_counts", "close_reason", "liked_ids", "net_ratings",
+__all__ = ["CLOSE", "affinities_many", "as_profile", "close_counts", "close_reason", "liked_ids", "net_ratings",
            "profile_from"]
 
 CLOSE = 0.08  # cosine with a liked paper (its strongest terms) for an item to count as close to it: unrelated
@@ -86,11 +86,6 @@ class _Candidate(Protocol):
     def paper_id(self) -> str: ...
     @property
     def paper(self) -> PaperRecord: ...
-
-
-def affinities(matcher: DigestMatcher, candidates: Sequence[_Candidate], profile: ChannelProfile) -> list[float]:
-    """Each candidate paper's cosine with the profile (one channel's digest: see `affinities_many`)."""
-    return affinities_many(matcher, [(candidates, profile)])[0]
 
 
 AFFINITY_BLOCK = 16  # channels scored in one product (see `affinities_many`)

@@ -99,7 +99,7 @@ class ContentSpace:
         hashed columns), and the map from a hashed column to its compact one (-1: no reference paper has it).
 
         Scoring a profile against a day is then one dense vector of the day's terms and a product over the
-        rows wanted, a fraction of a millisecond for a digest's papers (`core.digest.blend.affinities`)."""
+        rows wanted, a fraction of a millisecond for a digest's papers (`core.digest.blend.affinities_many`)."""
         if self._compact is None:
             reference = self._reference
             used = np.unique(reference.indices)

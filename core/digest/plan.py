@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from core.digest.blend import (
-    affinities,
     affinities_many,
     as_profile,
     close_counts,
@@ -321,8 +320,9 @@ def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, D
     for destination_id, items in undelivered.items():
         destination, rows, _specs = parsed[destination_id]
         try:
+            scores = affinity.get(destination_id)  # none: no profile, nothing to score, or its scoring failed
             select(plans[destination_id], items, rows, destination.max_items, matcher=matchers[destination_id],
-                   profile=profiles.get(destination_id), affinity=affinity.get(destination_id))
+                   profile=profiles.get(destination_id) if scores is not None else None, affinity=scores)
         except Exception:
             log.exception("destination %s: its digest could not be put in order", destination_id)
             del plans[destination_id]
@@ -366,13 +366,11 @@ def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscripti
            affinity: Sequence[float] | None = None) -> None:
     """Put the plan's papers in digest order (each subscription represented within the cap, see
     `core.digest.select`, blended with the channel's learned profile when it has one) and count what each
-    subscription matched. `affinity`: the items' cosines with the profile, when the caller scored them already."""
+    subscription matched. `affinity`: the items' cosines with the profile (`_affinities`, batch by batch)."""
     arranged = arrange(items, max_items)
-    if profile is not None and matcher is not None and items:
+    if profile is not None and matcher is not None and affinity is not None and items:
         learned = as_profile(profile)
         weight = blend_weight(learned.ratings)
-        if affinity is None:
-            affinity = affinities(matcher, items, learned)
         unlearned = {index: place for place, index in enumerate(arranged.order)}
         liked = liked_ids(profile)
         scale = max((a for item, a in zip(items, affinity, strict=True) if item.paper_id not in liked and a > 0),

@@ -204,10 +204,10 @@ async def create_runs(
     runs_table, deliveries = DigestRunRow.__table__, DeliveryRow.__table__  # type: ignore[attr-defined]
     values: list[dict[str, Any]] = [dict(destination_id=d.destination_id, kind=RunKind(d.kind).value, state=RunState.SENDING.value,
                    scheduled_for=scheduled_for, window_start=d.window_start, window_end=d.window_end,
-                   started_at=now, more_ids=backlog_ids(d.backlog), backlog=d.backlog,
+                   started_at=now, more_ids=more, backlog=d.backlog,
                    matched=list(d.matched), lease_owner=owner, lease_until=now + lease, note=d.note,
-                   item_count=len(d.claims), more_count=len(backlog_ids(d.backlog)), attempts=0, messages=[])
-              for d in drafts]
+                   item_count=len(d.claims), more_count=len(more), attempts=0, messages=[])
+              for d in drafts for more in (backlog_ids(d.backlog),)]
     # Core statements, not ORM objects: one multi-row INSERT ... RETURNING gives the ids in the drafts' order.
     result = await session.execute(
         insert(runs_table).returning(runs_table.c.id, sort_by_parameter_order=True), values)

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,14 @@ import httpx
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from bots.console.adapter import CONSOLE_DESTINATION
 from bots.console.sink import ConsoleSink
+from core.digest.deliver import run_digest
 from core.model.context import Destination
+from core.model.enums import RunKind
 from core.model.sink import DeliveryError, MarkSent
-from core.storage import ledger
+from core.storage import ledger, repos
+from core.storage.models import DigestRunRow
 from core.views import DigestView
 from tests.fakes import SourceRouter
 
@@ -67,6 +71,36 @@ async def _ignore(paper_ids: Sequence[str], message_id: str) -> None:
 FEED = "arxiv_rss/rss_all_archives_2024-11-28.xml"
 _ITEM = re.compile(rb"<item>.*?</item>", re.S)
 _CATEGORY = re.compile(rb"<category>([^<]*)</category>")
+
+
+async def digest_recorded(app: Any, destination: int, kind: RunKind = RunKind.SCHEDULED
+                          ) -> tuple[DigestView, RecordingSink]:
+    """Run one channel's digest into a fresh `RecordingSink` on the console; it must go out whole."""
+    recording = RecordingSink()
+    app.sinks["console"] = recording
+    outcome = await run_digest(app, destination, kind=kind)
+    assert outcome.state == "done", outcome
+    return recording.views[0], recording
+
+
+async def console_channel_last_digest(app: Any, when: datetime) -> int:
+    """The console channel, as if its last digest went out at `when`; its id."""
+    async with app.db.session() as session:
+        row = await repos.ensure_destination(session, CONSOLE_DESTINATION)
+        row.last_digest_at = when
+        session.add(row)
+        await session.commit()
+    assert row.id is not None
+    return row.id
+
+
+async def retry_wait_over(app: Any, run_id: int | None) -> None:
+    """A run waiting to retry (a 429) finished an hour ago: its retry wait is over."""
+    async with app.db.session() as session:
+        run = await session.get(DigestRunRow, run_id)
+        run.finished_at = datetime.now(UTC) - timedelta(hours=1)
+        session.add(run)
+        await session.commit()
 
 
 def all_archives_path(recordings: Path) -> str:

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-from bots.console.adapter import CONSOLE_DESTINATION
 from bots.discord.limits import check_message_limits
 from bots.discord.render_digest import render_digest as discord_digest
 from bots.slack.render_digest import render_digest as slack_digest
@@ -21,9 +20,8 @@ from core.model.context import Actor, Destination
 from core.model.enums import RunKind
 from core.service import handle
 from core.sources.openalex import parse_work
-from core.storage import repos
 from core.views import DigestView, ImportReport, Notice, Problem, StatusView, SubscriptionList
-from tests.digest.conftest import RecordingSink
+from tests.digest.conftest import RecordingSink, console_channel_last_digest, digest_recorded
 from tests.fakes import SourceRouter, ask_text, read_json
 from tests.slack.blockcheck import check_message
 
@@ -51,21 +49,11 @@ def _dois(recordings: Path) -> list[str]:
 async def _channel(app: Any) -> int:
     view, text = await ask_text(app, f"follow citations {WORK}")
     assert isinstance(view, Notice) and "as #1" in text and "(1,021 so far)" in text, text
-    async with app.db.session() as session:
-        row = await repos.ensure_destination(session, CONSOLE_DESTINATION)
-        row.last_digest_at = NOW - timedelta(days=1)
-        session.add(row)
-        await session.commit()
-    assert row.id is not None
-    return row.id
+    return await console_channel_last_digest(app, NOW - timedelta(days=1))
 
 
 async def _digest(app: Any, destination: int) -> tuple[DigestView, RecordingSink]:
-    sink = RecordingSink()
-    app.sinks["console"] = sink
-    outcome = await run_digest(app, destination, kind=RunKind.NOW)
-    assert outcome.state == "done", outcome
-    return sink.views[0], sink
+    return await digest_recorded(app, destination, RunKind.NOW)
 
 
 def test_the_command_words_parse() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
@@ -15,9 +15,9 @@ from core.digest.plan import plan_digest, window_for
 from core.model.sink import DeliveryError
 from core.service import handle
 from core.storage import repos
-from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow
+from core.storage.models import DeliveryRow, DestinationRow
 from core.views import DigestView, Notice, Problem, StatusView
-from tests.digest.conftest import RecordingSink
+from tests.digest.conftest import RecordingSink, retry_wait_over
 from tests.fakes import ask_text
 
 
@@ -138,11 +138,7 @@ async def test_failure_mid_digest_resumes_where_it_stopped(channel_app, sink: Re
     outcome = await run_digest(app, destination.id)
     assert outcome.state == "retry" and outcome.sent == 2
     sink.fail_after = None
-    async with app.db.session() as session:
-        run = await session.get(DigestRunRow, outcome.run_id)
-        run.finished_at = datetime.now(UTC) - timedelta(hours=1)  # the retry wait is over
-        session.add(run)
-        await session.commit()
+    await retry_wait_over(app, outcome.run_id)
     outcomes = await resume_pending(app)
     assert [o.state for o in outcomes] == ["done"]
     ids = sink.paper_ids()

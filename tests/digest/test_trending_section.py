@@ -23,9 +23,8 @@ from core.model.papers import PaperRecord
 from core.model.sink import DeliveryError
 from core.service import handle
 from core.storage import repos
-from core.storage.models import DigestRunRow
 from core.views import DigestView, ExportView, ImportReport, Notice, Problem, StatusView, SubscriptionList
-from tests.digest.conftest import RecordingSink
+from tests.digest.conftest import RecordingSink, digest_recorded, retry_wait_over
 from tests.fakes import SourceRouter, ask_text, read_json
 from tests.slack.blockcheck import check_message
 
@@ -60,11 +59,7 @@ async def _channel(app: Any, *, matched_top: bool = True) -> int:
 
 
 async def _digest(app: Any, destination: int, kind: RunKind = RunKind.SCHEDULED) -> tuple[DigestView, RecordingSink]:
-    sink = RecordingSink()
-    app.sinks["console"] = sink
-    outcome = await run_digest(app, destination, kind=kind)
-    assert outcome.state == "done", outcome
-    return sink.views[0], sink
+    return await digest_recorded(app, destination, kind)
 
 
 def test_the_command_words_parse() -> None:
@@ -123,11 +118,7 @@ async def test_a_resumed_run_sends_the_rest_of_the_section_once(app_factory: Any
     outcome = await run_digest(app, destination)
     assert outcome.state == "retry" and outcome.sent == 2
     sink.fail_after = None
-    async with app.db.session() as session:
-        run = await session.get(DigestRunRow, outcome.run_id)
-        run.finished_at = datetime.now(UTC) - timedelta(hours=1)  # the retry wait is over
-        session.add(run)
-        await session.commit()
+    await retry_wait_over(app, outcome.run_id)
     assert [o.state for o in await resume_pending(app)] == ["done"]
     assert sink.paper_ids() == [TOP, *NEXT]  # each once, across the two attempts
     last = sink.views[-1]
