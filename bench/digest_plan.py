@@ -4,7 +4,8 @@ database (`claim_runs`: set-based reads, one shared index, bulk claims), as the 
 The real 1,504-paper day, 10 subscriptions per channel as `bench/digest.py` makes them, Slack's own pagination.
 The database is `DATABASE_URL` (a PostgreSQL server you started: the bench makes its own database on it and
 drops it after) or, without it, a temporary SQLite file. `--channels N` (default 1000). Compared with the batch
-build of the same subscriptions (`bench/digest.py`'s measure) as `batch_ratio`; `single_ms` is the cost of one
+build of the same subscriptions (`bench/digest.py`'s measure) as `batch_ratio`. The channels go through the
+clock's own gatherer (`core.digest.gather`: batches of `CLAIM_CHUNK`, `CLAIM_IN_FLIGHT` at once); `single_ms` is the cost of one
 channel planned and claimed alone (a `digest now`), on a sample. `peak_mb` is the process's maximum RSS before the batch build (setting up the channels included);
 `clock_rss_mb` the highest resident memory while the channels were planned and claimed.
 Ends with `BENCH digest_plan destinations=<n> seconds=<t> per_destination_ms=<t> db=<sqlite|postgresql>
@@ -32,7 +33,8 @@ from bench.digest import PER_DESTINATION, generate, load
 from bots.slack.sink import SlackSink
 from core.bootstrap import build_app
 from core.config import Settings
-from core.digest.deliver import CLAIM_CHUNK, RunRequest, claim_runs
+from core.digest.deliver import CLAIM_CHUNK, CLAIM_IN_FLIGHT, RunRequest, claim_runs
+from core.digest.gather import Gatherer
 from core.digest.matching import DigestOptions, SubscriptionSpec, build_digests
 from core.digest.plan import plan_many, window_for
 from core.model.papers import PaperRecord
@@ -139,16 +141,22 @@ async def main_async() -> int:
                         items += sum(len(p.items) for p in plans.values())
                         del plans
                 plan_s = time.perf_counter() - started
-                # The clock's path: plan and claim every channel of the minute together, in the batches the
-                # clock's gatherer hands over (each batch's runs go on to be delivered, and are then let go).
-                before_mb = _rss_mb()
-                clock_mb, runs = before_mb, 0
-                started = time.perf_counter()
-                for first in range(0, len(ids), CLAIM_CHUNK):
-                    claimed = await claim_runs(app, [RunRequest(i) for i in ids[first:first + CLAIM_CHUNK]])
-                    runs += sum(1 for r in claimed.values() if hasattr(r, "item_count"))
+                # The clock's path: every channel's job of the minute hands its channel to the clock's gatherer,
+                # which plans and claims them in batches, `CLAIM_IN_FLIGHT` under way at once (each batch's runs
+                # go on to be delivered, and are then let go).
+                clock_mb = _rss_mb()
+
+                async def claim_batch(batch: list[int]) -> dict[int, object]:
+                    nonlocal clock_mb
+                    claimed = await claim_runs(app, [RunRequest(i) for i in batch])
                     clock_mb = max(clock_mb, _rss_mb())
+                    return dict(claimed)
+
+                gatherer = Gatherer(claim_batch, gather_s=0, most=CLAIM_CHUNK, in_flight=CLAIM_IN_FLIGHT)
+                started = time.perf_counter()
+                answers = await asyncio.gather(*(gatherer(i) for i in ids))
                 seconds = time.perf_counter() - started
+                runs = sum(1 for r in answers if hasattr(r, "item_count"))
                 count = len(ids)
                 # One at a time (a `digest now` each), on channels of their own.
                 started = time.perf_counter()

@@ -19,10 +19,14 @@ R = TypeVar("R")
 class Gatherer(Generic[K, R]):
     def __init__(self, handle: Callable[[list[K]], Awaitable[dict[K, R]]], *, gather_s: float, most: int,
                  unique: Callable[[K], Hashable] = lambda key: key,
-                 on_unclaimed: Callable[[R], None] = lambda _result: None) -> None:
+                 on_unclaimed: Callable[[R], None] = lambda _result: None, in_flight: int = 1) -> None:
         self._handle, self._gather_s, self._most, self._unique = handle, gather_s, most, unique
         self._on_unclaimed = on_unclaimed  # an answer whose caller went away (cancelled) is handed back here
+        # Batches handled at once: while one waits on the database (its claims being written), the next is
+        # planned; a key whose `unique` value is in a batch under way waits for it to end.
+        self._in_flight = max(1, in_flight)
         self._waiting: list[tuple[K, asyncio.Future[R]]] = []
+        self._busy: set[Hashable] = set()
         self._worker: asyncio.Task[None] | None = None
 
     async def __call__(self, key: K) -> R:
@@ -39,43 +43,58 @@ class Gatherer(Generic[K, R]):
         for key, future in self._waiting:
             if future.done():
                 continue  # its caller was cancelled before its turn
-            if len(batch) >= self._most or self._unique(key) in seen:
+            unique = self._unique(key)
+            if len(batch) >= self._most or unique in seen or unique in self._busy:
                 later.append((key, future))
             else:
-                seen.add(self._unique(key))
+                seen.add(unique)
                 batch.append((key, future))
         self._waiting = later
         return batch
 
     async def _work(self) -> None:
+        running: set[asyncio.Task[None]] = set()
         try:
-            await self._answer()
+            await asyncio.sleep(self._gather_s)
+            while True:
+                batch = self._next_batch() if len(running) < self._in_flight else []
+                if batch:
+                    running.add(asyncio.create_task(self._answer(batch), name="gather-batch"))
+                    await asyncio.sleep(0)  # the batch starts before the next is taken
+                elif running:
+                    _done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                else:
+                    return
         except asyncio.CancelledError:
+            for task in running:
+                task.cancel()  # each cancels its own callers
             for _key, future in self._waiting:  # stopped (the clock shuts down): no caller waits forever
                 future.cancel()
             self._waiting = []
             raise
 
-    async def _answer(self) -> None:
-        await asyncio.sleep(self._gather_s)
-        while batch := self._next_batch():
-            try:
-                answers = await self._handle([key for key, _ in batch])
-            except asyncio.CancelledError:
-                for _key, future in batch:
-                    future.cancel()
-                raise
-            except Exception as error:
-                for _key, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for key, future in batch:
-                if future.done():  # cancelled while its batch was handled
-                    if key in answers:
-                        self._on_unclaimed(answers[key])
-                elif key in answers:
-                    future.set_result(answers[key])
-                else:
-                    future.set_exception(LookupError(f"no answer for {key!r}"))
-            await asyncio.sleep(0)  # let the answered callers start before the next batch
+    async def _answer(self, batch: list[tuple[K, asyncio.Future[R]]]) -> None:
+        uniques = {self._unique(key) for key, _ in batch}
+        self._busy |= uniques
+        try:
+            answers = await self._handle([key for key, _ in batch])
+        except asyncio.CancelledError:
+            for _key, future in batch:
+                future.cancel()
+            raise
+        except Exception as error:
+            for _key, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        finally:
+            self._busy -= uniques
+        for key, future in batch:
+            if future.done():  # cancelled while its batch was handled
+                if key in answers:
+                    self._on_unclaimed(answers[key])
+            elif key in answers:
+                future.set_result(answers[key])
+            else:
+                future.set_exception(LookupError(f"no answer for {key!r}"))
+        await asyncio.sleep(0)  # let the answered callers start before the next batch

@@ -215,6 +215,8 @@ class DigestMatcher:
         self._researchers: dict[tuple[object, ...], int] = {}
         self._space: ContentSpace | None = None
         self._position: dict[str, int] | None = None
+        # Planning's items made from the tables' shared entries, by entry id (`core.digest.plan._arrange`).
+        self.planned: dict[int, tuple[DigestMatch, Any]] = {}
 
     @property
     def space(self) -> ContentSpace:

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from core.digest.blend import (
     affinities_many,
@@ -72,7 +72,7 @@ class PlannedItem:
     every matched paper of thousands of channels: plain attributes, set once, in one call (a plain class with
     slots: a dataclass's `__init__` plus `__post_init__` cost twice as much)."""
 
-    __slots__ = ("is_revision", "match", "paper", "paper_id", "reasons", "revision")
+    __slots__ = ("is_revision", "latest", "match", "paper", "paper_id", "reasons", "revision")
 
     def __init__(self, match: DigestMatch, revision: int) -> None:
         self.match = match
@@ -82,6 +82,8 @@ class PlannedItem:
         self.reasons: tuple[MatchReason, ...] = match.reasons
         self.paper_id: str = match.paper_id
         self.paper: PaperRecord = match.paper
+        versions = match.paper.versions
+        self.latest: int | None = max(versions) if versions else None  # the paper's newest version, if known
         # a new version of an older paper: below the new ones of its subscription
         self.is_revision = revision > 0 or match.paper.announce_type in UPDATE_TYPES
 
@@ -92,9 +94,9 @@ class PlannedItem:
         return f"PlannedItem({self.paper_id!r}, revision={self.revision})"
 
 
-@dataclass(frozen=True)
-class SubscriptionMatches:
-    """How many of the plan's papers one subscription matched: the digest's header line, and `list`."""
+class SubscriptionMatches(NamedTuple):
+    """How many of the plan's papers one subscription matched: the digest's header line, and `list`. (A named
+    tuple: the clock makes ten for each of thousands of channels, and a frozen dataclass costs four times as much.)"""
 
     number: int
     kind: str
@@ -297,6 +299,11 @@ def _match(plans: dict[int, DigestPlan], parsed: Parsed,
     return matched
 
 
+def _revision(paper: PaperRecord) -> int:
+    """The version a replaced paper was revised to (0: a new paper)."""
+    return max(paper.versions or (0,)) if paper.announce_type in UPDATE_TYPES else 0
+
+
 def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, DigestMatcher],
              matched: dict[int, list[DigestMatch]], delivered: dict[int, dict[str, set[int]]],
              profiles: dict[int, StoredProfile]) -> None:
@@ -306,14 +313,22 @@ def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, D
         destination = parsed[destination_id][0]
         have = delivered.get(destination_id)
         items: list[PlannedItem] = []
+        # A paper one subscription alone brought is an entry of the matcher's shared tables, the same object
+        # in every channel with that subscription: its planned item is made once and shared too (keyed by the
+        # entry's id; the memo holds the entry, so the id cannot be reused while it is there).
+        memo = matchers[destination_id].planned
         for match in found:
-            paper = match.paper
-            version = max(paper.versions or (0,)) if paper.announce_type in UPDATE_TYPES else 0
             revisions = have.get(match.paper_id) if have else None
             if revisions is None:
                 # A revision the channel never had an earlier version of is still a revision: it is labelled so.
-                items.append(PlannedItem(match, version))
-            elif version and destination.include_updates and version not in revisions:
+                if len(match.reasons) == 1:
+                    kept = memo.get(id(match))
+                    if kept is None:
+                        kept = memo[id(match)] = (match, PlannedItem(match, _revision(match.paper)))
+                    items.append(kept[1])
+                else:
+                    items.append(PlannedItem(match, _revision(match.paper)))
+            elif (version := _revision(match.paper)) and destination.include_updates and version not in revisions:
                 items.append(PlannedItem(match, version))
         undelivered[destination_id] = items
     affinity = _affinities(undelivered, matchers, profiles)

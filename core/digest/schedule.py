@@ -31,6 +31,7 @@ from core.digest.backfill import BACKFILL_KEY
 from core.digest.clock_scheduler import ClockScheduler, store_call
 from core.digest.deliver import (
     CLAIM_CHUNK,
+    CLAIM_IN_FLIGHT,
     RECENT_RUN,
     RunOutcome,
     RunRequest,
@@ -235,6 +236,7 @@ def _gatherer(app: App) -> Gatherer[tuple[int, int], RunResult]:
     if found is None or found[0] is not loop or found[1] is not app:
         gatherer: Gatherer[tuple[int, int], RunResult] = Gatherer(
             partial(claim_minute, app), gather_s=GATHER_S, most=CLAIM_CHUNK, unique=lambda key: key[0],
+            in_flight=CLAIM_IN_FLIGHT,
             on_unclaimed=lambda result: release_claimed(app, result) if isinstance(result, DigestRun) else None)
         found = _gatherers[id(app)] = (loop, app, gatherer)
     return found[2]

@@ -73,10 +73,6 @@ class Arranged:
         return self.shown + self.backlog
 
 
-def _possible(reason: _Reason) -> bool:
-    return reason.possible and reason.kind == "researcher"
-
-
 def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int], list[int]]:
     """Each subscription's papers in its own order, streams in turn order, their numbers, and the "possibly by"
     papers.
@@ -92,12 +88,21 @@ def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int], list[
     for index, item in enumerate(items):
         reasons = item.reasons
         if item.is_revision:
+            real = False  # a revision only a name guess brought waits with the other guesses
             for reason in reasons:
-                if not _possible(reason):
-                    revised.setdefault(reason.number, []).append(index)
-                    if reason.kind == "researcher":
-                        researchers.add(reason.number)
-            if reasons and all(_possible(r) for r in reasons):
+                kind = reason.kind
+                if kind == "researcher" and reason.possible:
+                    continue
+                real = True
+                number = reason.number
+                later = revised.get(number)
+                if later is None:
+                    revised[number] = [index]
+                else:
+                    later.append(index)
+                if kind == "researcher":
+                    researchers.add(number)
+            if reasons and not real:
                 possible.append(index)
             continue
         shared = len(reasons) > 1

@@ -168,3 +168,40 @@ async def test_one_channel_that_cannot_be_planned_does_not_hold_up_the_others(mi
     del expected["room-5"]
     assert _received(sink) == expected
     assert any(f"destination {broken}" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_paper_arriving_between_two_batches_of_a_minute_is_in_the_later_batchs_digests(minute) -> None:  # type: ignore[no-untyped-def]
+    """Each batch of a minute reads the arrivals of its own windows: a paper stored after the first batch was
+    planned reaches the channels of the next batch."""
+    from core.model.papers import PaperRecord
+
+    app, ids, _batches = minute
+    app.sinks["console"] = RecordingSink()
+    first = await deliver.claim_runs(app, [deliver.RunRequest(i) for i in ids[:12]])
+    assert all(hasattr(run, "item_count") for run in first.values())
+    fresh = PaperRecord(title="Diffusion bridges for dark matter maps", arxiv_id="2411.99999", versions=(1,),
+                        abstract="We train a diffusion model on dark matter maps.", categories=("astro-ph.CO",),
+                        primary_category="astro-ph.CO", announce_type="new", announced=THURSDAY.date(),
+                        sources=("arxiv",))
+    async with app.db.session() as session:
+        await repos.upsert_papers(session, [fresh], now=app.now())
+        await session.commit()
+    later = await deliver.claim_runs(app, [deliver.RunRequest(i) for i in ids[12:]])
+    checked = 0
+    async with app.db.session() as session:
+        for destination_id in ids[12:]:
+            run = later[destination_id]
+            assert hasattr(run, "backlog")
+            subscriptions = await digest_inputs.channels_subscriptions(session, [destination_id])
+            queries = {s.query for s in subscriptions[destination_id]}
+            papers = [i.paper_id for i in await ledger_items(session, run.id)] + list(run.more_ids)
+            if queries & {"diffusion", '"dark matter"'}:
+                assert "arXiv:2411.99999" in papers, destination_id
+                checked += 1
+    assert checked >= 4
+
+
+async def ledger_items(session: Any, run_id: int) -> list[Any]:
+    from core.storage import ledger
+
+    return await ledger.run_items(session, run_id)

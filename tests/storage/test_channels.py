@@ -161,3 +161,41 @@ async def test_save_profile_that_collides_gives_way(db: Database) -> None:
         saved = await find_saved_profile(session, "openalex", "A1")
     assert saved is not None and saved.profile is not None
     assert AuthorProfile.from_json(saved.profile).display_name == "Ada"
+
+
+async def test_the_clocks_plain_read_of_subscriptions_equals_the_mapped_one_for_every_kind(db: Database) -> None:
+    """`digest_inputs.channels_subscriptions` fills subscriptions in without their `__init__` (the clock reads
+    100,000 at a time): every field must come out as the mapped read gives it, whatever the kind."""
+    from core.model.institutions import InstitutionRoster, RosterMember
+    from core.model.researchers import ResearcherEvidence
+    from core.storage import digest_inputs
+
+    evidence = ResearcherEvidence(coauthors=("ada lovelace",), institutions=("I1",), categories=("cs.CV",),
+                                  terms=("detection", "3d"))
+    roster = InstitutionRoster((RosterMember("A1", "Wei Wang", evidence), RosterMember("A2", "Li Na")))
+    async with db.session() as session:
+        first = await channels.ensure_channel(session, CHANNEL)
+        second = await channels.ensure_channel(session, OTHER)
+        await channels.add_subscription(session, first.id, kind="topic", query='"large language" -survey')
+        await channels.add_subscription(session, first.id, kind="category", query="cs.CV")
+        await channels.add_subscription(session, first.id, kind="researcher", openalex_id="A5", orcid="0000-0001",
+                                        s2_id="77", display_name="Wei Wang", name_variants=["W. Wang", "Wang Wei"],
+                                        evidence=evidence.to_json(), created_by="U1")
+        await channels.add_subscription(session, second.id, kind="similar", query="ex:1",
+                                        examples={"vectors": [[[1, 2], [0.5, 0.5]]], "titles": ["A paper"]})
+        await channels.add_subscription(session, second.id, kind="institution", openalex_id="I9",
+                                        display_name="MIT", roster=roster.to_json())
+        await session.commit()
+    async with db.session() as session:
+        plain = await digest_inputs.channels_subscriptions(session, [first.id, second.id])
+        mapped = {i: await channels.list_subscriptions(session, i) for i in (first.id, second.id)}
+    assert plain == mapped
+    assert [s.kind for s in plain[first.id]] == ["topic", "category", "researcher"]
+    researcher = plain[first.id][2]
+    assert (researcher.evidence, researcher.name_variants, researcher.created_by) == (
+        evidence, ("W. Wang", "Wang Wei"), "U1")
+    assert plain[second.id][0].examples == {"vectors": [[[1, 2], [0.5, 0.5]]], "titles": ["A paper"]}
+    assert plain[second.id][1].roster == roster
+    # Every field is compared, the ones left out of equality too.
+    for got, want in zip(plain[first.id] + plain[second.id], mapped[first.id] + mapped[second.id], strict=True):
+        assert vars(got) == vars(want)

@@ -66,3 +66,39 @@ async def test_a_failed_batch_fails_its_callers_and_the_next_batch_still_runs() 
     gather = Gatherer(handle, gather_s=0.01, most=2)
     results = await asyncio.gather(*(gather(k) for k in range(4)), return_exceptions=True)
     assert [type(r).__name__ for r in results[:2]] == ["ConnectionError"] * 2 and results[2:] == [2, 3]
+
+
+async def test_two_batches_in_flight_overlap_and_a_channel_never_is_in_both() -> None:
+    """With `in_flight=2` the next batch is planned while the first waits (on the database, in the clock); the
+    same channel's second job waits until its first batch is over."""
+    started: list[list[tuple[int, int]]] = []
+    both_started = asyncio.Event()
+
+    async def handle(keys: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        started.append(keys)
+        if len(started) == 2:
+            both_started.set()
+        await asyncio.wait_for(both_started.wait(), 2)  # one batch at a time would time out here
+        return {k: f"run {k}" for k in keys}
+
+    gather = Gatherer(handle, gather_s=0.01, most=2, unique=lambda key: key[0], in_flight=2)
+    keys = [(7, 0), (8, 0), (7, 1), (9, 0), (10, 0)]
+    assert await asyncio.gather(*(gather(k) for k in keys)) == [f"run {k}" for k in keys]
+    assert started[:2] == [[(7, 0), (8, 0)], [(9, 0), (10, 0)]]  # 7's second job waited for 7's first batch
+    assert started[2:] == [[(7, 1)]]
+
+
+async def test_stopping_the_gatherer_cancels_every_batch_under_way_and_every_waiting_caller() -> None:
+    release = asyncio.Event()
+
+    async def handle(keys: list[int]) -> dict[int, str]:
+        await release.wait()
+        return {k: "run" for k in keys}
+
+    gather = Gatherer(handle, gather_s=0, most=1, in_flight=2)
+    callers = [asyncio.create_task(gather(k)) for k in range(4)]
+    await asyncio.sleep(0.05)
+    assert gather._worker is not None
+    gather._worker.cancel()
+    results = await asyncio.gather(*callers, return_exceptions=True)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)
