@@ -140,14 +140,11 @@ def _backlog(items: Sequence[PlannedItem]) -> dict[str, Any]:
     papers: dict[str, list[Any]] = {}
     for item in items:
         positions = []
-        for r in item.reasons:
-            # What the stored reason holds (kind, number, text, by_name, and possible when set), taken as a
-            # slice of the named tuple: every other field but the score, which is not stored.
-            key = r[:4] if not r.possible else (*r[:4], True)
+        for n, key in enumerate(item.reason_keys):  # the stored reason's fields, without the score
             position = get(key)
             if position is None:
                 position = numbered[key] = len(reasons)
-                reasons.append(_reason_json(r))
+                reasons.append(_reason_json(item.reasons[n]))
             positions.append(position)
         papers[item.paper_id] = [item.revision, item.latest, positions]
     return ledger.packed_backlog(reasons, papers)

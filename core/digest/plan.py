@@ -72,14 +72,18 @@ class PlannedItem:
     every matched paper of thousands of channels: plain attributes, set once, in one call (a plain class with
     slots: a dataclass's `__init__` plus `__post_init__` cost twice as much)."""
 
-    __slots__ = ("is_revision", "latest", "match", "paper", "paper_id", "reasons", "revision")
+    __slots__ = ("is_revision", "latest", "match", "paper", "paper_id", "reason_keys", "reasons", "revision")
 
     def __init__(self, match: DigestMatch, revision: int) -> None:
         self.match = match
         # 0: a new paper; N: the paper revised to vN (arXiv's replace), whether or not the channel had an
         # earlier version
         self.revision = revision
-        self.reasons: tuple[MatchReason, ...] = match.reasons
+        reasons = self.reasons = match.reasons
+        # What a stored backlog keeps of each reason (`deliver._backlog`): every field but the score, the
+        # `possible` flag only when set. Made here because a shared entry's item is made once for every channel.
+        self.reason_keys: tuple[tuple[object, ...], ...] = tuple(
+            r[:4] if not r.possible else (*r[:4], True) for r in reasons)
         self.paper_id: str = match.paper_id
         self.paper: PaperRecord = match.paper
         versions = match.paper.versions
