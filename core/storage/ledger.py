@@ -344,7 +344,7 @@ async def delivered_paper_ids(session: AsyncSession, destination_id: int, paper_
 async def delivered_revisions(session: AsyncSession, destination_id: int, paper_ids: Sequence[str]) -> dict[str, set[int]]:
     """For each of these papers the destination has claimed, the revisions it has (0: the paper itself)."""
     found: dict[str, set[int]] = {}
-    ids, size = list(paper_ids), ledger_bulk.chunk_size(session)
+    ids, size = list(paper_ids), ledger_bulk.SET_SIZE
     for start in range(0, len(ids), size):
         result = await session.exec(
             select(DeliveryRow.paper_id, DeliveryRow.revision).where(
@@ -361,7 +361,7 @@ async def delivered_revisions_many(
 ) -> dict[int, dict[str, set[int]]]:
     """`delivered_revisions` for many destinations: {destination: {paper: revisions}} for the pairs asked."""
     found: dict[int, dict[str, set[int]]] = {}
-    destinations, size = sorted(d for d, papers in wanted.items() if papers), ledger_bulk.chunk_size(session)
+    destinations, size = sorted(d for d, papers in wanted.items() if papers), ledger_bulk.SET_SIZE
     for start in range(0, len(destinations), size):
         chunk = destinations[start : start + size]
         papers = sorted({p for d in chunk for p in wanted[d]})
@@ -378,7 +378,7 @@ async def delivered_revisions_many(
 async def recent_digests(session: AsyncSession, destination_ids: Sequence[int], within: timedelta) -> set[int]:
     """Which of these destinations had a digest (not superseded, not failed) start in the last `within`."""
     since, found = utcnow() - within, set[int]()
-    ids, size = list(destination_ids), ledger_bulk.chunk_size(session)
+    ids, size = list(destination_ids), ledger_bulk.SET_SIZE
     for start in range(0, len(ids), size):
         result = await session.exec(
             select(DigestRunRow.destination_id).where(
@@ -403,7 +403,7 @@ async def latest_digest_starts(session: AsyncSession, destination_ids: Sequence[
     """For each of these destinations that has one, when its latest digest run was scheduled, whatever its state:
     a slot with a run after it was served (or is being retried), one without was missed."""
     found: dict[int, datetime] = {}
-    ids, size = list(destination_ids), ledger_bulk.chunk_size(session)
+    ids, size = list(destination_ids), ledger_bulk.SET_SIZE
     for start in range(0, len(ids), size):
         rows = (await session.exec(
             select(DigestRunRow.destination_id, func.max(DigestRunRow.scheduled_for))

@@ -12,8 +12,8 @@ with each batch; on SQLite each row's parameters went through the statement's co
   the text the engine's `json_text` writes for it.
 - SQLite gets plain tuples through the driver, each value formatted by the column type's own bind processor,
   so the rows read back through the ORM exactly as if the ORM had written them.
-- Set reads on PostgreSQL take one array parameter (`= ANY(...)`) instead of an IN list of hundreds of
-  bound parameters, whose rendering and conversion cost more than the query.
+- Set reads take their values as one parameter (`one_of`) instead of an IN list of hundreds of bound
+  parameters, whose rendering, conversion and binding cost more than the query.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, any_, bindparam, cast, text
+from sqlalchemy import ColumnElement, any_, bindparam, cast, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Integer, String
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -188,27 +188,25 @@ async def insert_claims(session: AsyncSession, rows: Sequence[Sequence[Any]], st
     connection = await session.connection()
     await connection.exec_driver_sql(_CLAIMS_SQLITE, [formatted(row) for row in rows])
     run_ids = sorted({row[3] for row in rows})
-    for start in range(0, len(run_ids), IN_LIST):
-        counted = await session.execute(
-            text("SELECT run_id, count(*) FROM deliveries WHERE run_id IN :ids GROUP BY run_id").bindparams(
-                bindparam("ids", expanding=True)), {"ids": run_ids[start : start + IN_LIST]})
+    for start in range(0, len(run_ids), SET_SIZE):
+        counted = await session.execute(select(DELIVERIES.c.run_id, func.count()).where(
+            one_of(session, DELIVERIES.c.run_id, run_ids[start : start + SET_SIZE])).group_by(DELIVERIES.c.run_id))
         owned.update((run_id, count) for run_id, count in counted.all())
     return owned
 
 
 # ---------------------------------------------------------------- set reads
 
-IN_LIST = 500  # values per IN (...) list: well under SQLite's parameter limit
-ANY_ARRAY = 20_000  # values per array parameter on PostgreSQL
-
-
-def chunk_size(session: AsyncSession) -> int:
-    return ANY_ARRAY if is_postgresql(session) else IN_LIST
+SET_SIZE = 20_000  # values per set parameter: one parameter whatever its size, but statements stay bounded
 
 
 def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN values`: on PostgreSQL one array parameter (`= ANY`), elsewhere an IN list."""
-    if not is_postgresql(session):
-        return column.in_(list(values))
-    element = Integer() if isinstance(column.type, Integer) else String()
-    return column == any_(cast(bindparam(None, list(values)), ARRAY(element)))
+    """`column IN values` with the values as one parameter: an array on PostgreSQL (`= ANY`), a JSON array
+    on SQLite (`IN (SELECT value FROM json_each(...))`, which SQLite searches its indexes with as it does an IN
+    list). An IN list of hundreds of bound parameters cost more to render, convert and bind than the query
+    took to run."""
+    if is_postgresql(session):
+        element = Integer() if isinstance(column.type, Integer) else String()
+        return column == any_(cast(bindparam(None, list(values)), ARRAY(element)))
+    listed = func.json_each(bindparam(None, json_text(list(values)), type_=String())).table_valued("value")
+    return column.in_(select(listed.c.value))
