@@ -133,6 +133,10 @@ async def test_reasons_papers_and_backlogs_read_back_exactly(db: Database) -> No
     assert raw_run[0] == json_text(backlog) and raw_run[1] == json_text(list(stored.matched))
     assert raw_run[2] == "[]" and raw_run[3] == TRICKY  # the backlog names its papers: no second list of them
     assert stored.more_ids == run.more_ids == (PAPERS[9], ODD_PAPER) and stored.more_count == 2
+    async with db.session() as session:  # set reads take the ids as one parameter: odd ones come through whole
+        had = await ledger.delivered_revisions_many(session, {a: [ODD_PAPER, PAPERS[9], PAPERS[8]], b: [ODD_PAPER]})
+        recent = await ledger.recent_digests(session, [a, b, b + 100], timedelta(days=1))
+    assert had == {a: {ODD_PAPER: {0}, PAPERS[8]: {0}}, b: {ODD_PAPER: {0}}} and recent == {a, b}
 
 
 async def test_timestamps_read_back_as_the_orms_writes_of_them_do(db: Database) -> None:
