@@ -7,7 +7,7 @@ dumped every parameter (every element of every array) in Python and re-converted
 with each batch; on SQLite each row's parameters went through the statement's compiled bind processors.
 
 - PostgreSQL gets each statement's rows as ONE JSON text parameter, encoded by orjson, that the server unpacks
-  (`json_array_elements`): psycopg has one string to send, the query text never changes (converted once,
+  (`json_to_recordset`): psycopg has one string to send, the query text never changes (converted once,
   prepared by the server), and the JSON columns take each value's text as it stands in the document, which is
   the text the engine's `json_text` writes for it.
 - SQLite gets plain tuples through the driver, each value formatted by the column type's own bind processor,
@@ -88,7 +88,7 @@ _RUNS_FROM_JSON = text(
     " RETURNING id, destination_id")
 _BACKLOG = RUN_COLUMNS.index("backlog")
 _SEPARATOR = "\x1e"
-RUNS_PER_STATEMENT = 1000  # a few megabytes of backlogs at most
+RUNS_PER_STATEMENT = 1000  # a few megabytes of backlogs; on SQLite 14,000 parameters, within its 32,766
 
 
 async def insert_runs(session: AsyncSession, rows: Sequence[Sequence[Any]], same: Sequence[Any]) -> list[int]:
