@@ -18,19 +18,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, text, update
+from sqlalchemy import delete, func, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.model.enums import DeliveryState, PauseCause, RunKind, RunState
 from core.model.papers import PaperRecord
-from core.storage.db import Database, json_text
+from core.storage import ledger_bulk
+from core.storage.db import Database
 from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, PaperRow, utcnow
 from core.storage.repos import _insert, row_to_record
 
 # The kinds of run that are a channel's digest (a `digest more` run only hands out the rest of one).
 DIGEST_KINDS = (RunKind.SCHEDULED, RunKind.NOW, RunKind.CATCHUP)
-CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+CHUNK = 500  # destinations per statement taking their planner locks
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class DigestRun:
     note: str | None
     error: str | None
     attempts: int
-    more_ids: tuple[str, ...]
+    more_ids: tuple[str, ...]  # the backlog's papers, in order (what `digest more` hands out)
     messages: tuple[str, ...]
     lease_owner: str | None
     lease_until: datetime | None
@@ -84,14 +85,21 @@ class LedgerItem:
 
 def _snapshot(row: DigestRunRow) -> DigestRun:
     assert row.id is not None
+    backlog = dict(row.backlog or {})
     return DigestRun(
         id=row.id, destination_id=row.destination_id, kind=RunKind(row.kind), state=RunState(row.state),
         scheduled_for=row.scheduled_for, window_start=row.window_start, window_end=row.window_end,
         item_count=row.item_count, more_count=row.more_count, note=row.note, error=row.error,
-        attempts=row.attempts, more_ids=tuple(row.more_ids or ()), messages=tuple(row.messages or ()),
+        attempts=row.attempts, more_ids=_waiting_ids(row.more_ids, backlog), messages=tuple(row.messages or ()),
         lease_owner=row.lease_owner, lease_until=row.lease_until, started_at=row.started_at,
-        finished_at=row.finished_at, matched=tuple(row.matched or ()), backlog=dict(row.backlog or {}),
+        finished_at=row.finished_at, matched=tuple(row.matched or ()), backlog=backlog,
     )
+
+
+def _waiting_ids(more_ids: Sequence[str] | None, backlog: Mapping[str, Any]) -> tuple[str, ...]:
+    """A run's backlog papers in order. Runs recorded before the backlog column (or with its per-paper format)
+    listed them in `more_ids`; newer runs leave it empty, as the backlog names them already."""
+    return tuple(more_ids) if more_ids else tuple(backlog_ids(backlog))
 
 
 # ---------------------------------------------------------------- recording and claiming
@@ -184,15 +192,12 @@ def backlog_item(stored: Mapping[str, Any], paper_id: str) -> tuple[int, int | N
     return int(kept.get("revision") or 0), kept.get("version"), list(kept.get("reasons") or ())
 
 
-CLAIM_ROWS = 1000  # delivery rows per INSERT: 10 values each, within both databases' parameter limits
-
-
 async def create_runs(
     session: AsyncSession, drafts: Sequence[RunDraft], *, owner: str, lease: timedelta, scheduled_for: datetime,
 ) -> list[DigestRun]:
     """Record runs (state sending, leased to `owner`) and claim their papers, in the caller's transaction, in
-    a few statements however many runs there are. `more` are the matched papers past the cap: recorded with
-    their reasons, not claimed (`digest more`).
+    a few statements however many runs there are (`ledger_bulk`). The backlog, the matched papers past the cap,
+    is recorded with their reasons, not claimed (`digest more`).
 
     The unique constraint on (destination, paper, revision) is the guarantee: a paper claimed by an earlier run,
     or by a second clock racing this one, is not this run's. When every paper of a run was claimed by someone
@@ -200,79 +205,35 @@ async def create_runs(
     """
     if not drafts:
         return []
-    now = utcnow()
-    runs_table, deliveries = DigestRunRow.__table__, DeliveryRow.__table__  # type: ignore[attr-defined]
-    values: list[dict[str, Any]] = [dict(destination_id=d.destination_id, kind=RunKind(d.kind).value, state=RunState.SENDING.value,
-                   scheduled_for=scheduled_for, window_start=d.window_start, window_end=d.window_end,
-                   started_at=now, more_ids=more, backlog=d.backlog,
-                   matched=list(d.matched), lease_owner=owner, lease_until=now + lease, note=d.note,
-                   item_count=len(d.claims), more_count=len(more), attempts=0, messages=[])
-              for d in drafts for more in (backlog_ids(d.backlog),)]
-    # Core statements, not ORM objects: one multi-row INSERT ... RETURNING gives the ids in the drafts' order.
-    result = await session.execute(
-        insert(runs_table).returning(runs_table.c.id, sort_by_parameter_order=True), values)
-    run_ids = [row[0] for row in result.all()]
-    claims = [
-        {"destination_id": draft.destination_id, "paper_id": item.paper_id, "revision": item.revision,
-         "run_id": run_id, "state": DeliveryState.CLAIMED.value, "position": position, "page": item.page,
-         "version": item.version, "reasons": item.reasons, "claimed_at": now}
+    now, sending = utcnow(), RunState.SENDING.value
+    lease_until = now + lease
+    waiting = [tuple(backlog_ids(d.backlog)) for d in drafts]
+    run_ids = await ledger_bulk.insert_runs(session, [
+        (d.destination_id, RunKind(d.kind).value, d.window_start, d.window_end, d.note, len(d.claims), len(more),
+         d.backlog, list(d.matched)) for d, more in zip(drafts, waiting, strict=True)
+    ], (sending, scheduled_for, now, owner, lease_until))
+    owned = await ledger_bulk.insert_claims(session, [
+        (draft.destination_id, item.paper_id, item.revision, run_id, position, item.page, item.version, item.reasons)
         for run_id, draft in zip(run_ids, drafts, strict=True) for position, item in enumerate(draft.claims)
-    ]
-    if claims:
-        await _insert_claims(session, deliveries, claims, now)
-    owned: dict[int, int] = {}
-    for start in range(0, len(run_ids), CHUNK):
-        counted = await session.execute(
-            select(DeliveryRow.run_id, func.count()).where(col(DeliveryRow.run_id).in_(run_ids[start : start + CHUNK]))
-            .group_by(col(DeliveryRow.run_id)))
-        owned.update((run_id, count) for run_id, count in counted.all())
+    ], DeliveryState.CLAIMED.value, now)
+    runs_table = DigestRunRow.__table__  # type: ignore[attr-defined]
     snapshots = []
-    for run_id, draft, row in zip(run_ids, drafts, values, strict=True):
-        row.update(item_count=owned.get(run_id, 0), finished_at=None)
-        if row["item_count"] != len(draft.claims):  # another clock took some (or all) of these papers first
-            if draft.claims and not row["item_count"]:
-                row.update(state=RunState.SUPERSEDED.value, finished_at=utcnow(), lease_until=None)
+    for run_id, draft, more in zip(run_ids, drafts, waiting, strict=True):
+        count, state = owned.get(run_id, 0), sending
+        finished_at: datetime | None = None
+        until: datetime | None = lease_until
+        if count != len(draft.claims):  # another clock took some (or all) of these papers first
+            if draft.claims and not count:
+                state, finished_at, until = RunState.SUPERSEDED.value, utcnow(), None
             await session.execute(update(runs_table).where(runs_table.c.id == run_id).values(
-                item_count=row["item_count"], state=row["state"], finished_at=row["finished_at"],
-                lease_until=row["lease_until"]))
+                item_count=count, state=state, finished_at=finished_at, lease_until=until))
         snapshots.append(DigestRun(
-            id=run_id, destination_id=draft.destination_id, kind=RunKind(draft.kind), state=RunState(row["state"]),
+            id=run_id, destination_id=draft.destination_id, kind=RunKind(draft.kind), state=RunState(state),
             scheduled_for=scheduled_for, window_start=draft.window_start, window_end=draft.window_end,
-            item_count=row["item_count"], more_count=row["more_count"], note=draft.note, error=None, attempts=0,
-            more_ids=tuple(row["more_ids"]), messages=(), lease_owner=owner,
-            lease_until=row["lease_until"], started_at=now, finished_at=row["finished_at"],
-            matched=tuple(row["matched"]), backlog=row["backlog"]))
+            item_count=count, more_count=len(more), note=draft.note, error=None, attempts=0, more_ids=more,
+            messages=(), lease_owner=owner, lease_until=until, started_at=now, finished_at=finished_at,
+            matched=tuple(draft.matched), backlog=draft.backlog))
     return snapshots
-
-
-# PostgreSQL: every claim row of a batch as ten arrays, unnested by the server in one statement. psycopg's
-# executemany sends one INSERT per row (pipelined, but each parsed and answered on its own): with 25,000 claims
-# in a crowded minute's batches, those answers were most of the claiming time.
-_CLAIMS_UNNESTED = text(
-    "INSERT INTO deliveries (destination_id, paper_id, revision, run_id, state, position, page, version, reasons,"
-    " claimed_at) SELECT d, p, r, ru, :state, po, pg, v, CAST(re AS JSON), :claimed_at"
-    " FROM unnest(CAST(:d AS INTEGER[]), CAST(:p AS VARCHAR[]), CAST(:r AS INTEGER[]), CAST(:ru AS INTEGER[]),"
-    " CAST(:po AS INTEGER[]), CAST(:pg AS INTEGER[]), CAST(:v AS INTEGER[]), CAST(:re AS TEXT[]))"
-    " AS t(d, p, r, ru, po, pg, v, re)"
-    " ON CONFLICT (destination_id, paper_id, revision) DO NOTHING")
-UNNESTED_ROWS = 5000  # claim rows per statement on PostgreSQL: a few hundred kilobytes of arrays
-
-
-async def _insert_claims(session: AsyncSession, deliveries: Any, claims: list[dict[str, Any]], now: datetime) -> None:
-    """Insert claim rows, leaving alone those whose (destination, paper, revision) is claimed already."""
-    if session.get_bind().dialect.name != "postgresql":
-        # SQLite runs in this process: executemany of one cached statement costs no round trips.
-        await session.execute(_insert(session, deliveries).on_conflict_do_nothing(
-            index_elements=["destination_id", "paper_id", "revision"]), claims)
-        return
-    for start in range(0, len(claims), UNNESTED_ROWS):
-        rows = claims[start : start + UNNESTED_ROWS]
-        await session.execute(_CLAIMS_UNNESTED, {
-            "state": DeliveryState.CLAIMED.value, "claimed_at": now,
-            "d": [c["destination_id"] for c in rows], "p": [c["paper_id"] for c in rows],
-            "r": [c["revision"] for c in rows], "ru": [c["run_id"] for c in rows],
-            "po": [c["position"] for c in rows], "pg": [c["page"] for c in rows],
-            "v": [c["version"] for c in rows], "re": [json_text(c["reasons"]) for c in rows]})
 
 
 async def claim_deliveries(
@@ -383,12 +344,12 @@ async def delivered_paper_ids(session: AsyncSession, destination_id: int, paper_
 async def delivered_revisions(session: AsyncSession, destination_id: int, paper_ids: Sequence[str]) -> dict[str, set[int]]:
     """For each of these papers the destination has claimed, the revisions it has (0: the paper itself)."""
     found: dict[str, set[int]] = {}
-    ids = list(paper_ids)
-    for start in range(0, len(ids), CHUNK):
+    ids, size = list(paper_ids), ledger_bulk.SET_SIZE
+    for start in range(0, len(ids), size):
         result = await session.exec(
             select(DeliveryRow.paper_id, DeliveryRow.revision).where(
-                DeliveryRow.destination_id == destination_id, col(DeliveryRow.paper_id).in_(ids[start : start + CHUNK])
-            )
+                DeliveryRow.destination_id == destination_id,
+                ledger_bulk.one_of(session, col(DeliveryRow.paper_id), ids[start : start + size]))
         )
         for paper_id, revision in result.all():
             found.setdefault(paper_id, set()).add(revision)
@@ -400,15 +361,15 @@ async def delivered_revisions_many(
 ) -> dict[int, dict[str, set[int]]]:
     """`delivered_revisions` for many destinations: {destination: {paper: revisions}} for the pairs asked."""
     found: dict[int, dict[str, set[int]]] = {}
-    destinations = sorted(d for d, papers in wanted.items() if papers)
-    for start in range(0, len(destinations), CHUNK):
-        chunk = destinations[start : start + CHUNK]
+    destinations, size = sorted(d for d, papers in wanted.items() if papers), ledger_bulk.SET_SIZE
+    for start in range(0, len(destinations), size):
+        chunk = destinations[start : start + size]
         papers = sorted({p for d in chunk for p in wanted[d]})
-        for first in range(0, len(papers), CHUNK):
+        for first in range(0, len(papers), size):
             result = await session.exec(
                 select(DeliveryRow.destination_id, DeliveryRow.paper_id, DeliveryRow.revision).where(
-                    col(DeliveryRow.destination_id).in_(chunk),
-                    col(DeliveryRow.paper_id).in_(papers[first : first + CHUNK])))
+                    ledger_bulk.one_of(session, col(DeliveryRow.destination_id), chunk),
+                    ledger_bulk.one_of(session, col(DeliveryRow.paper_id), papers[first : first + size])))
             for destination_id, paper_id, revision in result.all():
                 found.setdefault(destination_id, {}).setdefault(paper_id, set()).add(revision)
     return {d: {p: found[d][p] for p in wanted[d] if p in found[d]} for d in found}
@@ -417,11 +378,11 @@ async def delivered_revisions_many(
 async def recent_digests(session: AsyncSession, destination_ids: Sequence[int], within: timedelta) -> set[int]:
     """Which of these destinations had a digest (not superseded, not failed) start in the last `within`."""
     since, found = utcnow() - within, set[int]()
-    ids = list(destination_ids)
-    for start in range(0, len(ids), CHUNK):
+    ids, size = list(destination_ids), ledger_bulk.SET_SIZE
+    for start in range(0, len(ids), size):
         result = await session.exec(
             select(DigestRunRow.destination_id).where(
-                col(DigestRunRow.destination_id).in_(ids[start : start + CHUNK]),
+                ledger_bulk.one_of(session, col(DigestRunRow.destination_id), ids[start : start + size]),
                 col(DigestRunRow.started_at) >= since, col(DigestRunRow.kind).in_(DIGEST_KINDS),
                 col(DigestRunRow.state).not_in([RunState.SUPERSEDED, RunState.FAILED]),
             ).distinct())
@@ -442,11 +403,11 @@ async def latest_digest_starts(session: AsyncSession, destination_ids: Sequence[
     """For each of these destinations that has one, when its latest digest run was scheduled, whatever its state:
     a slot with a run after it was served (or is being retried), one without was missed."""
     found: dict[int, datetime] = {}
-    ids = list(destination_ids)
-    for start in range(0, len(ids), CHUNK):
+    ids, size = list(destination_ids), ledger_bulk.SET_SIZE
+    for start in range(0, len(ids), size):
         rows = (await session.exec(
             select(DigestRunRow.destination_id, func.max(DigestRunRow.scheduled_for))
-            .where(col(DigestRunRow.destination_id).in_(ids[start : start + CHUNK]),
+            .where(ledger_bulk.one_of(session, col(DigestRunRow.destination_id), ids[start : start + size]),
                    col(DigestRunRow.kind).in_(DIGEST_KINDS))
             .group_by(col(DigestRunRow.destination_id))
         )).all()
@@ -552,10 +513,13 @@ async def backlog(session: AsyncSession, destination_id: int) -> Backlog:
                                    col(DigestRunRow.kind).in_(DIGEST_KINDS))
         .order_by(col(DigestRunRow.id).desc()).limit(1)
     )).first()
-    if row is None or not row.more_ids:
-        return Backlog(_snapshot(row) if row is not None else None)
-    delivered = await delivered_paper_ids(session, destination_id, row.more_ids)
-    return Backlog(_snapshot(row), tuple(p for p in row.more_ids if p not in delivered))
+    if row is None:
+        return Backlog(None)
+    latest = _snapshot(row)
+    if not latest.more_ids:
+        return Backlog(latest)
+    delivered = await delivered_paper_ids(session, destination_id, latest.more_ids)
+    return Backlog(latest, tuple(p for p in latest.more_ids if p not in delivered))
 
 
 async def hand_out_more(

@@ -194,9 +194,12 @@ class DigestRunRow(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=Text)
     error: str | None = Field(default=None, sa_type=Text)
     attempts: int = 0
-    # Matched papers past the channel's cap, in rank order, for `digest more`.
+    # Matched papers past the channel's cap, in rank order, for `digest more`: written by runs recorded before
+    # `backlog` named them (in its packed format); newer runs leave it empty (`ledger.DigestRun.more_ids` reads
+    # whichever the run has).
     more_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    # Their reasons, revision and version, by paper id ({"reasons": [...], "revision": 0, "version": 2}).
+    # The same papers in order with their reasons, revision and version (`ledger.packed_backlog`); runs stored
+    # before that format kept them by paper id ({"reasons": [...], "revision": 0, "version": 2}).
     backlog: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # How many papers each subscription matched: [{"number", "kind", "label", "matched"}], subscription order.
     matched: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
