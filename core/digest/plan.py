@@ -321,19 +321,22 @@ def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, D
         # in every channel with that subscription: its planned item is made once and shared too (keyed by the
         # entry's id; the memo holds the entry, so the id cannot be reused while it is there).
         memo = matchers[destination_id].planned
+        remembered, append = memo.get, items.append
         for match in found:
             revisions = have.get(match.paper_id) if have else None
             if revisions is None:
                 # A revision the channel never had an earlier version of is still a revision: it is labelled so.
+                # (A paper several subscriptions brought is a new entry each time: never in the memo.)
+                kept = remembered(id(match))
+                if kept is not None:
+                    append(kept[1])
+                    continue
+                item = PlannedItem(match, _revision(match.paper))
                 if len(match.reasons) == 1:
-                    kept = memo.get(id(match))
-                    if kept is None:
-                        kept = memo[id(match)] = (match, PlannedItem(match, _revision(match.paper)))
-                    items.append(kept[1])
-                else:
-                    items.append(PlannedItem(match, _revision(match.paper)))
+                    memo[id(match)] = (match, item)
+                append(item)
             elif (version := _revision(match.paper)) and destination.include_updates and version not in revisions:
-                items.append(PlannedItem(match, version))
+                append(PlannedItem(match, version))
         undelivered[destination_id] = items
     affinity = _affinities(undelivered, matchers, profiles)
     for destination_id, items in undelivered.items():

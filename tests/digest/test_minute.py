@@ -16,7 +16,7 @@ from core.digest.ingest import ingest
 from core.digest.leases import delivering
 from core.digest.plan import plan_digest, window_for
 from core.model.context import Destination
-from core.storage import digest_inputs, repos
+from core.storage import digest_inputs, ledger, repos
 from core.storage.models import DigestRunRow
 from tests.digest.conftest import THURSDAY, RecordingSink, feed_router
 
@@ -194,14 +194,11 @@ async def test_a_paper_arriving_between_two_batches_of_a_minute_is_in_the_later_
             assert hasattr(run, "backlog")
             subscriptions = await digest_inputs.channels_subscriptions(session, [destination_id])
             queries = {s.query for s in subscriptions[destination_id]}
-            papers = [i.paper_id for i in await ledger_items(session, run.id)] + list(run.more_ids)
+            stored = await ledger.get_run(session, run.id)
+            assert stored is not None and stored.more_count == run.more_count
+            papers = [i.paper_id for i in await ledger.run_items(session, run.id)] + list(stored.more_ids)
             if queries & {"diffusion", '"dark matter"'}:
                 assert "arXiv:2411.99999" in papers, destination_id
                 checked += 1
     assert checked >= 4
 
-
-async def ledger_items(session: Any, run_id: int) -> list[Any]:
-    from core.storage import ledger
-
-    return await ledger.run_items(session, run_id)

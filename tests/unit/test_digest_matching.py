@@ -237,3 +237,22 @@ def test_spec_from_stored_values() -> None:
         SubscriptionSpec.from_stored(1, 1, "podcast", "x")
     with pytest.raises(ValueError):
         SubscriptionSpec(1, 1, "researcher")
+
+
+def test_stored_topics_and_categories_made_without_init_equal_the_ones_made_with_it() -> None:
+    """`from_stored` fills topic and category specs in at once (the clock makes 100,000): every field as the
+    dataclass's own constructor sets it, and a bad category still refused."""
+    import dataclasses
+
+    made = [SubscriptionSpec.from_stored(4, 2, "topic", "Diffusion models -survey"),
+            SubscriptionSpec.from_stored(4, 3, "category", "cat:CS.lg"),
+            SubscriptionSpec.from_stored(4, 5, "category", "cs*")]
+    built = [SubscriptionSpec(4, 2, "topic", query=parse_query("Diffusion models -survey")),
+             SubscriptionSpec(4, 3, "category", category="cs.LG"), SubscriptionSpec(4, 5, "category", category="cs.*")]
+    assert made == built
+    assert [vars(m) for m in made] == [vars(b) for b in built]
+    assert [f.name for f in dataclasses.fields(SubscriptionSpec)] == list(vars(made[0]))
+    with pytest.raises(UnknownCategory):
+        SubscriptionSpec.from_stored(1, 1, "category", "cs.XX")
+    with pytest.raises(ValueError):
+        SubscriptionSpec.from_stored(1, 1, "category", "  ")
