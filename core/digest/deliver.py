@@ -370,7 +370,7 @@ class RunRequest:
 CLAIM_CHUNK = 250  # channels planned and claimed per transaction: locks held briefly, memory bounded
 # Chunks under way at once in a crowded minute (`Gatherer`): while one chunk's claims are written (by the
 # database's thread or server), the next is planned in Python; on two cores, two hid a sixth of the time.
-CLAIM_IN_FLIGHT = 2
+CLAIM_IN_FLIGHT = 3
 
 
 async def claim_runs(app: App, requests: Sequence[RunRequest]) -> dict[int, DigestRun | RunOutcome]:

@@ -34,7 +34,7 @@ from core.digest.matching import (
 )
 from core.digest.profile import blend_weight
 from core.digest.sections import SectionItem
-from core.digest.select import arrange, matched_per_subscription
+from core.digest.select import arrange, filing, matched_per_subscription
 from core.model.channels import Subscription
 from core.model.papers import PaperRecord
 from core.storage import digest_inputs, ledger, ratings
@@ -72,7 +72,8 @@ class PlannedItem:
     every matched paper of thousands of channels: plain attributes, set once, in one call (a plain class with
     slots: a dataclass's `__init__` plus `__post_init__` cost twice as much)."""
 
-    __slots__ = ("is_revision", "latest", "match", "paper", "paper_id", "reason_keys", "reasons", "revision")
+    __slots__ = ("filing", "is_revision", "latest", "match", "paper", "paper_id", "reason_keys", "reasons",
+                 "revision")
 
     def __init__(self, match: DigestMatch, revision: int) -> None:
         self.match = match
@@ -90,6 +91,9 @@ class PlannedItem:
         self.latest: int | None = max(versions) if versions else None  # the paper's newest version, if known
         # a new version of an older paper: below the new ones of its subscription
         self.is_revision = revision > 0 or match.paper.announce_type in UPDATE_TYPES
+        # Where selection files a new paper with one reason, the commonest case (`select.filing`): worked out
+        # once, as a shared entry's item serves every channel with that subscription.
+        self.filing = filing(reasons[0]) if len(reasons) == 1 and not self.is_revision else None
 
     def with_reasons(self, reasons: tuple[MatchReason, ...]) -> PlannedItem:
         return PlannedItem(self.match._replace(reasons=reasons), self.revision)
@@ -389,7 +393,8 @@ def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscripti
     """Put the plan's papers in digest order (each subscription represented within the cap, see
     `core.digest.select`, blended with the channel's learned profile when it has one) and count what each
     subscription matched. `affinity`: the items' cosines with the profile (`_affinities`, batch by batch)."""
-    arranged = arrange(items, max_items)
+    filings = [item.filing for item in items]
+    arranged = arrange(items, max_items, filings=filings)
     if profile is not None and matcher is not None and affinity is not None and items:
         learned = as_profile(profile)
         weight = blend_weight(learned.ratings)
@@ -397,7 +402,7 @@ def select(plan: DigestPlan, items: list[PlannedItem], rows: Sequence[Subscripti
         liked = liked_ids(profile)
         scale = max((a for item, a in zip(items, affinity, strict=True) if item.paper_id not in liked and a > 0),
                     default=None)
-        arranged_with = arrange(items, max_items, affinity=affinity, weight=weight, scale=scale)
+        arranged_with = arrange(items, max_items, affinity=affinity, weight=weight, scale=scale, filings=filings)
         # The why-line says so where the profile moved a paper up: shown now, and further down without it.
         moved = [index for place, index in enumerate(arranged_with.shown) if unlearned[index] > place]
         close = close_counts(matcher, [items[i].paper for i in moved], profile)

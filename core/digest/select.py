@@ -27,7 +27,7 @@ from typing import Protocol
 
 from core.model.papers import PaperRecord
 
-__all__ = ["POSSIBLE_SHOWN", "Arranged", "arrange", "matched_per_subscription"]
+__all__ = ["POSSIBLE_SHOWN", "Arranged", "Filing", "arrange", "filing", "matched_per_subscription"]
 
 POSSIBLE_SHOWN = 3  # name guesses shown below everything verified, at most this many (fewer for small caps)
 DISLIKED = -0.05  # a cosine with the profile this low: closer to what the channel disliked than to what it liked
@@ -73,7 +73,25 @@ class Arranged:
         return self.shown + self.backlog
 
 
-def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int], list[int]]:
+Filing = tuple[int, int, float]  # (subscription number, TOPIC | BUCKET | FOLLOWED | POSSIBLE, score or rank class)
+TOPIC, BUCKET, FOLLOWED, POSSIBLE = 0, 1, 2, 3
+
+
+def filing(reason: _Reason) -> Filing:
+    """Where `_streams` files a new paper whose only reason is `reason`: a topic's stream by its score, a
+    category's or person's rank class, or the name guesses. What `_streams` works out inline otherwise."""
+    kind, number = reason.kind, reason.number
+    if kind == "topic" or kind == "similar":
+        return number, TOPIC, -reason.score
+    if kind == "category":
+        return number, BUCKET, 1 if "cross-listed" in reason.text else 0
+    if reason.possible and kind == "researcher":
+        return number, POSSIBLE, 0
+    return number, FOLLOWED, 1 if reason.by_name else 0
+
+
+def _streams(items: Sequence[_Entry], filings: Sequence[Filing | None] | None = None
+             ) -> tuple[list[list[int]], list[int], list[int]]:
     """Each subscription's papers in its own order, streams in turn order, their numbers, and the "possibly by"
     papers.
 
@@ -85,7 +103,26 @@ def _streams(items: Sequence[_Entry]) -> tuple[list[list[int]], list[int], list[
     revised: dict[int, list[int]] = {}  # number -> revised older papers, after all its new ones
     researchers: set[int] = set()
     possible: list[int] = []
-    for index, item in enumerate(items):
+    given = filings if filings is not None else [None] * len(items)
+    for index, (item, filed) in enumerate(zip(items, given, strict=True)):
+        if filed is not None:  # a new paper with one reason, filed beforehand (`filing`)
+            number, where, value = filed
+            if where == TOPIC:
+                found = topics.get(number)
+                if found is None:
+                    found = topics[number] = []
+                found.append((value, index))
+                continue
+            if where == POSSIBLE:
+                possible.append(index)
+                continue
+            if where == FOLLOWED:
+                researchers.add(number)
+            lists = buckets.get(number)
+            if lists is None:
+                lists = buckets[number] = [[], [], [], []]
+            lists[int(value)].append(index)
+            continue
         reasons = item.reasons
         if item.is_revision:
             real = False  # a revision only a name guess brought waits with the other guesses
@@ -187,14 +224,16 @@ def _blend(items: Sequence[_Entry], streams: list[list[int]], numbers: list[int]
 
 
 def arrange(items: Sequence[_Entry], max_items: int, *, affinity: Sequence[float] | None = None,
-            weight: float = 0.0, scale: float | None = None) -> Arranged:
+            weight: float = 0.0, scale: float | None = None,
+            filings: Sequence[Filing | None] | None = None) -> Arranged:
     """Take turns over the subscriptions' streams; the first `max_items` taken are shown.
 
     With a profile (`affinity`: each item's cosine with what the channel liked, `weight` > 0), each stream is
     ordered by its own order blended with it, and what the profile strongly dislikes waits past the cap. The
     affinity is scaled by `scale` (the best among the papers nobody rated, so that papers already liked, which
-    are the closest of all, do not flatten everyone else's), else by the best of all."""
-    streams, numbers, possible = _streams(items)
+    are the closest of all, do not flatten everyone else's), else by the best of all. `filings`: each item's
+    `filing` where it is a new paper with one reason (None elsewhere), worked out beforehand."""
+    streams, numbers, possible = _streams(items, filings)
     sunk: set[int] = set()
     if affinity is not None and weight > 0:
         streams, sunk = _blend(items, streams, numbers, affinity, weight, scale)

@@ -85,3 +85,40 @@ def test_category_turns_bring_its_own_papers_and_revisions_last() -> None:
 def test_matched_counts_count_a_paper_for_every_subscription() -> None:
     items = [Item("x", (topic(1, 1.0), topic(2, 1.0))), Item("y", (topic(1, 1.0),))]
     assert matched_per_subscription(items) == {1: 2, 2: 1}
+
+
+def test_items_filed_beforehand_are_arranged_as_when_filed_inline(recordings) -> None:  # type: ignore[no-untyped-def]
+    """The clock files a new one-reason paper once (`filing`, kept on its planned item); on the real day, with
+    topics, categories, followed people and name guesses, every channel's order is the same either way."""
+    from bench.digest import generate, load
+    from core.digest.matching import DigestMatcher, DigestOptions
+    from core.digest.plan import PlannedItem, _revision
+    from core.sources.arxiv_feed import parse_feed
+
+    papers = list(parse_feed((recordings / "arxiv_rss" / "rss_all_archives_2024-11-28.xml").read_bytes()).items)
+    rows, options = generate(papers, 3000)
+    specs = load(rows)
+    matcher = DigestMatcher(papers)
+    by_channel: dict[int, list] = {}  # type: ignore[type-arg]
+    for spec in specs:
+        by_channel.setdefault(spec.destination_id, []).append(spec)
+    filed = 0
+    for destination_id, channel_specs in by_channel.items():
+        found = matcher.digest(channel_specs, options.get(destination_id, DigestOptions()))
+        items = [PlannedItem(m, _revision(m.paper)) for m in found]
+        filings = [i.filing for i in items]
+        filed += sum(f is not None for f in filings)
+        for cap in (3, 10):
+            assert arrange(items, cap, filings=filings) == arrange(items, cap), destination_id
+    assert filed > 10_000  # most papers take the filed path
+
+
+def test_a_followed_person_filed_beforehand_still_takes_the_first_turn() -> None:
+    from core.digest.select import filing
+
+    items = [Item(f"t{n}", (topic(1, 5.0 - n),)) for n in range(3)]
+    items += [Item(f"c{n}", (Reason("category", 2, "new in cs.CV"),)) for n in range(3)]
+    items += [Item("p1", (Reason("researcher", 3, "follows Ada"),)), Item("p2", (Reason("researcher", 3, "follows Ada"),))]
+    filings = [filing(i.reasons[0]) for i in items]
+    assert arrange(items, 4, filings=filings) == arrange(items, 4)
+    assert [items[i].paper_id for i in arrange(items, 4, filings=filings).shown] == ["p1", "p2", "t0", "c0"]
