@@ -180,8 +180,9 @@ _MATCHERS_KEPT = 4
 
 
 def _stamps_key(stamps: Sequence[tuple[str, datetime]]) -> tuple[object, ...]:
-    ordered = sorted(stamps)
-    return len(ordered), hash(tuple(paper_id for paper_id, _ in ordered)), max(str(u) for _, u in ordered)
+    """Which papers, in which state: their number, their ids as a set, their latest update (a set's hash needs
+    no sort, and one latest time no text per paper: every chunk of a crowded minute keys its window)."""
+    return len(stamps), hash(frozenset(paper_id for paper_id, _ in stamps)), str(max(u for _, u in stamps))
 
 
 async def _matcher_of(session: AsyncSession, key: tuple[object, ...], start: datetime, end: datetime) -> DigestMatcher:
