@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
 WEEK = timedelta(days=7)  # a weekly channel's first digest covers a whole week, as every later one does
 MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even with the cap
+# Planned items a matcher keeps for the channels after (about 500 bytes each with their keys): at 100,000
+# channels they would be millions, so the memo starts afresh past this many.
+PLANNED_KEPT = 1_000_000
 SECTION_SUBSCRIPTIONS = frozenset({"trending", "citations"})  # they add a section and match nothing
 
 
@@ -326,6 +329,8 @@ def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, D
         # in every channel with that subscription: its planned item is made once and shared too (keyed by the
         # entry's id; the memo holds the entry, so the id cannot be reused while it is there).
         memo = matchers[destination_id].planned
+        if len(memo) > PLANNED_KEPT:
+            memo.clear()
         remembered, append = memo.get, items.append
         for match in found:
             revisions = have.get(match.paper_id) if have else None

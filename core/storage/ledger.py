@@ -203,9 +203,10 @@ async def create_runs(
     or by a second clock racing this one, is not this run's. When every paper of a run was claimed by someone
     else, that other run is the digest: this one is recorded as superseded and sends nothing.
 
-    The snapshots leave the backlog out (`more_ids` and `backlog` empty, `more_count` says how many wait; `get_run`
-    reads them): the clock holds a crowded minute's runs until each is delivered, and 10,000 backlogs of a
-    hundred-odd papers would be most of its memory.
+    The snapshots leave the backlog and the per-subscription counts out (`more_ids`, `backlog` and `matched`
+    empty, `more_count` says how many wait; `get_run` reads them all, as delivery does): the clock holds a
+    crowded minute's runs until each is delivered, and 100,000 backlogs of a hundred-odd papers would be most of
+    its memory.
     """
     if not drafts:
         return []
@@ -236,7 +237,7 @@ async def create_runs(
             scheduled_for=scheduled_for, window_start=draft.window_start, window_end=draft.window_end,
             item_count=count, more_count=len(more), note=draft.note, error=None, attempts=0, more_ids=(),
             messages=(), lease_owner=owner, lease_until=until, started_at=now, finished_at=finished_at,
-            matched=tuple(draft.matched), backlog={}))
+            matched=(), backlog={}))
     return snapshots
 
 

@@ -202,3 +202,18 @@ async def test_a_paper_arriving_between_two_batches_of_a_minute_is_in_the_later_
                 checked += 1
     assert checked >= 4
 
+
+
+async def test_the_planned_items_memo_starting_afresh_changes_no_digest(minute, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Past `PLANNED_KEPT` planned items a matcher's memo is emptied (memory at 100,000 channels): the digests
+    planned after that are the same."""
+    app, ids, _batches = minute
+    sink = RecordingSink()
+    app.sinks["console"] = sink
+    expected = await _alone(app, ids)
+    monkeypatch.setattr(plan, "PLANNED_KEPT", 5)
+    outcomes = await asyncio.gather(*(schedule.digest_job(i) for i in ids))
+    assert [o.state for o in outcomes if o is not None] == ["done"] * 24
+    assert _received(sink) == expected
+    latest = list(plan._MATCHERS.values())[-1]  # the matcher these channels used (the most recent)
+    assert 0 < len(latest.planned) <= 5 + 400  # emptied, then at most one channel's worth

@@ -134,7 +134,7 @@ async def test_reasons_papers_and_backlogs_read_back_exactly(db: Database) -> No
     assert raw_run[2] == "[]" and raw_run[3] == TRICKY  # the backlog names its papers: no second list of them
     assert stored.more_ids == (PAPERS[9], ODD_PAPER) and stored.more_count == run.more_count == 2
     # What the clock holds until delivery leaves the backlog out (the run as stored has it).
-    assert (run.more_ids, run.backlog) == ((), {})
+    assert (run.more_ids, run.backlog, run.matched) == ((), {}, ())
     async with db.session() as session:  # set reads take the ids as one parameter: odd ones come through whole
         had = await ledger.delivered_revisions_many(session, {a: [ODD_PAPER, PAPERS[9], PAPERS[8]], b: [ODD_PAPER]})
         recent = await ledger.recent_digests(session, [a, b, b + 100], timedelta(days=1))
