@@ -76,11 +76,8 @@ class SubscriptionSpec:
         if self.kind == "topic" and self.query is None:
             raise ValueError("a topic subscription needs a query")
         if self.kind == "category":
-            raw = (self.category or "").strip().removeprefix("cat:")
-            if not raw:
-                raise ValueError("a category subscription needs a category")
             # Matching compares canonical codes, so "cs.lg" or "math.IT" made by hand must not silently miss.
-            code = normalize_wildcard(raw) if is_wildcard(raw) else normalize_category(raw)
+            code = _category_code(self.category or "")
             if code != self.category:
                 object.__setattr__(self, "category", code)
         if self.kind == "researcher" and self.researcher_name == "?":

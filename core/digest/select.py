@@ -78,8 +78,9 @@ TOPIC, BUCKET, FOLLOWED, POSSIBLE = 0, 1, 2, 3
 
 
 def filing(reason: _Reason) -> Filing:
-    """Where `_streams` files a new paper whose only reason is `reason`: a topic's stream by its score, a
-    category's or person's rank class, or the name guesses. What `_streams` works out inline otherwise."""
+    """Where `_streams` files a new paper for `reason`: a topic's stream by its own relevance, a category's rank
+    class (primary papers before cross-lists), a person's (verified by id before recognised by name), or the
+    name guesses. Worked out once on a planned item whose only reason it is (`PlannedItem.filing`)."""
     kind, number = reason.kind, reason.number
     if kind == "topic" or kind == "similar":
         return number, TOPIC, -reason.score
@@ -144,28 +145,27 @@ def _streams(items: Sequence[_Entry], filings: Sequence[Filing | None] | None = 
             continue
         shared = len(reasons) > 1
         for reason in reasons:
-            kind, number = reason.kind, reason.number
-            if kind == "topic" or kind == "similar":  # both ranked by their own relevance score
+            number, where, value = filing(reason)
+            if where == TOPIC:
                 found = topics.get(number)
                 if found is None:
                     found = topics[number] = []
-                found.append((-reason.score, index))
+                found.append((value, index))
                 continue
-            if kind == "category":
-                # No relevance of its own; its papers a topic also matched come in that topic's turns, so its
-                # own turns bring first what only it brings, primary papers before cross-lists.
-                rank_class = 2 * shared + ("cross-listed" in reason.text)
-            elif reason.possible and kind == "researcher":
-                if len(reasons) == 1:
+            if where == POSSIBLE:
+                if not shared:
                     possible.append(index)
                 continue
-            else:
+            if where == FOLLOWED:
                 researchers.add(number)
-                rank_class = 1 if reason.by_name else 0  # verified by id before recognised by name
+            elif shared:
+                # A category's paper a topic also matched comes in that topic's turns, so the category's own
+                # turns bring first what only it brings, primary papers before cross-lists.
+                value += 2
             lists = buckets.get(number)
             if lists is None:
                 lists = buckets[number] = [[], [], [], []]
-            lists[rank_class].append(index)
+            lists[int(value)].append(index)
     streams: dict[int, list[int]] = {number: [i for _, i in sorted(found)] for number, found in topics.items()}
     for number, lists in buckets.items():
         streams[number] = [i for part in lists for i in part]

@@ -38,15 +38,31 @@ def channel_of(row: DestinationRow) -> Channel:
                    **{name: getattr(row, name) for name in SETTING_FIELDS})
 
 
+# A stored subscription's columns, in the order `stored_subscription` takes them (the clock selects exactly these).
+SUBSCRIPTION_COLUMNS = ("destination_id", "number", "kind", "query", "openalex_id", "orcid", "s2_id",
+                        "display_name", "name_variants", "created_by", "examples", "evidence", "roster")
+_new = object.__new__
+
+
 def subscription_of(row: SubscriptionRow | Row[Any]) -> Subscription:
     """A stored subscription, from its mapped row or from a plain row of its columns (`digest_inputs`)."""
-    return Subscription(
-        number=row.number, kind=row.kind, query=row.query, openalex_id=row.openalex_id, orcid=row.orcid,
-        s2_id=row.s2_id, display_name=row.display_name, name_variants=tuple(row.name_variants or ()),
-        created_by=row.created_by, destination_id=row.destination_id, examples=row.examples,
-        evidence=ResearcherEvidence.from_json(row.evidence) if row.evidence is not None else None,
-        roster=InstitutionRoster.from_json(row.roster) if row.roster is not None else None,
-    )
+    return stored_subscription(*(getattr(row, name) for name in SUBSCRIPTION_COLUMNS))
+
+
+def stored_subscription(destination_id: int, number: int, kind: str, query: str | None, openalex_id: str | None,
+                        orcid: str | None, s2_id: str | None, display_name: str | None, name_variants: Any,
+                        created_by: str, examples: Any, evidence: Any, roster: Any) -> Subscription:
+    """A subscription from its stored columns (`SUBSCRIPTION_COLUMNS`, in that order). A frozen dataclass's
+    `__init__` sets each of its thirteen fields through `object.__setattr__`, half the cost of reading a
+    subscription for the clock's 100,000; here they are filled in at once (every field is given)."""
+    made = _new(Subscription)
+    made.__dict__.update(
+        number=number, kind=kind, query=query, openalex_id=openalex_id, orcid=orcid, s2_id=s2_id,
+        display_name=display_name, name_variants=tuple(name_variants) if name_variants else (),
+        created_by=created_by, destination_id=destination_id, examples=examples,
+        evidence=ResearcherEvidence.from_json(evidence) if evidence is not None else None,
+        roster=InstitutionRoster.from_json(roster) if roster is not None else None)
+    return made
 
 
 def default_settings() -> ChannelSettings:

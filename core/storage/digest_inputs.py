@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy import Table, func
 from sqlalchemy import select as sa_select
@@ -18,11 +17,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.model.channels import Channel, Subscription
-from core.model.institutions import InstitutionRoster
 from core.model.papers import PaperRecord
-from core.model.researchers import ResearcherEvidence
 from core.storage import repos
-from core.storage.channels import channel_of, subscription_of
+from core.storage.channels import SUBSCRIPTION_COLUMNS, channel_of, stored_subscription, subscription_of
 from core.storage.models import (
     DestinationRow,
     PaperRow,
@@ -72,10 +69,6 @@ async def channel_subscriptions(session: AsyncSession, destination_id: int) -> l
     return [subscription_of(row) for row in await repos.list_subscriptions(session, destination_id)]
 
 
-_PLAIN_SUBSCRIPTION = ("destination_id", "number", "kind", "query", "openalex_id", "orcid", "s2_id", "display_name",
-                       "name_variants", "created_by", "examples", "evidence", "roster")
-
-
 async def channels_subscriptions(session: AsyncSession, destination_ids: Sequence[int]) -> dict[int, list[Subscription]]:
     """Many channels' subscriptions, by channel and number, in one query per 500 channels.
 
@@ -83,34 +76,15 @@ async def channels_subscriptions(session: AsyncSession, destination_ids: Sequenc
     and building and tracking a mapped object for each would cost more than the query."""
     found: dict[int, list[Subscription]] = {}
     ids = list(destination_ids)
-    columns = [_SUBSCRIPTIONS.c[name] for name in _PLAIN_SUBSCRIPTION]
+    columns = [_SUBSCRIPTIONS.c[name] for name in SUBSCRIPTION_COLUMNS]
     for start in range(0, len(ids), CHUNK):
         rows = (await session.execute(
             sa_select(*columns).where(_SUBSCRIPTIONS.c.destination_id.in_(ids[start : start + CHUNK]))
             .order_by(_SUBSCRIPTIONS.c.destination_id, _SUBSCRIPTIONS.c.number)
         )).all()
         for row in rows:
-            found.setdefault(row[0], []).append(plain_subscription(*row))
+            found.setdefault(row[0], []).append(stored_subscription(*row))
     return found
-
-
-_new = object.__new__
-
-
-def plain_subscription(destination_id: int, number: int, kind: str, query: str | None, openalex_id: str | None,
-                       orcid: str | None, s2_id: str | None, display_name: str | None, name_variants: Any,
-                       created_by: str, examples: Any, evidence: Any, roster: Any) -> Subscription:
-    """`subscription_of` from the columns `_PLAIN_SUBSCRIPTION` names, in that order. A frozen dataclass's
-    `__init__` sets each of its thirteen fields through `object.__setattr__`, half the cost of reading a
-    subscription for the clock's 100,000; here they are filled in at once (every field is given)."""
-    made = _new(Subscription)
-    made.__dict__.update(
-        number=number, kind=kind, query=query, openalex_id=openalex_id, orcid=orcid, s2_id=s2_id,
-        display_name=display_name, name_variants=tuple(name_variants) if name_variants else (),
-        created_by=created_by, destination_id=destination_id, examples=examples,
-        evidence=ResearcherEvidence.from_json(evidence) if evidence is not None else None,
-        roster=InstitutionRoster.from_json(roster) if roster is not None else None)
-    return made
 
 
 async def channels_following(session: AsyncSession, destination_ids: Sequence[int], kinds: Sequence[str]) -> set[int]:

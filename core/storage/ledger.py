@@ -27,7 +27,7 @@ from core.model.papers import PaperRecord
 from core.storage import ledger_bulk
 from core.storage.db import Database
 from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, PaperRow, utcnow
-from core.storage.repos import _insert, row_to_record
+from core.storage.repos import row_to_record
 
 # The kinds of run that are a channel's digest (a `digest more` run only hands out the rest of one).
 DIGEST_KINDS = (RunKind.SCHEDULED, RunKind.NOW, RunKind.CATCHUP)
@@ -251,28 +251,9 @@ async def claim_deliveries(
     """
     if not items:
         return []
-    now = utcnow()
-    values = [
-        {
-            "destination_id": destination_id,
-            "paper_id": item.paper_id,
-            "revision": item.revision,
-            "run_id": run_id,
-            "state": DeliveryState.CLAIMED.value,
-            "position": position,
-            "page": item.page,
-            "version": item.version,
-            "reasons": item.reasons,
-            "claimed_at": now,
-        }
-        for position, item in enumerate(items)
-    ]
-    statement = (
-        _insert(session, DeliveryRow)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["destination_id", "paper_id", "revision"])
-    )
-    await session.execute(statement)
+    await ledger_bulk.insert_claims(session, [
+        (destination_id, item.paper_id, item.revision, run_id, position, item.page, item.version, item.reasons)
+        for position, item in enumerate(items)], DeliveryState.CLAIMED.value, utcnow())
     result = await session.exec(
         select(DeliveryRow.paper_id)
         .where(DeliveryRow.run_id == run_id, DeliveryRow.destination_id == destination_id)
