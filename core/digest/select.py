@@ -106,46 +106,31 @@ def _streams(items: Sequence[_Entry], filings: Sequence[Filing | None] | None = 
     possible: list[int] = []
     given = filings if filings is not None else [None] * len(items)
     for index, (item, filed) in enumerate(zip(items, given, strict=True)):
-        if filed is not None:  # a new paper with one reason, filed beforehand (`filing`)
-            number, where, value = filed
-            if where == TOPIC:
-                found = topics.get(number)
-                if found is None:
-                    found = topics[number] = []
-                found.append((value, index))
+        placed: Sequence[Filing]
+        if filed is not None:  # a new paper with one reason, filed beforehand (`PlannedItem.filing`)
+            placed, shared = (filed,), False
+        else:
+            reasons = item.reasons
+            if item.is_revision:
+                real = False  # a revision only a name guess brought waits with the other guesses
+                for reason in reasons:
+                    kind = reason.kind
+                    if kind == "researcher" and reason.possible:
+                        continue
+                    real = True
+                    number = reason.number
+                    later = revised.get(number)
+                    if later is None:
+                        revised[number] = [index]
+                    else:
+                        later.append(index)
+                    if kind == "researcher":
+                        researchers.add(number)
+                if reasons and not real:
+                    possible.append(index)
                 continue
-            if where == POSSIBLE:
-                possible.append(index)
-                continue
-            if where == FOLLOWED:
-                researchers.add(number)
-            lists = buckets.get(number)
-            if lists is None:
-                lists = buckets[number] = [[], [], [], []]
-            lists[int(value)].append(index)
-            continue
-        reasons = item.reasons
-        if item.is_revision:
-            real = False  # a revision only a name guess brought waits with the other guesses
-            for reason in reasons:
-                kind = reason.kind
-                if kind == "researcher" and reason.possible:
-                    continue
-                real = True
-                number = reason.number
-                later = revised.get(number)
-                if later is None:
-                    revised[number] = [index]
-                else:
-                    later.append(index)
-                if kind == "researcher":
-                    researchers.add(number)
-            if reasons and not real:
-                possible.append(index)
-            continue
-        shared = len(reasons) > 1
-        for reason in reasons:
-            number, where, value = filing(reason)
+            placed, shared = [filing(reason) for reason in reasons], len(reasons) > 1
+        for number, where, value in placed:
             if where == TOPIC:
                 found = topics.get(number)
                 if found is None:
