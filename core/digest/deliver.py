@@ -24,7 +24,7 @@ from core.app import App
 from core.digest.extras import Extras, add_sections, gather_extras
 from core.digest.items import digest_item, digest_title, local_day
 from core.digest.leases import LEASE, acquire_lease, delivering, delivery_of
-from core.digest.matching import MatchReason, results_kept_unscanned
+from core.digest.matching import results_kept_unscanned
 from core.digest.missed import missed_digests
 from core.digest.plan import (
     SECTION_SUBSCRIPTIONS,
@@ -32,6 +32,7 @@ from core.digest.plan import (
     PlannedItem,
     PlanSettings,
     plan_many,
+    stored_reason,
     window_for,
 )
 from core.digest.sections import SectionItem, section_counts, section_total
@@ -73,13 +74,8 @@ def address(record: Channel) -> Destination:
     return Destination(record.platform, record.workspace_id, record.channel_id)
 
 
-def _reason_json(r: MatchReason) -> dict[str, Any]:
-    return {"kind": r.kind, "subscription": r.number, "text": r.text, "by_name": r.by_name,
-            **({"possible": True} if r.possible else {})}
-
-
 def _reasons_json(item: PlannedItem) -> list[dict[str, Any]]:
-    return [_reason_json(r) for r in item.match.reasons]
+    return [stored_reason(r) for r in item.match.reasons]
 
 
 CATCH_UP = "Catching up on "  # how a catch-up's note starts: `status` tells it from the problems after it
@@ -132,22 +128,33 @@ def as_ledger_item(item: PlannedItem) -> LedgerItem:
                       tuple(_reasons_json(item)))
 
 
-def _backlog(items: Sequence[PlannedItem]) -> dict[str, Any]:
-    """The papers past the cap as the run stores them (`ledger.packed_backlog`): each reason once."""
-    reasons: list[dict[str, Any]] = []
-    numbered: dict[tuple[object, ...], int] = {}
-    get = numbered.get
-    papers: dict[str, list[Any]] = {}
+def _backlog(items: Sequence[PlannedItem]) -> ledger.PackedBacklog:
+    """The papers past the cap as the run stores them (`ledger.packed_backlog`): each reason once, each paper
+    its entry and its reasons' positions. The entries and the reasons' texts are made once on the planned item,
+    shared by every channel with it."""
+    reasons: list[str] = []
+    ends: dict[str, str] = {}  # a reason's stored text → its position, as it ends an entry
+    get = ends.get
+    entries: list[str] = []
+    append = entries.append
     for item in items:
+        entry, stored = item.packed or item.backlog_parts()
+        if len(stored) == 1:  # most papers
+            end = get(stored[0])
+            if end is None:
+                end = ends[stored[0]] = f"{len(reasons)}]]"
+                reasons.append(stored[0])
+            append(entry + end)
+            continue
         positions = []
-        for n, key in enumerate(item.reason_keys):  # the stored reason's fields, without the score
-            position = get(key)
-            if position is None:
-                position = numbered[key] = len(reasons)
-                reasons.append(_reason_json(item.reasons[n]))
-            positions.append(position)
-        papers[item.paper_id] = [item.revision, item.latest, positions]
-    return ledger.packed_backlog(reasons, papers)
+        for reason in stored:
+            end = get(reason)
+            if end is None:
+                end = ends[reason] = f"{len(reasons)}]]"
+                reasons.append(reason)
+            positions.append(end[:-2])
+        append(f"{entry}{','.join(positions)}]]")
+    return ledger.backlog_text(reasons, entries)
 
 
 def _paginate(sink: DigestSink, view: DigestView) -> list[tuple[str, ...]]:
@@ -387,8 +394,11 @@ async def claim_runs(app: App, requests: Sequence[RunRequest]) -> dict[int, Dige
         raise ValueError("one request per channel and call")  # results are by channel
     results: dict[int, DigestRun | RunOutcome] = {}
     extras = await _section_extras(app, [r.destination_id for r in requests])
-    for start in range(0, len(requests), CLAIM_CHUNK):
-        results.update(await _claim_chunk(app, requests[start : start + CLAIM_CHUNK], extras))
+    # Planning, drafting and claiming make a million-odd objects a minute, none in a cycle: the collector
+    # waits (see `results_kept_unscanned`) until the minute's last batch in flight is done.
+    with results_kept_unscanned():
+        for start in range(0, len(requests), CLAIM_CHUNK):
+            results.update(await _claim_chunk(app, requests[start : start + CLAIM_CHUNK], extras))
     return results
 
 
@@ -426,22 +436,20 @@ async def _claim_chunk(app: App, requests: Sequence[RunRequest],
         now = app.now()
         plans = await plan_many(session, [c for _, c in todo], {c.id: window_for(c, now) for _, c in todo})
         drafted, claimed = [], []
-        with results_kept_unscanned():  # a backlog line per matched paper: see `results_kept_unscanned`
-            for request, channel in todo:
-                plan = plans.get(channel.id)
-                if plan is None:
-                    results[channel.id] = RunOutcome(channel.id, None, "failed", message="could not be planned")
-                    continue
-                plan.missed = missed_digests(channel, now)
-                note = request.note
-                if (extra := extras.get(channel.id)) is not None:
-                    await add_sections(app, session, plan, extra)
-                    note = " ".join(filter(None, (note, *extra.notes))) or None
-                kind = RunKind.CATCHUP if plan.catch_up and request.kind == RunKind.SCHEDULED else request.kind
-                drafted.append(_draft(app, channel, plan, kind=kind, note=note))
-                claimed.append(channel.id)
-        with results_kept_unscanned():
-            made = await _record_and_claim_many(app, session, drafted)
+        for request, channel in todo:
+            plan = plans.get(channel.id)
+            if plan is None:
+                results[channel.id] = RunOutcome(channel.id, None, "failed", message="could not be planned")
+                continue
+            plan.missed = missed_digests(channel, now)
+            note = request.note
+            if (extra := extras.get(channel.id)) is not None:
+                await add_sections(app, session, plan, extra)
+                note = " ".join(filter(None, (note, *extra.notes))) or None
+            kind = RunKind.CATCHUP if plan.catch_up and request.kind == RunKind.SCHEDULED else request.kind
+            drafted.append(_draft(app, channel, plan, kind=kind, note=note))
+            claimed.append(channel.id)
+        made = await _record_and_claim_many(app, session, drafted)
         runs.update(run.id for run in made)  # before the commit makes them visible: never taken for crashed ones
         try:
             await session.commit()

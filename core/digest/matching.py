@@ -16,13 +16,13 @@ batch at different hours without redoing steps 1 and 2.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from math import log1p
-from operator import itemgetter
-from typing import Any, Literal, NamedTuple
+from operator import attrgetter, itemgetter
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar
 
 from core.digest.content import ContentSpace
 from core.digest.evaluate import ContentHit, Evaluator, ResearcherContent
@@ -216,6 +216,19 @@ class DigestMatch(NamedTuple):
 
 _Table = dict[int, DigestMatch]  # paper position → the entry one subscription alone would bring
 _NO_TABLE: _Table = {}
+_TableKey = tuple[object, int, bool]  # (subscription content, number, cross-lists wanted)
+
+
+class Ranked(Protocol):
+    """What `DigestMatcher.digest_as` reads of the items it is given to make: a `DigestMatch`'s rank and reasons."""
+
+    @property
+    def rank(self) -> int: ...
+    @property
+    def reasons(self) -> tuple[MatchReason, ...]: ...
+
+
+Item = TypeVar("Item", bound=Ranked)
 # NamedTuple's generated __new__ is a Python function; the tuple constructor is the same thing in C, and
 # the table loop below builds every shared entry of a run.
 _new = tuple.__new__
@@ -231,13 +244,14 @@ class DigestMatcher:
         # Ready-made entries per (subscription content, number, cross-lists wanted). The number is the only
         # per-channel part of an entry and small numbers recur in every channel, so a popular subscription's
         # entries are built once and shared by every channel where it is a paper's only reason.
-        self._tables: dict[tuple[object, int, bool], _Table] = {}
+        self._tables: dict[_TableKey, _Table] = {}
         self._topic_ids: dict[int, tuple[TopicQuery, int]] = {}
         self._researchers: dict[tuple[object, ...], int] = {}
         self._space: ContentSpace | None = None
         self._position: dict[str, int] | None = None
-        # Planning's items made from the tables' shared entries, by entry id (`core.digest.plan._arrange`).
-        self.planned: dict[int, tuple[DigestMatch, Any]] = {}
+        # The same tables with each entry made into planning's item (`digest_as`), and how many items they hold.
+        self.planned: dict[_TableKey, dict[int, Any]] = {}
+        self.planned_count = 0
 
     @property
     def space(self) -> ContentSpace:
@@ -379,20 +393,48 @@ class DigestMatcher:
     def digest(self, specs: Iterable[SubscriptionSpec],
                options: DigestOptions = DigestOptions()) -> list[DigestMatch]:
         """One destination's digest, one entry per paper, best first; `specs` are that destination's."""
-        chosen: _Table = {}
-        shared: dict[int, list[DigestMatch]] = {}  # paper position → the single entries to merge
-        tables, spec_key = self._tables, self._spec_key
+        return self._digest(specs, options, self._tables, self._table, None, _rank)
+
+    def digest_as(self, specs: Iterable[SubscriptionSpec], options: DigestOptions,
+                  make: Callable[[DigestMatch], Item], *, kept: int) -> list[Item]:
+        """`digest`, each entry made into `make(entry)`: the clock's planning makes an item of every matched paper of
+        thousands of channels. An entry one subscription alone brings is shared by every channel with that
+        subscription, and so is its item: the tables are kept made (`planned`), so a channel's digest is its
+        items already. Past `kept` items (memory, at 100,000 channels) the made tables start afresh."""
+        planned = self.planned
+        if self.planned_count > kept:
+            planned.clear()
+            self.planned_count = 0
+
+        def made(spec: SubscriptionSpec, crosslists: bool) -> dict[int, Item]:
+            table = self._table(spec, crosslists)
+            if self.planned_count + len(table) > kept:
+                planned.clear()
+                self.planned_count = 0
+            items = planned[(self._spec_key(spec), spec.number, crosslists)] = {
+                pos: make(entry) for pos, entry in table.items()}
+            self.planned_count += len(items)
+            return items
+
+        return self._digest(specs, options, planned, made, make, _rank_attribute)
+
+    def _digest(self, specs: Iterable[SubscriptionSpec], options: DigestOptions,
+                tables: Mapping[_TableKey, Mapping[int, Any]], fill: Callable[[SubscriptionSpec, bool], Mapping[int, Any]],
+                make: Callable[[DigestMatch], Any] | None, key: Callable[[Any], int]) -> list[Any]:
+        chosen: dict[int, Any] = {}
+        shared: dict[int, list[Any]] = {}  # paper position → the single entries to merge
+        spec_key = self._spec_key
         crosslists = options.include_crosslists
         for spec in specs:
             # _spec_key, with its commonest case inlined.
-            key = id(spec.query) if spec.kind == "topic" else spec_key(spec)
-            table = tables.get((key, spec.number, crosslists))
+            content = id(spec.query) if spec.kind == "topic" else spec_key(spec)
+            table = tables.get((content, spec.number, crosslists))
             if table is None:
-                table = self._table(spec, crosslists)
+                table = fill(spec, crosslists)
             if not table:
                 continue
             if not chosen:
-                chosen = table.copy()  # a straight copy of the first, instead of growing a dict step by step
+                chosen = dict(table)  # a straight copy of the first, instead of growing a dict step by step
                 continue
             # Set algebra in C finds the papers two subscriptions share; only those need a new entry.
             for pos in chosen.keys() & table.keys():
@@ -407,11 +449,12 @@ class DigestMatcher:
                 del chosen[pos]
                 shared.pop(pos, None)
         if shared:
-            self._merge(chosen, shared)
+            self._merge(chosen, shared, make)
         # Ranks are unique within a digest (they end with the paper's place in the batch).
-        return sorted(chosen.values(), key=_rank)
+        return sorted(chosen.values(), key=key)
 
-    def _merge(self, chosen: _Table, shared: dict[int, list[DigestMatch]]) -> None:
+    def _merge(self, chosen: dict[int, Any], shared: dict[int, list[Any]],
+               make: Callable[[DigestMatch], Any] | None) -> None:
         """Give each paper several subscriptions bring one entry with every reason, the best reason first.
 
         This runs for every such paper of every channel (a tenth of a large run's entries), so it is
@@ -448,7 +491,8 @@ class DigestMatcher:
                 quantised = min(int(log1p(score) * scale), top) if score > 0 else 0
                 tier = tier_of(first.kind, True, first.possible) if first.by_name else KIND_TIERS[first.kind]
                 key = (tier << tier_shift) | ((top - quantised) << order_bits) | order[pos]
-            chosen[pos] = _new(DigestMatch, (ids[pos], papers[pos], reasons, score, key))
+            entry = _new(DigestMatch, (ids[pos], papers[pos], reasons, score, key))
+            chosen[pos] = entry if make is None else make(entry)
 
 
 def _rank_then_number(entry: DigestMatch) -> tuple[int, int]:
@@ -456,6 +500,15 @@ def _rank_then_number(entry: DigestMatch) -> tuple[int, int]:
 
 
 _rank = itemgetter(4)  # DigestMatch.rank, read the fastest way a sort key can be
+_rank_attribute = attrgetter("rank")  # the same of a made item (`digest_as`)
+
+
+class _Pause:
+    """How many `results_kept_unscanned` regions are open (coroutines' regions overlap: the clock's batches in
+    flight), and whether the collector was running before the first."""
+
+    open = 0
+    resume = False
 
 
 @contextmanager
@@ -469,20 +522,27 @@ def results_kept_unscanned() -> Iterator[None]:
     every tracked object to the oldest generation without a scan, where only an occasional full
     collection looks at them, by which time a digest run's results have usually been sent and freed.
 
+    Regions nest and overlap (a crowded minute's batches in flight, each in its region across its awaits): the
+    collector stays paused until the last one closes. A full collection walks every live object, the matcher's
+    shared tables included (a second at 10,000 channels), so the clock keeps it out of the minute as a whole.
+
     The price is that cyclic garbage the application made just before goes unnoticed until that next full
     collection. An application that uses `gc.freeze` itself is left alone: unfreezing would undo its freeze.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    untouched = gc.get_freeze_count() == 0
+    if _Pause.open == 0:
+        _Pause.resume = gc.isenabled()
+        gc.disable()
+    _Pause.open += 1
     try:
         yield
     finally:
-        if untouched:
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
+        _Pause.open -= 1
+        if _Pause.open == 0:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
+            if _Pause.resume:
+                gc.enable()
 
 
 def build_digests(papers: PaperBatch | Iterable[PaperRecord], subscriptions: Iterable[SubscriptionSpec],

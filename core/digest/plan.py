@@ -12,7 +12,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple, Protocol
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
 
 from core.digest.blend import (
     affinities_many,
@@ -38,15 +39,15 @@ from core.digest.select import arrange, filing, matched_per_subscription
 from core.model.channels import Subscription
 from core.model.papers import PaperRecord
 from core.storage import digest_inputs, ledger, ratings
-from core.storage.db import AsyncSession
+from core.storage.db import AsyncSession, json_text
 from core.storage.ratings import StoredProfile
 
 log = logging.getLogger(__name__)
 FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about a day and a half
 WEEK = timedelta(days=7)  # a weekly channel's first digest covers a whole week, as every later one does
 MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even with the cap
-# Planned items a matcher keeps for the channels after (about 500 bytes each with their keys): at 100,000
-# channels they would be millions, so the memo starts afresh past this many.
+# Planned items a matcher keeps made for the channels after (`DigestMatcher.digest_as`; about 500 bytes each
+# with their keys): at 100,000 channels they would be millions, so they start afresh past this many.
 PLANNED_KEPT = 1_000_000
 SECTION_SUBSCRIPTIONS = frozenset({"trending", "citations"})  # they add a section and match nothing
 
@@ -70,12 +71,29 @@ class PlanSettings(Protocol):
     def cadence(self) -> str: ...
 
 
+def stored_reason(r: MatchReason) -> dict[str, Any]:
+    """A reason as runs and deliveries store it: every field but the score, the `possible` flag only when set."""
+    return _stored(r.kind, r.number, r.text, r.by_name, r.possible)
+
+
+def _stored(kind: str, number: int, text: str, by_name: bool, possible: bool) -> dict[str, Any]:
+    return {"kind": kind, "subscription": number, "text": text, "by_name": by_name,
+            **({"possible": True} if possible else {})}
+
+
+@lru_cache(maxsize=65536)
+def _stored_text(kind: str, number: int, text: str, by_name: bool, possible: bool) -> str:
+    # A channel's reasons recur in every channel with its subscriptions: each stored text is written once.
+    return json_text(_stored(kind, number, text, by_name, possible))
+
+
 class PlannedItem:
     """One matched paper of a plan, with what selection, scoring and the backlog read of it, again and again for
     every matched paper of thousands of channels: plain attributes, set once, in one call (a plain class with
-    slots: a dataclass's `__init__` plus `__post_init__` cost twice as much)."""
+    slots: a dataclass's `__init__` plus `__post_init__` cost twice as much), but for what only a backlog reads
+    (`backlog_parts`), made when first asked for."""
 
-    __slots__ = ("filing", "is_revision", "latest", "match", "paper", "paper_id", "reason_keys", "reasons",
+    __slots__ = ("filing", "is_revision", "latest", "match", "packed", "paper", "paper_id", "rank", "reasons",
                  "revision")
 
     def __init__(self, match: DigestMatch, revision: int) -> None:
@@ -84,19 +102,34 @@ class PlannedItem:
         # earlier version
         self.revision = revision
         reasons = self.reasons = match.reasons
-        # What a stored backlog keeps of each reason (`deliver._backlog`): every field but the score, the
-        # `possible` flag only when set. Made here because a shared entry's item is made once for every channel.
-        self.reason_keys: tuple[tuple[object, ...], ...] = tuple(
-            r[:4] if not r.possible else (*r[:4], True) for r in reasons)
         self.paper_id: str = match.paper_id
         self.paper: PaperRecord = match.paper
+        self.rank = match.rank  # its place in the channel's matches (`DigestMatcher.digest_as` sorts by it)
         versions = match.paper.versions
         self.latest: int | None = max(versions) if versions else None  # the paper's newest version, if known
+        self.packed: tuple[str, tuple[str, ...]] | None = None  # `backlog_parts`, once asked for
         # a new version of an older paper: below the new ones of its subscription
         self.is_revision = revision > 0 or match.paper.announce_type in UPDATE_TYPES
         # Where selection files a new paper with one reason, the commonest case (`select.filing`): worked out
         # once, as a shared entry's item serves every channel with that subscription.
         self.filing = filing(reasons[0]) if len(reasons) == 1 and not self.is_revision else None
+
+    def backlog_parts(self) -> tuple[str, tuple[str, ...]]:
+        """What a stored backlog keeps of it (`deliver._backlog`): the start of its entry (`ledger.backlog_entry`)
+        and each reason's stored JSON text, which also tells reasons apart there. Made on first use and kept: a
+        shared entry's item serves every channel with that subscription, and many items never wait in a backlog."""
+        packed = self.packed
+        if packed is None:
+            packed = self.packed = (ledger.backlog_entry(self.paper_id, self.revision, self.latest),
+                                    tuple([_stored_text(r.kind, r.number, r.text, r.by_name, r.possible)
+                                           for r in self.reasons]))
+        return packed
+
+    @classmethod
+    def of(cls, match: DigestMatch) -> PlannedItem:
+        """The item of a matched paper; a replaced paper is labelled a revision whether or not the channel had
+        an earlier version of it."""
+        return cls(match, _revision(match.paper))
 
     def with_reasons(self, reasons: tuple[MatchReason, ...]) -> PlannedItem:
         return PlannedItem(self.match._replace(reasons=reasons), self.revision)
@@ -292,8 +325,10 @@ async def plan_many(
 
 
 def _match(plans: dict[int, DigestPlan], parsed: Parsed,
-           matchers: dict[int, DigestMatcher]) -> dict[int, list[DigestMatch]]:
-    matched: dict[int, list[DigestMatch]] = {}
+           matchers: dict[int, DigestMatcher]) -> dict[int, list[PlannedItem]]:
+    """Each channel's matched papers as planned items, best first (those one subscription alone brought are
+    made once and shared by every channel with that subscription: `DigestMatcher.digest_as`)."""
+    matched: dict[int, list[PlannedItem]] = {}
     for destination_id, (destination, _rows, specs) in parsed.items():
         matcher = matchers.get(destination_id)
         if matcher is None:
@@ -301,7 +336,7 @@ def _match(plans: dict[int, DigestPlan], parsed: Parsed,
         options = DigestOptions(include_crosslists=destination.include_crosslists,
                                 include_updates=destination.include_updates)
         try:
-            found = matcher.digest(specs, options)
+            found = matcher.digest_as(specs, options, PlannedItem.of, kept=PLANNED_KEPT)
         except Exception:
             log.exception("destination %s: its subscriptions could not be matched", destination_id)
             del plans[destination_id]
@@ -317,37 +352,21 @@ def _revision(paper: PaperRecord) -> int:
 
 
 def _arrange(plans: dict[int, DigestPlan], parsed: Parsed, matchers: dict[int, DigestMatcher],
-             matched: dict[int, list[DigestMatch]], delivered: dict[int, dict[str, set[int]]],
+             matched: dict[int, list[PlannedItem]], delivered: dict[int, dict[str, set[int]]],
              profiles: dict[int, StoredProfile]) -> None:
     """Each channel's papers minus what it has, in digest order (`select`)."""
     undelivered: dict[int, list[PlannedItem]] = {}
     for destination_id, found in matched.items():
-        destination = parsed[destination_id][0]
         have = delivered.get(destination_id)
-        items: list[PlannedItem] = []
-        # A paper one subscription alone brought is an entry of the matcher's shared tables, the same object
-        # in every channel with that subscription: its planned item is made once and shared too (keyed by the
-        # entry's id; the memo holds the entry, so the id cannot be reused while it is there).
-        memo = matchers[destination_id].planned
-        if len(memo) > PLANNED_KEPT:
-            memo.clear()
-        remembered, append = memo.get, items.append
-        for match in found:
-            revisions = have.get(match.paper_id) if have else None
-            if revisions is None:
-                # A revision the channel never had an earlier version of is still a revision: it is labelled so.
-                # (A paper several subscriptions brought is a new entry each time: never in the memo.)
-                kept = remembered(id(match))
-                if kept is not None:
-                    append(kept[1])
-                    continue
-                item = PlannedItem(match, _revision(match.paper))
-                if len(match.reasons) == 1:
-                    memo[id(match)] = (match, item)
-                append(item)
-            elif (version := _revision(match.paper)) and destination.include_updates and version not in revisions:
-                append(PlannedItem(match, version))
-        undelivered[destination_id] = items
+        if not have:  # the commonest case by far: a day's papers are new to the channel
+            undelivered[destination_id] = found
+            continue
+        # What the channel had goes, but a revision of a paper it had comes again (if it wants updates).
+        updates = parsed[destination_id][0].include_updates
+        undelivered[destination_id] = [
+            item for item in found
+            if (revisions := have.get(item.paper_id)) is None
+            or (updates and item.revision and item.revision not in revisions)]
     affinity = _affinities(undelivered, matchers, profiles)
     for destination_id, items in undelivered.items():
         destination, rows, _specs = parsed[destination_id]

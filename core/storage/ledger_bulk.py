@@ -38,13 +38,14 @@ def is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _formatter(session: AsyncSession, table: Any, columns: Sequence[str], *, then: Sequence[Any] = ()
-               ) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+def _formatter(session: AsyncSession, table: Any, columns: Sequence[str], *, then: Sequence[Any] = (),
+               written: Sequence[str] = ()) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """A row of these columns' values (followed by `then`, values already formatted) as SQLAlchemy binds them
     for this database: each value through its column type's own bind processor (on SQLite DateTime and JSON
-    become text), the columns whose type has none left as they are."""
+    become text), the columns whose type has none, or named in `written` (given as bound already), left as
+    they are."""
     dialect = session.get_bind().dialect
-    processors = [(i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    processors = [(i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect) if name not in written else None)
                   for i, name in enumerate(columns)]
     active = [(i, process) for i, process in processors if process is not None]
     tail = tuple(then)
@@ -61,6 +62,7 @@ def _formatter(session: AsyncSession, table: Any, columns: Sequence[str], *, the
 # ---------------------------------------------------------------- runs
 
 # The values that differ from run to run, in this order; `RUN_SAME` are the batch's shared values.
+# The backlog is its JSON text already (`ledger.PackedBacklog.text`).
 RUN_COLUMNS = ("destination_id", "kind", "window_start", "window_end", "note", "item_count", "more_count", "backlog",
                "matched")
 RUN_SAME = ("state", "scheduled_for", "started_at", "lease_owner", "lease_until")
@@ -121,7 +123,7 @@ async def _insert_runs_postgresql(session: AsyncSession, rows: Sequence[Sequence
                                   ) -> list[tuple[int, int]]:
     document = json_text([{name: value for name, value in zip(RUN_COLUMNS, row, strict=True) if name != "backlog"}
                           for row in rows])
-    backlogs = _SEPARATOR.join([json_text(row[_BACKLOG]) for row in rows])
+    backlogs = _SEPARATOR.join([row[_BACKLOG] for row in rows])  # each already its JSON text
     if backlogs.count(_SEPARATOR) != len(rows) - 1:  # never, by the JSON grammar: checked, as rows would shift
         raise ValueError("a backlog's JSON text holds the separator U+001E")
     result = await session.execute(_RUNS_FROM_JSON, {"doc": document, "backlogs": backlogs,
@@ -132,7 +134,9 @@ async def _insert_runs_postgresql(session: AsyncSession, rows: Sequence[Sequence
 async def _insert_runs_sqlite(session: AsyncSession, rows: Sequence[Sequence[Any]], same: Sequence[Any]
                               ) -> list[tuple[int, int]]:
     # One multi-row VALUES statement (RETURNING needs SQLite 3.35, as SQLAlchemy's own bulk RETURNING does).
-    formatted = _formatter(session, RUNS, RUN_COLUMNS, then=_formatter(session, RUNS, RUN_SAME)(same))
+    # The backlog comes as its JSON text already (`ledger.PackedBacklog`): not through the JSON type's processor.
+    formatted = _formatter(session, RUNS, RUN_COLUMNS, then=_formatter(session, RUNS, RUN_SAME)(same),
+                           written=("backlog",))
     values = [value for row in rows for value in formatted(row)]
     one = "(" + ", ".join(["?"] * (len(RUN_COLUMNS) + len(RUN_SAME)) + list(_RUN_FIXED.values())) + ")"
     connection = await session.connection()

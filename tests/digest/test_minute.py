@@ -205,7 +205,7 @@ async def test_a_paper_arriving_between_two_batches_of_a_minute_is_in_the_later_
 
 
 async def test_the_planned_items_memo_starting_afresh_changes_no_digest(minute, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    """Past `PLANNED_KEPT` planned items a matcher's memo is emptied (memory at 100,000 channels): the digests
+    """Past `PLANNED_KEPT` planned items a matcher's made tables are emptied (memory at 100,000 channels): the digests
     planned after that are the same."""
     app, ids, _batches = minute
     sink = RecordingSink()
@@ -216,4 +216,6 @@ async def test_the_planned_items_memo_starting_afresh_changes_no_digest(minute, 
     assert [o.state for o in outcomes if o is not None] == ["done"] * 24
     assert _received(sink) == expected
     latest = list(plan._MATCHERS.values())[-1]  # the matcher these channels used (the most recent)
-    assert 0 < len(latest.planned) <= 5 + 400  # emptied, then at most one channel's worth
+    # Emptied: with every table past the cap of 5, only the last one made is kept.
+    assert latest.planned_count == sum(map(len, latest.planned.values()))
+    assert 0 < latest.planned_count <= max(map(len, latest.planned.values()))

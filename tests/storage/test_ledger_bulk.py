@@ -43,7 +43,7 @@ def _draft(destination_id: int, *paper_ids: str, backlog: dict[str, Any] | None 
            window: tuple[datetime, datetime] = WINDOW, note: str | None = None,
            reasons: list[dict[str, Any]] | None = None) -> ledger.RunDraft:
     return ledger.RunDraft(destination_id, RunKind.SCHEDULED, _claims(*paper_ids, reasons=reasons),
-                           backlog if backlog is not None else ledger.packed_backlog([], {}), *window, note,
+                           ledger.pack(backlog if backlog is not None else ledger.packed_backlog([], {})), *window, note,
                            [{"number": 1, "kind": "topic", "label": "diffusion", "matched": len(paper_ids)}])
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import orjson
+
+from core.storage.db import json_text
 from core.storage.ledger import backlog_ids, backlog_item, packed_backlog
 
 TOPIC = {"kind": "topic", "subscription": 1, "text": 'topic "diffusion"', "by_name": False}
@@ -42,10 +45,15 @@ def test_a_plans_backlog_is_stored_with_each_reason_once_and_read_back_per_paper
     category = MatchReason("category", 2, "new in cs.CV")
     guess = MatchReason("researcher", 3, "possibly by Wei Wang", by_name=True, possible=True)
     sure = MatchReason("researcher", 3, "possibly by Wei Wang", by_name=True)  # same words, not a guess
-    stored = _backlog([item("a", topic, category), item("b", same_topic_other_score), item("c", guess),
-                       item("d", sure, versions=(1, 2, 3), revision=3)])
+    odd = 'doi:10.1000/"quoted"\\back\u2028\x01é'  # text JSON must escape, in a paper's id
+    packed = _backlog([item("a", topic, category), item("b", same_topic_other_score), item("c", guess),
+                       item("d", sure, versions=(1, 2, 3), revision=3), item(odd, topic, versions=())])
+    stored = orjson.loads(packed.text)
+    # Written piece by piece, it is the very text the JSON encoder writes of the value it stands for.
+    assert packed.text == json_text(stored) and packed.waiting == 5
     assert len(stored["reasons"]) == 4
-    assert backlog_ids(stored) == ["a", "b", "c", "d"]
+    assert backlog_ids(stored) == ["a", "b", "c", "d", odd]
+    assert backlog_item(stored, odd) == (0, None, backlog_item(stored, "b")[2])
     assert backlog_item(stored, "a") == (0, 1, [
         {"kind": "topic", "subscription": 1, "text": 'topic #1: matched "diffusion" in title', "by_name": False},
         {"kind": "category", "subscription": 2, "text": "new in cs.CV", "by_name": False}])

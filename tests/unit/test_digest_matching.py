@@ -256,3 +256,42 @@ def test_stored_topics_and_categories_made_without_init_equal_the_ones_made_with
         SubscriptionSpec.from_stored(1, 1, "category", "cs.XX")
     with pytest.raises(ValueError):
         SubscriptionSpec.from_stored(1, 1, "category", "  ")
+
+
+def test_a_digest_made_into_items_is_the_digest_and_shares_what_one_subscription_alone_brings(
+        feed: tuple[PaperRecord, ...]) -> None:
+    """`digest_as` (the clock's planning) gives every channel the digest `digest` gives, each entry made into an
+    item; an entry one subscription alone brought is made once and shared by every channel with that
+    subscription, a paper several brought is made for the channel; past `kept` the made tables start afresh
+    with the same answers."""
+
+    class Made:
+        made = 0
+
+        def __init__(self, entry: DigestMatch) -> None:
+            Made.made += 1
+            self.entry, self.rank, self.reasons = entry, entry.rank, entry.reasons
+
+    matcher = DigestMatcher(feed)
+    channels = {
+        1: [topic(1, "diffusion", destination=1), category(2, "cs.CV", destination=1)],
+        2: [topic(1, "diffusion", destination=2), category(2, "cs.CV", destination=2)],
+        3: [topic(1, "diffusion", destination=3), researcher(2, "Stan Z. Li", destination=3)],
+    }
+    options = DigestOptions(include_updates=False)
+    made = {i: matcher.digest_as(specs, options, Made, kept=1_000_000) for i, specs in channels.items()}
+    for i, specs in channels.items():
+        assert [item.entry for item in made[i]] == matcher.digest(specs, options)
+    one, two = ({item.entry.paper_id: item for item in made[i]} for i in (1, 2))
+    alone = [p for p, item in one.items() if len(item.reasons) == 1]
+    several = [p for p, item in one.items() if len(item.reasons) > 1]
+    assert alone and several  # the day has both: diffusion papers in cs.CV and not
+    assert all(one[p] is two[p] for p in alone) and not any(one[p] is two[p] for p in several)
+    # Channel 3's topic #1 is channel 1's: its papers the topic alone brought are the same items again.
+    three = {item.entry.paper_id: item for item in made[3]}
+    assert any(three[p] is one[p] for p in alone if p in three)
+    assert matcher.planned_count == sum(map(len, matcher.planned.values()))
+    afresh = DigestMatcher(feed)
+    for i, specs in channels.items():
+        assert [item.entry for item in afresh.digest_as(specs, options, Made, kept=10)] == matcher.digest(specs, options)
+    assert afresh.planned_count <= max(map(len, afresh.planned.values()))  # emptied: the last table only
