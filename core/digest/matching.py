@@ -252,6 +252,7 @@ class DigestMatcher:
         # The same tables with each entry made into planning's item (`digest_as`), and how many items they hold.
         self.planned: dict[_TableKey, dict[int, Any]] = {}
         self.planned_count = 0
+        self._maker: Callable[[DigestMatch], Any] | None = None  # what made them
 
     @property
     def space(self) -> ContentSpace:
@@ -400,11 +401,14 @@ class DigestMatcher:
         """`digest`, each entry made into `make(entry)`: the clock's planning makes an item of every matched paper of
         thousands of channels. An entry one subscription alone brings is shared by every channel with that
         subscription, and so is its item: the tables are kept made (`planned`), so a channel's digest is its
-        items already. Past `kept` items (memory, at 100,000 channels) the made tables start afresh."""
+        items already. Past `kept` items (memory, at 100,000 channels), or with another `make`, the made tables
+        start afresh."""
         planned = self.planned
-        if self.planned_count > kept:
+        # The made tables are one maker's (`==`: a classmethod is a new bound object at each access).
+        if self.planned_count > kept or make != self._maker:
             planned.clear()
             self.planned_count = 0
+            self._maker = make
 
         def made(spec: SubscriptionSpec, crosslists: bool) -> dict[int, Item]:
             table = self._table(spec, crosslists)

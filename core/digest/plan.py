@@ -47,7 +47,7 @@ FIRST_WINDOW = timedelta(hours=36)  # a channel's first digest looks back about 
 WEEK = timedelta(days=7)  # a weekly channel's first digest covers a whole week, as every later one does
 MAX_WINDOW = timedelta(days=14)  # beyond that, a catch-up would be a flood even with the cap
 # Planned items a matcher keeps made for the channels after (`DigestMatcher.digest_as`; about 500 bytes each
-# with their keys): at 100,000 channels they would be millions, so they start afresh past this many.
+# with their backlog parts): at 100,000 channels they would be millions, so they start afresh past this many.
 PLANNED_KEPT = 1_000_000
 SECTION_SUBSCRIPTIONS = frozenset({"trending", "citations"})  # they add a section and match nothing
 

@@ -184,11 +184,6 @@ def packed_backlog(reasons: list[dict[str, Any]], papers: dict[str, list[Any]]) 
     return {"format": BACKLOG_FORMAT, "reasons": reasons, "papers": papers}
 
 
-def pack(stored: dict[str, Any]) -> PackedBacklog:
-    """A `packed_backlog` value ready to record (the clock writes its text directly: `backlog_text`)."""
-    return PackedBacklog(json_text(stored), len(stored["papers"]))
-
-
 def backlog_entry(paper_id: str, revision: int, version: int | None) -> str:
     """The start of one paper's entry in a packed backlog's text, up to its reasons' positions (`backlog_text`
     ends it)."""

@@ -204,7 +204,7 @@ async def test_a_paper_arriving_between_two_batches_of_a_minute_is_in_the_later_
 
 
 
-async def test_the_planned_items_memo_starting_afresh_changes_no_digest(minute, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+async def test_the_made_tables_starting_afresh_change_no_digest(minute, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """Past `PLANNED_KEPT` planned items a matcher's made tables are emptied (memory at 100,000 channels): the digests
     planned after that are the same."""
     app, ids, _batches = minute

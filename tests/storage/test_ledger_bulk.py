@@ -42,8 +42,9 @@ def _claims(*paper_ids: str, reasons: list[dict[str, Any]] | None = None) -> lis
 def _draft(destination_id: int, *paper_ids: str, backlog: dict[str, Any] | None = None,
            window: tuple[datetime, datetime] = WINDOW, note: str | None = None,
            reasons: list[dict[str, Any]] | None = None) -> ledger.RunDraft:
-    return ledger.RunDraft(destination_id, RunKind.SCHEDULED, _claims(*paper_ids, reasons=reasons),
-                           ledger.pack(backlog if backlog is not None else ledger.packed_backlog([], {})), *window, note,
+    stored = backlog if backlog is not None else ledger.packed_backlog([], {})
+    packed = ledger.PackedBacklog(json_text(stored), len(stored["papers"]))
+    return ledger.RunDraft(destination_id, RunKind.SCHEDULED, _claims(*paper_ids, reasons=reasons), packed, *window, note,
                            [{"number": 1, "kind": "topic", "label": "diffusion", "matched": len(paper_ids)}])
 
 

@@ -291,7 +291,15 @@ def test_a_digest_made_into_items_is_the_digest_and_shares_what_one_subscription
     three = {item.entry.paper_id: item for item in made[3]}
     assert any(three[p] is one[p] for p in alone if p in three)
     assert matcher.planned_count == sum(map(len, matcher.planned.values()))
+    # Another maker gets items of its own making, never the first one's.
+    class Other(Made):
+        pass
+
+    others = matcher.digest_as(channels[1], options, Other, kept=1_000_000)
+    assert [item.entry for item in others] == [item.entry for item in made[1]]
+    assert all(type(item) is Other for item in others)
+    assert all(type(item) is Other for table in matcher.planned.values() for item in table.values())
     afresh = DigestMatcher(feed)
-    for i, specs in channels.items():
+    for specs in channels.values():
         assert [item.entry for item in afresh.digest_as(specs, options, Made, kept=10)] == matcher.digest(specs, options)
     assert afresh.planned_count <= max(map(len, afresh.planned.values()))  # emptied: the last table only
